@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, every Debian package edgerepl needs to build, test and demo.
+# Idempotent and quiet when everything is already there.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build clang clang-format libfuzzer-14-dev libclang-rt-14-dev
+  # libraries
+  libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libspdlog-dev libgtest-dev
+  libgmock-dev libbenchmark-dev zlib1g-dev libdeflate-dev libboost-dev
+  # real peers for tests and the demo
+  influxdb victoria-metrics prometheus curl jq openssl procps iproute2
+)
+# Extra sets, e.g. `install-deps.sh envtest` for the kube-apiserver build.
+for extra in "$@"; do
+  case "$extra" in
+    envtest) packages+=(golang-go rsync jq etcd-server etcd-client kubernetes-client dpkg-dev
+                        golang-github-modern-go-reflect2-dev openssl) ;;
+    chart) packages+=(golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev) ;;
+    *) echo "install-deps.sh: unknown set '$extra'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The test command: installs what is needed, builds with ASan+UBSan and runs every test.
+#   ./scripts/test.sh                 everything (unit + integration against real servers)
+#   ./scripts/test.sh -L unit         only tests labelled unit (any ctest arguments pass through)
+# Environment: BUILD_DIR (default build/test), JOBS (default: number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh envtest chart
+
+build_dir=${BUILD_DIR:-build/test}
+jobs=${JOBS:-$(nproc)}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGEREPL_SANITIZE=ON \
+  -DEDGEREPL_BENCH=ON >/dev/null
+cmake --build "$build_dir" -j "$jobs"
+
+# Code formatting is part of the build contract.
+if command -v clang-format >/dev/null; then
+  mapfile -t files < <(git ls-files '*.cc' '*.h' 2>/dev/null || true)
+  if [ ${#files[@]} -gt 0 ] && ! clang-format --dry-run -Werror "${files[@]}" 2>/tmp/edgerepl-format.log; then
+    echo "clang-format: these files need formatting:" >&2
+    grep -oE '^[^:]+\.(cc|h)' /tmp/edgerepl-format.log | sort -u >&2
+    exit 1
+  fi
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$build_dir"
+ctest --output-on-failure -j "$jobs" "$@"
