@@ -1,0 +1,37 @@
+// Merges queued records into request bodies of at most `max_bytes` and `max_points`, in order. A
+// record larger than a batch is split at line boundaries; its position is acknowledged only when
+// its last part was delivered, so a crash resends at most what was in flight.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "agent/sender/record_source.h"
+
+namespace edgerepl::sender {
+
+struct BatchLimits {
+  size_t max_bytes = 500000;
+  size_t max_points = 5000;
+};
+
+struct Batch {
+  std::string body;  // line protocol, each line ending in '\n'
+  uint64_t points = 0;
+  // After delivery: how many records at the front of the pending deque are finished, and the byte
+  // offset into the next one already delivered (0 when the batch ended on a record boundary).
+  size_t completed_records = 0;
+  size_t next_offset = 0;
+  int64_t oldest_enqueue_ns = 0;
+  bool empty() const { return body.empty(); }
+};
+
+// Builds the next batch from `pending`, starting `head_offset` bytes into its first record.
+// Always makes progress when anything is pending: a single line bigger than the limits is a batch
+// of its own (the remote then decides, 413 → non-retryable).
+Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,
+                const BatchLimits& limits);
+
+}  // namespace edgerepl::sender

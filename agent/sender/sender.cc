@@ -1,0 +1,390 @@
+#include "agent/sender/sender.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/codec/gzip.h"
+
+namespace edgerepl::sender {
+namespace {
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+uint64_t CountLines(std::string_view body) {
+  return static_cast<uint64_t>(std::count(body.begin(), body.end(), '\n'));
+}
+
+std::string Base64(std::string_view in) {
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out.push_back(kChars[(v >> shift) & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out.push_back(kChars[(v >> 18) & 63]);
+    out.push_back(kChars[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? kChars[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string WriteTarget(const SenderOptions& options) {
+  if (options.protocol == Protocol::kV1) {
+    std::string_view bucket = options.bucket;
+    size_t slash = bucket.find('/');
+    std::string target = "/write?db=" + PercentEncode(bucket.substr(0, slash));
+    if (slash != std::string_view::npos) target += "&rp=" + PercentEncode(bucket.substr(slash + 1));
+    return target + "&precision=n";
+  }
+  return "/api/v2/write?org=" + PercentEncode(options.org_id) +
+         (options.bucket_is_id ? "&bucketID=" : "&bucket=") + PercentEncode(options.bucket) +
+         "&precision=ns";
+}
+
+Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& source, Clock& clock,
+               Random& random, SenderMetrics& metrics)
+    : options_(std::move(options)),
+      http_(http),
+      source_(source),
+      clock_(clock),
+      metrics_(metrics),
+      backoff_(options_.backoff_min, options_.backoff_max, random),
+      target_(WriteTarget(options_)),
+      suspended_(options_.suspend) {
+  metrics_.SetState(suspended_ ? State::kSuspended : State::kIdle);
+  status_.state = suspended_ ? State::kSuspended : State::kIdle;
+}
+
+Sender::~Sender() {
+  Stop();
+}
+
+void Sender::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Sender::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sender::NotifyAppended() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Sender::SkipHead() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    skip_requested_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Sender::RetryNow() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    retry_now_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Sender::SetSuspended(bool suspended) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    suspended_ = suspended;
+  }
+  cv_.notify_all();
+}
+
+SenderStatus Sender::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+void Sender::Run() {
+  while (true) {
+    StepResult r = Step();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stop_) return;
+    switch (r.kind) {
+      case StepResult::kContinue:
+        break;
+      case StepResult::kIdle:
+        cv_.wait_for(lock, kIdleRecheck, [this] {
+          return stop_ || notified_ || skip_requested_ || retry_now_ ||
+                 (suspended_ != (status_.state == State::kSuspended));
+        });
+        notified_ = false;
+        break;
+      case StepResult::kWait:
+        // Deliberately not woken by NotifyAppended: new writes never cut a wait short.
+        cv_.wait_for(lock, r.delay,
+                     [this] { return stop_ || skip_requested_ || retry_now_ || suspended_; });
+        break;
+    }
+    if (stop_) return;
+  }
+}
+
+StepResult Sender::Step() {
+  bool skip;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (suspended_) {
+      status_.state = State::kSuspended;
+      metrics_.SetState(State::kSuspended);
+      return {StepResult::kIdle, {}};
+    }
+    skip = skip_requested_;
+    skip_requested_ = false;
+    retry_now_ = false;
+  }
+  Status read = FillPending();
+  if (!read.ok()) {
+    spdlog::error("replication {}: reading queue: {}", options_.replication_name, read.ToString());
+    SetState(State::kBackoff);
+    return {StepResult::kWait, backoff_.NextBackOff()};
+  }
+  if (pending_.empty()) {
+    SetState(State::kIdle);
+    return {StepResult::kIdle, {}};
+  }
+  Batch batch = NextBatch(pending_, head_offset_, options_.batch);
+  if (skip) {
+    spdlog::warn("replication {}: skipping head batch of {} points on request",
+                 options_.replication_name, batch.points);
+    DropLines(batch.points, batch.body.size(), kDropSkipped);
+    FinishBatch(batch);
+    backoff_.Reset();
+    SetState(pending_.empty() ? State::kIdle : State::kReplicating);
+    return {StepResult::kContinue, {}};
+  }
+  Outcome outcome = Deliver(batch.body, batch.points);
+  if (outcome.done) {
+    FinishBatch(batch);
+    backoff_.Reset();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.consecutive_failures = 0;
+    }
+    SetState(State::kReplicating);
+    return {StepResult::kContinue, {}};
+  }
+  State state = State::kBackoff;
+  switch (outcome.decision.action) {
+    case Action::kUnauthorized:
+      state = State::kUnauthorized;
+      break;
+    case Action::kNotFound:
+      state = State::kNotFound;
+      break;
+    case Action::kNonRetryable:
+    case Action::kTooLarge:
+      state = State::kStalled;
+      break;
+    default:
+      break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++status_.consecutive_failures;
+  }
+  SetState(state);
+  std::chrono::milliseconds delay = outcome.decision.retry_after.has_value()
+                                        ? *outcome.decision.retry_after
+                                        : backoff_.NextBackOff();
+  return {StepResult::kWait, delay};
+}
+
+Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points) {
+  int status = 0;
+  Outcome o = Post(body, points, &status);
+  if (o.done) return o;
+  Action a = o.decision.action;
+  if (a != Action::kTooLarge && a != Action::kNonRetryable) return o;
+  bool single_line = CountLines(body) <= 1;
+  if (a == Action::kTooLarge && !single_line) return DeliverSplit(body);
+  // 400/422, or 413 for one line: the remote will never take (some of) these lines.
+  o.decision.action = Action::kNonRetryable;
+  if (!options_.drop_non_retryable) return o;
+  if (!single_line) return DeliverSplit(body);
+  spdlog::warn("replication {}: remote refused a line (HTTP {}), dropped: {}",
+               options_.replication_name, status, Snapshot().latest_error_message);
+  DropLines(1, body.size(), kDropNonRetryable);
+  return {true, {Action::kSuccess, std::nullopt}};
+}
+
+// Halves at a line boundary and delivers left then right, so order is kept. If the right half
+// then fails retryably, the whole batch is retried later and the left half is sent again; a
+// line-protocol write of the same points is idempotent at the remote.
+Sender::Outcome Sender::DeliverSplit(std::string_view body) {
+  uint64_t lines = CountLines(body);
+  uint64_t half = lines / 2;
+  size_t cut = 0;
+  for (uint64_t i = 0; i < half; ++i) cut = body.find('\n', cut) + 1;
+  std::string_view left = body.substr(0, cut), right = body.substr(cut);
+  Outcome o = Deliver(left, half);
+  if (!o.done) return o;
+  return Deliver(right, lines - half);
+}
+
+Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status_out) {
+  *status_out = 0;
+  Result<std::string> compressed = codec::GzipCompress(body, options_.gzip_level);
+  if (!compressed.ok()) {
+    RecordAnswer(0, compressed.status().ToString());
+    return {false, {Action::kRetry, std::nullopt}};
+  }
+  size_t wire_bytes = compressed->size();
+  auto start = clock_.Now();
+  Result<http::HttpResponse> response = http_.Send(BuildRequest(std::move(compressed).value()));
+  double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  if (!response.ok()) {
+    metrics_.ObserveRequest(0, seconds);
+    RecordAnswer(0, response.status().message());
+    return {false, {Action::kRetry, std::nullopt}};
+  }
+  int code = response->status;
+  *status_out = code;
+  metrics_.ObserveRequest(code, seconds);
+  auto wall = clock_.WallNow();
+  Decision d = Classify(code, response->headers, wall, options_.backoff_max * 10);
+  if (d.action == Action::kSuccess) {
+    metrics_.ObserveSent(points, body.size(), wire_bytes,
+                         std::chrono::duration<double>(wall.time_since_epoch()).count());
+    RecordAnswer(code, "");
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.last_success_time = wall;
+    return {true, d};
+  }
+  RecordAnswer(code, response->body.empty() ? "HTTP " + std::to_string(code) : response->body);
+  return {false, d};
+}
+
+http::HttpRequest Sender::BuildRequest(std::string compressed) const {
+  http::HttpRequest req;
+  req.method = "POST";
+  req.target = target_;
+  req.body = std::move(compressed);
+  req.headers = {{"Content-Encoding", "gzip"},
+                 {"Content-Type", "text/plain; charset=utf-8"},
+                 {"User-Agent", std::string("edgerepl/") + EDGEREPL_VERSION}};
+  if (!options_.token.empty()) {
+    // InfluxDB 1.x (before 1.8) knows no token scheme: "user:password" goes as Basic auth there.
+    if (options_.protocol == Protocol::kV1 && options_.token.find(':') != std::string::npos) {
+      req.headers.emplace_back("Authorization", "Basic " + Base64(options_.token));
+    } else {
+      req.headers.emplace_back("Authorization", "Token " + options_.token);
+    }
+  }
+  return req;
+}
+
+Status Sender::FillPending() {
+  if (pending_bytes_ >= options_.batch.max_bytes) return Status::Ok();
+  Result<std::vector<SourceRecord>> records =
+      source_.ReadNext(options_.batch.max_bytes - pending_bytes_);
+  if (!records.ok()) return records.status();
+  for (SourceRecord& r : *records) {
+    pending_bytes_ += r.payload.size();
+    pending_.push_back(std::move(r));
+  }
+  return Status::Ok();
+}
+
+void Sender::FinishBatch(const Batch& batch) {
+  uint64_t last = 0;
+  for (size_t i = 0; i < batch.completed_records; ++i) {
+    last = pending_.front().position;
+    pending_bytes_ -= pending_.front().payload.size();
+    pending_.pop_front();
+  }
+  head_offset_ = batch.next_offset;
+  if (batch.completed_records > 0) {
+    Status st = source_.Ack(last);
+    if (!st.ok()) {
+      // Delivered but not recorded: a restart resends these batches, nothing is lost.
+      spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
+    }
+  }
+}
+
+void Sender::DropLines(uint64_t points, uint64_t bytes, std::string_view reason) {
+  source_.ReportDropped(points, bytes, reason);
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.dropped_points[std::string(reason)] += points;
+}
+
+void Sender::SetState(State state) {
+  // A full queue is losing (or refusing) writes: that outranks "sending" and "waiting".
+  if ((state == State::kReplicating || state == State::kBackoff) && source_.Full()) {
+    state = State::kQueueFull;
+  }
+  double age = OldestAgeSeconds();
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.state = state;
+  status_.oldest_pending_age_seconds = age;
+  metrics_.SetState(state);
+}
+
+void Sender::RecordAnswer(int code, std::string message) {
+  message = Redact(std::move(message));
+  if (message.size() > kMaxErrorMessageBytes) {
+    message.resize(kMaxErrorMessageBytes);
+    message += "…";
+  }
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.latest_response_code = code;
+  status_.latest_error_message = std::move(message);
+}
+
+std::string Sender::Redact(std::string message) const {
+  if (options_.token.empty()) return message;
+  for (size_t at = message.find(options_.token); at != std::string::npos;
+       at = message.find(options_.token, at)) {
+    message.replace(at, options_.token.size(), "[redacted]");
+  }
+  return message;
+}
+
+double Sender::OldestAgeSeconds() const {
+  if (pending_.empty()) return 0;
+  int64_t age_ns = clock_.WallNowNanos() - pending_.front().enqueue_time_ns;
+  return age_ns > 0 ? static_cast<double>(age_ns) / 1e9 : 0;
+}
+
+}  // namespace edgerepl::sender

@@ -1,0 +1,143 @@
+// One replication's sender: reads records from its queue, merges them into gzip batches, posts
+// them to the remote in order and acknowledges what the remote took (DESIGN.md §4).
+//
+// The decision logic is Step(), which never sleeps: it does one unit of work and says how long to
+// wait. Run() (the sender thread) does the waiting on a condition variable, so tests drive Step()
+// with a fake HTTP client and fake clock and check every delay exactly, without real time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "agent/sender/batcher.h"
+#include "agent/sender/classify.h"
+#include "agent/sender/record_source.h"
+#include "agent/sender/sender_metrics.h"
+#include "agent/sender/sender_state.h"
+#include "common/backoff/backoff.h"
+#include "common/clock.h"
+#include "common/http/client.h"
+
+namespace edgerepl::sender {
+
+enum class Protocol { kV2, kV1 };
+
+struct SenderOptions {
+  std::string replication_name;
+  Protocol protocol = Protocol::kV2;
+  std::string org_id;  // v2 only
+  std::string bucket;  // v2: remoteBucket or remoteBucketID; v1: "db" or "db/rp"
+  bool bucket_is_id = false;
+  std::string token;  // never logged, never in status or metrics
+  BatchLimits batch;
+  std::chrono::milliseconds backoff_min{250};
+  std::chrono::milliseconds backoff_max{30000};
+  bool drop_non_retryable = false;
+  bool suspend = false;
+  int gzip_level = 3;
+};
+
+struct SenderStatus {
+  State state = State::kIdle;
+  std::optional<std::chrono::system_clock::time_point> last_success_time;
+  uint64_t consecutive_failures = 0;
+  int latest_response_code = 0;
+  std::string latest_error_message;
+  double oldest_pending_age_seconds = 0;
+  std::map<std::string, uint64_t> dropped_points;  // by reason, dropped by the sender
+};
+
+// What Step() asks the loop to do next.
+struct StepResult {
+  enum Kind { kContinue, kIdle, kWait } kind = kContinue;
+  std::chrono::milliseconds delay{0};  // kWait only
+};
+
+inline constexpr size_t kMaxErrorMessageBytes = 512;
+// With nothing pending the loop re-reads the queue at least this often even without a
+// notification, in case a notification was missed.
+inline constexpr std::chrono::milliseconds kIdleRecheck{1000};
+
+class Sender {
+ public:
+  // `http`, `source`, `clock`, `random` and `metrics` are borrowed and must outlive the Sender.
+  Sender(SenderOptions options, http::HttpClient& http, RecordSource& source, Clock& clock,
+         Random& random, SenderMetrics& metrics);
+  ~Sender();  // stops the thread
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  void Start();
+  void Stop();
+
+  // New records were appended. Wakes an idle sender; never shortens a backoff or Retry-After wait.
+  void NotifyAppended();
+  // Admin: drop the head batch (counted `skipped`), e.g. to unblock a Stalled replication.
+  void SkipHead();
+  // Admin or config reload: end the current wait and retry at once.
+  void RetryNow();
+  void SetSuspended(bool suspended);
+
+  // Thread-safe copy for the admin API.
+  SenderStatus Snapshot() const;
+
+  // One unit of work; see the file comment. Only the sender thread (or a test) calls it.
+  StepResult Step();
+
+ private:
+  struct Outcome {
+    bool done = false;  // every line delivered or deliberately dropped
+    Decision decision{Action::kRetry, std::nullopt};
+  };
+
+  Outcome Deliver(std::string_view body, uint64_t points);
+  Outcome DeliverSplit(std::string_view body);
+  Outcome Post(std::string_view body, uint64_t points, int* status_out);
+  http::HttpRequest BuildRequest(std::string compressed) const;
+  Status FillPending();
+  void FinishBatch(const Batch& batch);
+  void DropLines(uint64_t points, uint64_t bytes, std::string_view reason);
+  void SetState(State state);
+  void RecordAnswer(int code, std::string message);
+  std::string Redact(std::string message) const;
+  double OldestAgeSeconds() const;
+  void Run();
+
+  const SenderOptions options_;
+  http::HttpClient& http_;
+  RecordSource& source_;
+  Clock& clock_;
+  SenderMetrics& metrics_;
+  Backoff backoff_;
+  std::string target_;
+
+  // Owned by the sender thread.
+  std::deque<SourceRecord> pending_;
+  size_t pending_bytes_ = 0;
+  size_t head_offset_ = 0;
+  State failure_state_ = State::kBackoff;
+
+  mutable std::mutex mu_;  // guards the flags and status_
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool notified_ = false;
+  bool skip_requested_ = false;
+  bool retry_now_ = false;
+  bool suspended_;
+  SenderStatus status_;
+  std::thread thread_;
+};
+
+// The write path for a remote: "/api/v2/write?org=…&bucket=…&precision=ns" or, for v1,
+// "/write?db=…&rp=…&precision=n". Exposed for tests.
+std::string WriteTarget(const SenderOptions& options);
+
+}  // namespace edgerepl::sender

@@ -1,0 +1,92 @@
+#include "agent/sender/sender_metrics.h"
+
+namespace edgerepl::sender {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+}  // namespace
+
+SenderMetrics::SenderMetrics(prometheus::Registry& registry, std::string replication)
+    : replication_(std::move(replication)),
+      requests_(BuildCounter()
+                    .Name("edgerepl_remote_requests_total")
+                    .Help("HTTP attempts to the remote, counted when the answer (or the transport "
+                          "error, code 0) arrives, by status code")
+                    .Register(registry)),
+      duration_family_(BuildHistogram()
+                           .Name("edgerepl_remote_request_duration_seconds")
+                           .Help("Time from sending a write request to the end of its answer")
+                           .Register(registry)),
+      points_family_(BuildCounter()
+                         .Name("edgerepl_remote_sent_points_total")
+                         .Help("Points the remote accepted (2xx)")
+                         .Register(registry)),
+      bytes_family_(BuildCounter()
+                        .Name("edgerepl_remote_sent_bytes_total")
+                        .Help("Line-protocol bytes the remote accepted, before compression")
+                        .Register(registry)),
+      wire_family_(BuildCounter()
+                       .Name("edgerepl_remote_sent_wire_bytes_total")
+                       .Help("Compressed request body bytes the remote accepted")
+                       .Register(registry)),
+      last_success_family_(BuildGauge()
+                               .Name("edgerepl_remote_last_success_timestamp_seconds")
+                               .Help("Unix time of the last write the remote accepted")
+                               .Register(registry)),
+      state_family_(BuildGauge()
+                        .Name("edgerepl_replication_state")
+                        .Help("1 for the replication's current state, 0 for the others")
+                        .Register(registry)),
+      duration_(
+          duration_family_.Add({{"replication", replication_}},
+                               prometheus::Histogram::BucketBoundaries{
+                                   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
+      points_(points_family_.Add({{"replication", replication_}})),
+      bytes_(bytes_family_.Add({{"replication", replication_}})),
+      wire_(wire_family_.Add({{"replication", replication_}})),
+      last_success_(last_success_family_.Add({{"replication", replication_}})) {
+  for (State s : kAllStates) {
+    states_[s] =
+        &state_family_.Add({{"replication", replication_}, {"state", std::string(StateName(s))}});
+  }
+}
+
+SenderMetrics::~SenderMetrics() {
+  for (auto& [code, counter] : by_code_) requests_.Remove(counter);
+  duration_family_.Remove(&duration_);
+  points_family_.Remove(&points_);
+  bytes_family_.Remove(&bytes_);
+  wire_family_.Remove(&wire_);
+  last_success_family_.Remove(&last_success_);
+  for (auto& [s, gauge] : states_) state_family_.Remove(gauge);
+}
+
+void SenderMetrics::ObserveRequest(int code, double seconds) {
+  duration_.Observe(seconds);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_code_.find(code);
+  if (it == by_code_.end()) {
+    it = by_code_
+             .emplace(code, &requests_.Add(
+                                {{"replication", replication_}, {"code", std::to_string(code)}}))
+             .first;
+  }
+  it->second->Increment();
+}
+
+void SenderMetrics::ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_bytes,
+                                double unix_seconds) {
+  points_.Increment(static_cast<double>(points));
+  bytes_.Increment(static_cast<double>(bytes));
+  wire_.Increment(static_cast<double>(wire_bytes));
+  last_success_.Set(unix_seconds);
+}
+
+void SenderMetrics::SetState(State state) {
+  for (auto& [s, gauge] : states_) gauge->Set(s == state ? 1 : 0);
+}
+
+}  // namespace edgerepl::sender

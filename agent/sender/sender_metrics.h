@@ -1,0 +1,53 @@
+// One replication's remote-write metrics (DESIGN.md §7), all labelled replication=<name>. The
+// families are shared through the registry; this object owns only its series and removes them when
+// destroyed, so a replication removed by a reload leaves no series behind.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "agent/sender/sender_state.h"
+
+namespace edgerepl::sender {
+
+class SenderMetrics {
+ public:
+  // `registry` must outlive this object.
+  SenderMetrics(prometheus::Registry& registry, std::string replication);
+  ~SenderMetrics();
+  SenderMetrics(const SenderMetrics&) = delete;
+  SenderMetrics& operator=(const SenderMetrics&) = delete;
+
+  // One finished HTTP attempt; `code` 0 for a transport error.
+  void ObserveRequest(int code, double seconds);
+  // A batch (or part) the remote accepted: points, line-protocol bytes, bytes on the wire.
+  void ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_bytes, double unix_seconds);
+  void SetState(State state);
+
+ private:
+  std::string replication_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& duration_family_;
+  prometheus::Family<prometheus::Counter>& points_family_;
+  prometheus::Family<prometheus::Counter>& bytes_family_;
+  prometheus::Family<prometheus::Counter>& wire_family_;
+  prometheus::Family<prometheus::Gauge>& last_success_family_;
+  prometheus::Family<prometheus::Gauge>& state_family_;
+  prometheus::Histogram& duration_;
+  prometheus::Counter& points_;
+  prometheus::Counter& bytes_;
+  prometheus::Counter& wire_;
+  prometheus::Gauge& last_success_;
+  std::map<State, prometheus::Gauge*> states_;
+  std::mutex mu_;  // guards by_code_
+  std::map<int, prometheus::Counter*> by_code_;
+};
+
+}  // namespace edgerepl::sender

@@ -1,0 +1,94 @@
+// The only file that sees cpprestsdk for outbound HTTP. Every library exception stops here and
+// becomes a Status, so no exception crosses into the sender.
+#include "common/http/client_cpprest.h"
+
+#include <cpprest/http_client.h>
+
+#include <boost/asio/ssl.hpp>
+#include <fstream>
+
+namespace edgerepl::http {
+namespace {
+
+namespace web_http = web::http;
+namespace web_client = web::http::client;
+
+bool Readable(const std::string& path) {
+  return std::ifstream(path).good();
+}
+
+class CpprestHttpClient final : public HttpClient {
+ public:
+  explicit CpprestHttpClient(std::unique_ptr<web_client::http_client> client)
+      : client_(std::move(client)) {}
+
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    try {
+      web_http::http_request req(web_http::method(request.method));
+      req.set_request_uri(web::uri(request.target));
+      if (!request.body.empty()) {
+        // Bytes as given: the caller compresses; cpprest must not transcode or compress.
+        std::vector<unsigned char> body(request.body.begin(), request.body.end());
+        req.set_body(std::move(body));
+      }
+      for (const auto& [k, v] : request.headers) req.headers()[k] = v;
+      web_http::http_response resp = client_->request(req).get();
+      HttpResponse out;
+      out.status = resp.status_code();
+      for (const auto& [k, v] : resp.headers()) out.headers.emplace_back(k, v);
+      std::vector<unsigned char> body = resp.extract_vector().get();
+      out.body.assign(body.begin(), body.end());
+      return out;
+    } catch (const std::exception& e) {
+      return Status::Unavailable(e.what());
+    } catch (...) {
+      return Status::Unavailable("unknown HTTP client failure");
+    }
+  }
+
+ private:
+  std::unique_ptr<web_client::http_client> client_;
+};
+
+}  // namespace
+
+Result<HttpClientPtr> MakeCpprestHttpClient(const HttpClientOptions& options) {
+  const TlsOptions& tls = options.tls;
+  if (!tls.ca_file.empty() && !Readable(tls.ca_file)) {
+    return Status::InvalidArgument("caFile not readable: " + tls.ca_file);
+  }
+  if (tls.client_cert_file.empty() != tls.client_key_file.empty()) {
+    return Status::InvalidArgument("client certificate and key must be given together");
+  }
+  if (!tls.client_cert_file.empty() &&
+      (!Readable(tls.client_cert_file) || !Readable(tls.client_key_file))) {
+    return Status::InvalidArgument("client certificate or key not readable");
+  }
+  try {
+    web::uri base(options.base_url);
+    if (base.scheme() != "http" && base.scheme() != "https") {
+      return Status::InvalidArgument("URL scheme must be http or https: " + options.base_url);
+    }
+    web_client::http_client_config config;
+    config.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(options.timeout));
+    config.set_validate_certificates(!tls.insecure_skip_verify);
+    // cpprest has already loaded the system roots into the context when this runs; a caFile adds
+    // the operator's CA, and a client certificate enables mutual TLS.
+    config.set_ssl_context_callback([tls](boost::asio::ssl::context& ctx) {
+      boost::system::error_code ec;
+      if (!tls.ca_file.empty()) ctx.load_verify_file(tls.ca_file, ec);
+      if (!tls.client_cert_file.empty()) {
+        ctx.use_certificate_chain_file(tls.client_cert_file, ec);
+        ctx.use_private_key_file(tls.client_key_file, boost::asio::ssl::context::pem, ec);
+      }
+    });
+    auto client = std::make_unique<web_client::http_client>(base, config);
+    return HttpClientPtr(std::make_unique<CpprestHttpClient>(std::move(client)));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("invalid remote URL: ") + e.what());
+  } catch (...) {
+    return Status::InvalidArgument("invalid remote URL");
+  }
+}
+
+}  // namespace edgerepl::http

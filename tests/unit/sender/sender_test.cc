@@ -1,0 +1,337 @@
+// The sender's decisions, driven step by step with a fake HTTP client and fake clock: no sockets,
+// no real waiting.
+#include "agent/sender/sender.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+#include "common/codec/gzip.h"
+#include "tests/unit/sender/test_doubles.h"
+
+namespace edgerepl::sender {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::Answer;
+using testing::FakeClock;
+using testing::FakeHttpClient;
+using testing::MaxRandom;
+using testing::MemorySource;
+
+std::string Inflate(const std::string& gz) {
+  return codec::GzipDecompress(gz, 1 << 28).value();
+}
+
+class SenderTest : public ::testing::Test {
+ protected:
+  SenderOptions Options() {
+    SenderOptions o;
+    o.replication_name = "r1";
+    o.org_id = "org1";
+    o.bucket = "edge";
+    o.token = "sekret-token";
+    return o;
+  }
+  void Make(SenderOptions options, FakeHttpClient::Handler handler) {
+    http_ = std::make_unique<FakeHttpClient>(std::move(handler));
+    metrics_ = std::make_unique<SenderMetrics>(registry_, options.replication_name);
+    sender_ =
+        std::make_unique<Sender>(std::move(options), *http_, source_, clock_, random_, *metrics_);
+  }
+  std::string Metrics() {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_.Collect());
+    return out.str();
+  }
+  bool HasMetric(const std::string& line) { return Metrics().find(line) != std::string::npos; }
+
+  prometheus::Registry registry_;
+  MemorySource source_;
+  FakeClock clock_;
+  MaxRandom random_;
+  std::unique_ptr<FakeHttpClient> http_;
+  std::unique_ptr<SenderMetrics> metrics_;
+  std::unique_ptr<Sender> sender_;
+};
+
+TEST_F(SenderTest, SendsMergedGzipBatchAndAcks) {
+  Make(Options(), [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("m v=1 1\n");
+  source_.Append("m v=2 2\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_EQ(http_->requests.size(), 1u);
+  const http::HttpRequest& req = http_->requests[0];
+  EXPECT_EQ(req.target, "/api/v2/write?org=org1&bucket=edge&precision=ns");
+  EXPECT_EQ(Inflate(req.body), "m v=1 1\nm v=2 2\n");
+  EXPECT_EQ(*http::FindHeader(req.headers, "content-encoding"), "gzip");
+  EXPECT_EQ(*http::FindHeader(req.headers, "authorization"), "Token sekret-token");
+  EXPECT_EQ(*http::FindHeader(req.headers, "user-agent"),
+            std::string("edgerepl/") + EDGEREPL_VERSION);
+  EXPECT_EQ(source_.acked(), 2u);
+  auto st = sender_->Snapshot();
+  EXPECT_EQ(st.state, State::kReplicating);
+  EXPECT_EQ(st.latest_response_code, 204);
+  EXPECT_TRUE(st.last_success_time.has_value());
+  EXPECT_TRUE(HasMetric("edgerepl_remote_sent_points_total{replication=\"r1\"} 2"));
+  EXPECT_TRUE(HasMetric("edgerepl_remote_requests_total{code=\"204\",replication=\"r1\"} 1"));
+  EXPECT_TRUE(HasMetric("edgerepl_replication_state{replication=\"r1\",state=\"Replicating\"} 1"));
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(sender_->Snapshot().state, State::kIdle);
+}
+
+TEST_F(SenderTest, V1TargetSplitsDbAndRp) {
+  SenderOptions o = Options();
+  o.protocol = Protocol::kV1;
+  o.bucket = "telegraf/autogen";
+  EXPECT_EQ(WriteTarget(o), "/write?db=telegraf&rp=autogen&precision=n");
+  o.bucket = "my db";
+  EXPECT_EQ(WriteTarget(o), "/write?db=my%20db&precision=n");
+  o.protocol = Protocol::kV2;
+  o.bucket_is_id = true;
+  o.bucket = "abc";
+  EXPECT_EQ(WriteTarget(o), "/api/v2/write?org=org1&bucketID=abc&precision=ns");
+}
+
+TEST_F(SenderTest, ServerErrorBacksOffExponentiallyAndResetsOnSuccess) {
+  int calls = 0;
+  Make(Options(), [&](const http::HttpRequest&) { return Answer(++calls <= 3 ? 500 : 204); });
+  source_.Append("m v=1 1\n");
+  // MaxRandom pins full jitter to its ceiling: 250, 500, 1000 ms.
+  for (int64_t want : {250, 500, 1000}) {
+    StepResult r = sender_->Step();
+    EXPECT_EQ(r.kind, StepResult::kWait);
+    EXPECT_EQ(r.delay, milliseconds(want));
+    EXPECT_EQ(sender_->Snapshot().state, State::kBackoff);
+    EXPECT_EQ(source_.acked(), 0u);
+  }
+  EXPECT_EQ(sender_->Snapshot().consecutive_failures, 3u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 1u);
+  EXPECT_EQ(sender_->Snapshot().consecutive_failures, 0u);
+  EXPECT_TRUE(HasMetric("edgerepl_remote_requests_total{code=\"500\",replication=\"r1\"} 3"));
+  // Reset: the next failure starts at the minimum again.
+  calls = 0;
+  source_.Append("m v=2 2\n");
+  EXPECT_EQ(sender_->Step().delay, milliseconds(250));
+}
+
+TEST_F(SenderTest, BackoffCapsAtMax) {
+  SenderOptions o = Options();
+  o.backoff_max = milliseconds(1000);
+  Make(o, [](const http::HttpRequest&) { return Answer(502); });
+  source_.Append("m v=1 1\n");
+  milliseconds last{0};
+  for (int i = 0; i < 6; ++i) last = sender_->Step().delay;
+  EXPECT_EQ(last, milliseconds(1000));
+}
+
+TEST_F(SenderTest, TransportErrorRecordsCodeZeroWithoutToken) {
+  Make(Options(), [](const http::HttpRequest&) -> Result<http::HttpResponse> {
+    return Status::Unavailable("connection refused to http://x?token=sekret-token");
+  });
+  source_.Append("m v=1 1\n");
+  StepResult r = sender_->Step();
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  auto st = sender_->Snapshot();
+  EXPECT_EQ(st.latest_response_code, 0);
+  EXPECT_NE(st.latest_error_message.find("connection refused"), std::string::npos);
+  EXPECT_EQ(st.latest_error_message.find("sekret"), std::string::npos);
+  EXPECT_TRUE(HasMetric("edgerepl_remote_requests_total{code=\"0\",replication=\"r1\"} 1"));
+  EXPECT_EQ(source_.acked(), 0u);
+}
+
+TEST_F(SenderTest, ErrorMessageIsTruncated) {
+  Make(Options(), [](const http::HttpRequest&) { return Answer(500, {}, std::string(5000, 'e')); });
+  source_.Append("m v=1 1\n");
+  (void)sender_->Step();
+  EXPECT_LE(sender_->Snapshot().latest_error_message.size(), kMaxErrorMessageBytes + 4);
+}
+
+TEST_F(SenderTest, RetryAfterSecondsAndDateAreHonouredAndCapped) {
+  std::vector<http::HttpResponse> answers = {
+      Answer(429, {{"Retry-After", "3"}}),
+      Answer(503, {{"Retry-After", "Tue, 14 Nov 2023 22:13:40 GMT"}}),  // clock + 20 s
+      Answer(429, {{"Retry-After", "100000"}}),
+      Answer(429),
+  };
+  size_t i = 0;
+  Make(Options(),
+       [&](const http::HttpRequest&) { return answers[std::min(i++, answers.size() - 1)]; });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().delay, milliseconds(3000));
+  EXPECT_EQ(sender_->Step().delay, milliseconds(20000));
+  EXPECT_EQ(sender_->Step().delay, milliseconds(300000));  // backoff.max 30 s × 10
+  EXPECT_EQ(sender_->Step().delay, milliseconds(250));     // no header: backoff
+  EXPECT_EQ(sender_->Snapshot().state, State::kBackoff);
+  EXPECT_EQ(sender_->Snapshot().latest_response_code, 429);
+}
+
+TEST_F(SenderTest, UnauthorizedAndNotFoundStates) {
+  int code = 401;
+  Make(Options(), [&](const http::HttpRequest&) {
+    return Answer(code, {}, R"({"code":"unauthorized","message":"unauthorized access"})");
+  });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);
+  EXPECT_EQ(sender_->Snapshot().state, State::kUnauthorized);
+  EXPECT_NE(sender_->Snapshot().latest_error_message.find("unauthorized access"),
+            std::string::npos);
+  EXPECT_TRUE(HasMetric("edgerepl_replication_state{replication=\"r1\",state=\"Unauthorized\"} 1"));
+  code = 403;
+  (void)sender_->Step();
+  EXPECT_EQ(sender_->Snapshot().state, State::kUnauthorized);
+  code = 404;
+  (void)sender_->Step();
+  EXPECT_EQ(sender_->Snapshot().state, State::kNotFound);
+  EXPECT_TRUE(HasMetric("edgerepl_replication_state{replication=\"r1\",state=\"Unauthorized\"} 0"));
+  EXPECT_EQ(source_.acked(), 0u);
+}
+
+TEST_F(SenderTest, NonRetryableWithoutDropStallsUntilSkipHead) {
+  Make(Options(), [](const http::HttpRequest&) {
+    return Answer(400, {}, R"({"code":"invalid","message":"bad line"})");
+  });
+  source_.Append("bad v=1 1\n");
+  source_.Append("good v=1 2\n");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(sender_->Step().kind, StepResult::kWait);
+    EXPECT_EQ(sender_->Snapshot().state, State::kStalled);
+  }
+  EXPECT_EQ(source_.acked(), 0u);
+  EXPECT_EQ(sender_->Snapshot().latest_response_code, 400);
+  sender_->SkipHead();
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 2u);  // both records were in the head batch
+  EXPECT_EQ(source_.dropped("skipped"), 2u);
+  EXPECT_EQ(sender_->Snapshot().dropped_points.at("skipped"), 2u);
+}
+
+TEST_F(SenderTest, NonRetryableWithDropBisectsToTheRefusedLines) {
+  SenderOptions o = Options();
+  o.drop_non_retryable = true;
+  std::vector<std::string> accepted;
+  Make(o, [&](const http::HttpRequest& req) {
+    std::string body = Inflate(req.body);
+    if (body.find("bad") != std::string::npos) return Answer(400, {}, "refused");
+    accepted.push_back(body);
+    return Answer(204);
+  });
+  std::string payload;
+  for (int i = 0; i < 16; ++i) {
+    payload += (i == 3 || i == 11 ? "bad" : "ok") + std::string(" v=") + std::to_string(i) + " " +
+               std::to_string(i) + "\n";
+  }
+  source_.Append(payload);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  std::string all;
+  for (auto& a : accepted) all += a;
+  for (int i = 0; i < 16; ++i) {
+    bool bad = i == 3 || i == 11;
+    std::string line = std::string(bad ? "bad" : "ok") + " v=" + std::to_string(i) + " " +
+                       std::to_string(i) + "\n";
+    EXPECT_EQ(all.find(line) != std::string::npos, !bad) << line;
+  }
+  // Order is kept: line 4 arrives after line 2.
+  EXPECT_LT(all.find("ok v=2 "), all.find("ok v=4 "));
+  EXPECT_EQ(source_.dropped("non_retryable"), 2u);
+  EXPECT_EQ(source_.acked(), 1u);
+}
+
+TEST_F(SenderTest, TooLargeHalvesAndResends) {
+  std::vector<uint64_t> sizes;
+  Make(Options(), [&](const http::HttpRequest& req) {
+    std::string body = Inflate(req.body);
+    uint64_t lines = std::count(body.begin(), body.end(), '\n');
+    sizes.push_back(lines);
+    return Answer(lines > 2 ? 413 : 204);
+  });
+  source_.Append("a v=1 1\nb v=1 1\nc v=1 1\nd v=1 1\ne v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(sizes, (std::vector<uint64_t>{5, 2, 3, 1, 2}));
+  EXPECT_TRUE(HasMetric("edgerepl_remote_sent_points_total{replication=\"r1\"} 5"));
+  EXPECT_EQ(source_.acked(), 1u);
+}
+
+TEST_F(SenderTest, OneLineTooLargeIsNonRetryable) {
+  SenderOptions o = Options();
+  o.drop_non_retryable = true;
+  Make(o, [&](const http::HttpRequest& req) {
+    return Answer(Inflate(req.body).find("huge") != std::string::npos ? 413 : 204);
+  });
+  source_.Append("a v=1 1\nhuge v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.dropped("non_retryable"), 1u);
+  EXPECT_EQ(source_.acked(), 1u);
+}
+
+TEST_F(SenderTest, SuspendKeepsQueueAndSendsNothing) {
+  SenderOptions o = Options();
+  o.suspend = true;
+  Make(o, [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(sender_->Snapshot().state, State::kSuspended);
+  EXPECT_TRUE(http_->requests.empty());
+  sender_->SetSuspended(false);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 1u);
+}
+
+TEST_F(SenderTest, QueueFullStateWhileSending) {
+  Make(Options(), [](const http::HttpRequest&) { return Answer(500); });
+  source_.full_ = true;
+  source_.Append("m v=1 1\n", clock_.WallNowNanos() - 5'000'000'000);
+  (void)sender_->Step();
+  auto st = sender_->Snapshot();
+  EXPECT_EQ(st.state, State::kQueueFull);
+  EXPECT_DOUBLE_EQ(st.oldest_pending_age_seconds, 5.0);
+}
+
+TEST_F(SenderTest, SplitRecordAcknowledgedOnlyAfterLastPart) {
+  SenderOptions o = Options();
+  o.batch.max_points = 2;
+  Make(o, [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("a v=1 1\nb v=1 1\nc v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 0u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 1u);
+  ASSERT_EQ(http_->requests.size(), 2u);
+  EXPECT_EQ(Inflate(http_->requests[1].body), "c v=1 1\n");
+}
+
+TEST_F(SenderTest, MetricsRemovedWithReplication) {
+  Make(Options(), [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("m v=1 1\n");
+  (void)sender_->Step();
+  EXPECT_TRUE(HasMetric("replication=\"r1\""));
+  sender_.reset();
+  metrics_.reset();
+  EXPECT_FALSE(HasMetric("replication=\"r1\""));
+}
+
+TEST_F(SenderTest, ThreadDeliversAndRetryNowEndsAWait) {
+  SenderOptions o = Options();
+  o.backoff_min = std::chrono::hours(1);  // only RetryNow can end this wait in time
+  o.backoff_max = std::chrono::hours(1);
+  std::atomic<int> calls{0};
+  Make(o, [&](const http::HttpRequest&) { return Answer(++calls == 1 ? 500 : 204); });
+  source_.Append("m v=1 1\n");
+  sender_->Start();
+  while (calls.load() < 1) std::this_thread::sleep_for(milliseconds(1));
+  // A new write must not cut the wait short.
+  source_.Append("m v=2 2\n");
+  sender_->NotifyAppended();
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(calls.load(), 1);
+  sender_->RetryNow();
+  for (int i = 0; i < 2000 && source_.acked() < 2; ++i)
+    std::this_thread::sleep_for(milliseconds(1));
+  EXPECT_EQ(source_.acked(), 2u);
+  sender_->Stop();
+}
+
+}  // namespace
+}  // namespace edgerepl::sender
