@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -16,14 +18,24 @@
 namespace edgerepl::testing {
 namespace {
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
+// One connection's byte stream, plain or TLS.
+struct Conn {
+  int fd;
+  SSL* ssl;
+  ssize_t Read(char* buf, size_t n) {
+    if (ssl != nullptr) return SSL_read(ssl, buf, static_cast<int>(n));
+    return ::recv(fd, buf, n, 0);
   }
-  return true;
-}
+  bool SendAll(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ssl != nullptr ? SSL_write(ssl, data.data(), static_cast<int>(data.size()))
+                                 : ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+};
 
 const char* Reason(int status) {
   switch (status) {
@@ -56,6 +68,20 @@ std::string FaultRequest::Header(const std::string& name) const {
 }
 
 FaultServer::FaultServer() {
+  Listen();
+}
+
+FaultServer::FaultServer(const std::string& cert_file, const std::string& key_file) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr || SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    throw std::runtime_error("fault server: cannot load TLS certificate");
+  }
+  tls_ = ctx;
+  Listen();
+}
+
+void FaultServer::Listen() {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -85,6 +111,7 @@ FaultServer::~FaultServer() {
     workers.swap(workers_);
   }
   for (auto& t : workers) t.join();
+  if (tls_ != nullptr) SSL_CTX_free(static_cast<SSL_CTX*>(tls_));
 }
 
 void FaultServer::Script(std::vector<Reply> replies) {
@@ -145,13 +172,25 @@ void FaultServer::Serve(int fd) {
       ::close(fd);
     }
   } closer{this, fd};
+  Conn conn{fd, nullptr};
+  struct SslFree {
+    SSL*& ssl;
+    ~SslFree() {
+      if (ssl != nullptr) SSL_free(ssl);
+    }
+  } ssl_free{conn.ssl};
+  if (tls_ != nullptr) {
+    conn.ssl = SSL_new(static_cast<SSL_CTX*>(tls_));
+    SSL_set_fd(conn.ssl, fd);
+    if (SSL_accept(conn.ssl) != 1) return;  // e.g. the client refused our certificate
+  }
   std::string buf;
   char chunk[65536];
   while (!stop_) {
     // Read one request: headers, then Content-Length bytes.
     size_t header_end;
     while ((header_end = buf.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      ssize_t n = conn.Read(chunk, sizeof(chunk));
       if (n <= 0) return;
       buf.append(chunk, static_cast<size_t>(n));
     }
@@ -175,7 +214,7 @@ void FaultServer::Serve(int fd) {
     }
     buf.erase(0, header_end + 4);
     while (buf.size() < content_length) {
-      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      ssize_t n = conn.Read(chunk, sizeof(chunk));
       if (n <= 0) return;
       buf.append(chunk, static_cast<size_t>(n));
     }
@@ -219,12 +258,12 @@ void FaultServer::Serve(int fd) {
     if (!reply.body.empty()) out += "Content-Type: application/json\r\n";
     out += "\r\n";
     if (reply.reset_mid_body) {
-      SendAll(fd, out + reply.body.substr(0, reply.body.size() / 2));
+      conn.SendAll(out + reply.body.substr(0, reply.body.size() / 2));
       linger l{1, 0};  // close with RST, not FIN
       ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
       return;
     }
-    if (!SendAll(fd, out + reply.body)) return;
+    if (!conn.SendAll(out + reply.body)) return;
   }
 }
 

@@ -36,13 +36,17 @@ struct Reply {
 
 class FaultServer {
  public:
-  FaultServer();  // binds 127.0.0.1:0 and starts serving
+  // Binds 127.0.0.1:0 and starts serving; with a PEM certificate and key it speaks TLS.
+  FaultServer();
+  FaultServer(const std::string& cert_file, const std::string& key_file);
   ~FaultServer();
   FaultServer(const FaultServer&) = delete;
   FaultServer& operator=(const FaultServer&) = delete;
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
 
   // Replies are used in order; the last one keeps answering. Default: 204.
   void Script(std::vector<Reply> replies);
@@ -60,6 +64,9 @@ class FaultServer {
   void Serve(int fd);
   Reply NextReply(const FaultRequest& request);
 
+  void Listen();
+
+  void* tls_ = nullptr;  // SSL_CTX*, kept opaque so tests need no OpenSSL headers
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
