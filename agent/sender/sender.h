@@ -24,6 +24,7 @@
 #include "agent/sender/sender_state.h"
 #include "common/backoff/backoff.h"
 #include "common/clock.h"
+#include "common/codec/gzip.h"
 #include "common/http/client.h"
 
 namespace edgerepl::sender {
@@ -42,7 +43,7 @@ struct SenderOptions {
   std::chrono::milliseconds backoff_max{30000};
   bool drop_non_retryable = false;
   bool suspend = false;
-  int gzip_level = 3;
+  int gzip_level = codec::kDefaultGzipLevel;
 };
 
 struct SenderStatus {

@@ -1,0 +1,152 @@
+// Sender benchmarks.
+//   bench_sender gzip                          gzip levels (libdeflate vs zlib) on a 500 KB batch
+//   bench_sender drain --url U --bytes N       drain an N-byte backlog to U; prints points/s
+//   bench_sender emit --bytes N --out FILE     write the same backlog as line protocol to FILE
+// The backlog is deterministic, so scripts/bench-drain.sh can give vmagent the identical data.
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "agent/sender/sender.h"
+#include "common/codec/gzip.h"
+#include "common/http/client_cpprest.h"
+#include "tests/unit/sender/test_doubles.h"
+
+namespace edgerepl::sender {
+namespace {
+
+constexpr int kSeries = 1000;
+constexpr int kLinesPerRecord = 50;  // a typical Telegraf flush per replication write
+
+// Calls `record` with each record (kLinesPerRecord lines) until `bytes` were produced.
+template <typename F>
+uint64_t Generate(uint64_t bytes, F&& record) {
+  int64_t base_ms = RealClock::Instance().WallNowNanos() / 1'000'000 - 3'600'000;
+  uint64_t produced = 0, points = 0;
+  std::string r;
+  char line[256];
+  while (produced < bytes) {
+    r.clear();
+    for (int n = 0; n < kLinesPerRecord; ++n, ++points) {
+      int k = static_cast<int>(points % kSeries);
+      int64_t t = base_ms + static_cast<int64_t>(points / kSeries);
+      int len = std::snprintf(line, sizeof(line),
+                              "cpu,host=edge-%04d,region=r%d usage_user=%.2f,usage_system=%.2f,"
+                              "procs=%lldi %lld000000\n",
+                              k, k % 4, (points % 10000) / 100.0, (points % 777) / 10.0,
+                              static_cast<long long>(points % 500), static_cast<long long>(t));
+      r.append(line, static_cast<size_t>(len));
+    }
+    produced += r.size();
+    record(r);
+  }
+  return points;
+}
+
+std::string Arg(int argc, char** argv, const char* name, const char* def) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  }
+  return def;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+int Gzip() {
+  std::string batch;
+  Generate(500000, [&](const std::string& r) { batch += r; });
+  constexpr int kRounds = 40;
+  for (int level : {1, 3, 6, 9}) {
+    auto start = std::chrono::steady_clock::now();
+    size_t out = 0;
+    for (int i = 0; i < kRounds; ++i) out = codec::GzipCompress(batch, level)->size();
+    double s = Seconds(start);
+    std::printf("libdeflate level %d: %.0f MB/s, ratio %.1fx\n", level,
+                kRounds * batch.size() / s / 1e6, double(batch.size()) / out);
+  }
+  for (int level : {1, 6}) {
+    auto start = std::chrono::steady_clock::now();
+    size_t out = 0;
+    for (int i = 0; i < kRounds; ++i) {
+      uLongf n = compressBound(batch.size());
+      std::string buf(n, '\0');
+      z_stream zs{};
+      deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+      zs.next_in = reinterpret_cast<Bytef*>(batch.data());
+      zs.avail_in = static_cast<uInt>(batch.size());
+      zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+      zs.avail_out = static_cast<uInt>(buf.size());
+      deflate(&zs, Z_FINISH);
+      out = zs.total_out;
+      deflateEnd(&zs);
+    }
+    double s = Seconds(start);
+    std::printf("zlib       level %d: %.0f MB/s, ratio %.1fx\n", level,
+                kRounds * batch.size() / s / 1e6, double(batch.size()) / out);
+  }
+  return 0;
+}
+
+int Emit(uint64_t bytes, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  uint64_t points = Generate(bytes, [&](const std::string& r) { out << r; });
+  std::printf("points=%llu\n", static_cast<unsigned long long>(points));
+  return out.good() ? 0 : 1;
+}
+
+int Drain(uint64_t bytes, const std::string& url, int gzip_level) {
+  testing::MemorySource source;
+  uint64_t points = Generate(bytes, [&](const std::string& r) { source.Append(r); });
+  http::HttpClientOptions o;
+  o.base_url = url;
+  auto client = http::MakeCpprestHttpClient(o);
+  if (!client.ok()) {
+    std::fprintf(stderr, "%s\n", client.status().ToString().c_str());
+    return 1;
+  }
+  prometheus::Registry registry;
+  SenderOptions options;
+  options.replication_name = "bench";
+  options.org_id = "org";
+  options.bucket = "bench";
+  options.gzip_level = gzip_level;
+  SenderMetrics metrics(registry, "bench");
+  RealRandom random;
+  Sender sender(options, **client, source, RealClock::Instance(), random, metrics);
+  auto start = std::chrono::steady_clock::now();
+  sender.Start();
+  while (source.acked() < source.last_position()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  double s = Seconds(start);
+  sender.Stop();
+  std::printf("points=%llu bytes=%llu seconds=%.3f points_per_s=%.0f failures=%llu\n",
+              static_cast<unsigned long long>(points), static_cast<unsigned long long>(bytes), s,
+              points / s, static_cast<unsigned long long>(sender.Snapshot().consecutive_failures));
+  return 0;
+}
+
+}  // namespace
+}  // namespace edgerepl::sender
+
+int main(int argc, char** argv) {
+  using namespace edgerepl::sender;
+  std::string mode = argc > 1 ? argv[1] : "";
+  uint64_t bytes = std::stoull(Arg(argc, argv, "--bytes", "20000000"));
+  if (mode == "gzip") return Gzip();
+  if (mode == "emit") return Emit(bytes, Arg(argc, argv, "--out", "backlog.lp"));
+  if (mode == "drain") {
+    return Drain(bytes, Arg(argc, argv, "--url", "http://127.0.0.1:8428"),
+                 std::stoi(Arg(argc, argv, "--gzip-level", "1")));
+  }
+  std::fprintf(stderr,
+               "usage: bench_sender gzip | drain --url U --bytes N | emit --bytes N --out F\n");
+  return 2;
+}
