@@ -1,0 +1,42 @@
+#include "common/config/config.h"
+
+namespace edgerepl::config {
+
+const RemoteConfig* Config::FindRemote(std::string_view name) const {
+  for (const RemoteConfig& r : remotes) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::string_view DurabilityName(Durability d) {
+  return d == Durability::kSync ? "sync" : "interval";
+}
+
+std::string_view QueueFullPolicyName(QueueFullPolicy p) {
+  return p == QueueFullPolicy::kDrop ? "drop" : "reject";
+}
+
+std::string_view ProtocolName(Protocol p) {
+  return p == Protocol::kV2 ? "v2" : "v1";
+}
+
+std::vector<const ReplicationConfig*> SelectReplications(const Config& config,
+                                                         const Labels* labels) {
+  std::vector<const ReplicationConfig*> out;
+  for (const ReplicationConfig& rep : config.replications) {
+    if (labels == nullptr || Matches(rep.selector, *labels)) out.push_back(&rep);
+  }
+  return out;
+}
+
+std::vector<std::string> Secrets(const Config& config) {
+  std::vector<std::string> out;
+  if (!config.admin_token.empty()) out.push_back(config.admin_token);
+  for (const RemoteConfig& r : config.remotes) {
+    if (!r.token.empty()) out.push_back(r.token);
+  }
+  return out;
+}
+
+}  // namespace edgerepl::config
