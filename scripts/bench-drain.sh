@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Drain-rate benchmark: edgerepl's sender vs vmagent, same backlog, same kind of remote.
-#   scripts/bench-drain.sh [SIZE_MB]     (default 50; the full form is 1000)
+#   scripts/bench-drain.sh [SIZE_MB] [MAX_IN_FLIGHT]  (defaults 50 and 4; the full form is 1000)
+# MAX_IN_FLIGHT 4 matches vmagent's default -remoteWrite.queues (2 × CPUs here); edgerepl is also
+# measured with its default of 1 request in flight.
 # 1. edgerepl: bench_sender drains SIZE_MB of line protocol to a fresh VictoriaMetrics
 #    (/api/v2/write, gzip, one request in flight) and reports points/s until the last ack.
 # 2. vmagent: the identical backlog is written to vmagent's /write while its remote is down, so it
@@ -9,6 +11,7 @@
 # Prints both rates and their ratio (edgerepl / vmagent). Everything binds 127.0.0.1 only.
 set -euo pipefail
 SIZE_MB=${1:-50}
+IN_FLIGHT=${2:-4}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/bench-drain}
 BYTES=$((SIZE_MB * 1000000))
@@ -45,8 +48,14 @@ rows() {  # port: rows inserted so far, all ingestion types
 # --- edgerepl ---
 P1=$(free_port)
 start_vm "$TMP/vm1" "$P1"
-EDGE=$("$BENCH" drain --url "http://127.0.0.1:$P1" --bytes "$BYTES")
-echo "edgerepl: $EDGE"
+EDGE1=$("$BENCH" drain --url "http://127.0.0.1:$P1" --bytes "$BYTES" --max-in-flight 1)
+echo "edgerepl maxInFlight=1: $EDGE1"
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
+P1=$(free_port)
+start_vm "$TMP/vm1b" "$P1"
+EDGE=$("$BENCH" drain --url "http://127.0.0.1:$P1" --bytes "$BYTES" --max-in-flight "$IN_FLIGHT")
+echo "edgerepl maxInFlight=$IN_FLIGHT: $EDGE"
+EDGE1_PPS=$(sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$EDGE1")
 EDGE_PPS=$(sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$EDGE")
 POINTS=$(sed -n 's/.*points=\([0-9]*\) .*/\1/p' <<<"$EDGE")
 
@@ -77,4 +86,4 @@ done
 T1=$(date +%s.%N)
 VM_PPS=$(echo "$POINTS / ($T1 - $T0)" | bc -l | xargs printf '%.0f')
 echo "vmagent: points=$POINTS seconds=$(echo "$T1 - $T0" | bc -l | xargs printf '%.3f') points_per_s=$VM_PPS"
-echo "ratio edgerepl/vmagent: $(echo "$EDGE_PPS / $VM_PPS" | bc -l | xargs printf '%.2f')x (size ${SIZE_MB} MB)"
+echo "ratio edgerepl/vmagent: maxInFlight=$IN_FLIGHT $(echo "$EDGE_PPS / $VM_PPS" | bc -l | xargs printf '%.2f')x, maxInFlight=1 $(echo "$EDGE1_PPS / $VM_PPS" | bc -l | xargs printf '%.2f')x (size ${SIZE_MB} MB)"

@@ -32,9 +32,15 @@ size_t TakeLines(std::string_view payload, size_t offset, const BatchLimits& lim
 
 Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,
                 const BatchLimits& limits) {
+  return NextBatchFrom(pending, 0, head_offset, limits);
+}
+
+Batch NextBatchFrom(const std::deque<SourceRecord>& pending, size_t first_record,
+                    size_t head_offset, const BatchLimits& limits) {
   Batch batch;
+  batch.completed_records = first_record;
   size_t offset = head_offset;
-  for (size_t i = 0; i < pending.size(); ++i, offset = 0) {
+  for (size_t i = first_record; i < pending.size(); ++i, offset = 0) {
     const SourceRecord& r = pending[i];
     if (batch.oldest_enqueue_ns == 0) batch.oldest_enqueue_ns = r.enqueue_time_ns;
     size_t remaining = r.payload.size() - std::min(offset, r.payload.size());

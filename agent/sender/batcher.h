@@ -33,5 +33,9 @@ struct Batch {
 // of its own (the remote then decides, 413 → non-retryable).
 Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,
                 const BatchLimits& limits);
+// The batch after another one: starts at record `first_record` (an index into `pending`), offset
+// `head_offset`; `completed_records` then counts from the front of `pending`, not from there.
+Batch NextBatchFrom(const std::deque<SourceRecord>& pending, size_t first_record,
+                    size_t head_offset, const BatchLimits& limits);
 
 }  // namespace edgerepl::sender

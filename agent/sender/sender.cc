@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 
 #include "common/codec/gzip.h"
 
@@ -72,6 +73,7 @@ Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& sour
       metrics_(metrics),
       backoff_(options_.backoff_min, options_.backoff_max, random),
       target_(WriteTarget(options_)),
+      max_in_flight_(std::clamp(options_.max_in_flight, 1, kMaxInFlightLimit)),
       suspended_(options_.suspend) {
   metrics_.SetState(suspended_ ? State::kSuspended : State::kIdle);
   status_.state = suspended_ ? State::kSuspended : State::kIdle;
@@ -182,6 +184,7 @@ StepResult Sender::Step() {
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
+  if (!skip && max_in_flight_ > 1) return StepPipelined();
   Batch batch = NextBatch(pending_, head_offset_, options_.batch);
   if (skip) {
     spdlog::warn("replication {}: skipping head batch of {} points on request",
@@ -203,6 +206,61 @@ StepResult Sender::Step() {
     SetState(State::kReplicating);
     return {StepResult::kContinue, {}};
   }
+  return Failed(outcome);
+}
+
+StepResult Sender::StepPipelined() {
+  std::vector<Batch> batches;
+  size_t record = 0, offset = head_offset_;
+  while (static_cast<int>(batches.size()) < max_in_flight_ && record < pending_.size()) {
+    Batch b = NextBatchFrom(pending_, record, offset, options_.batch);
+    if (b.empty() && b.completed_records == record && b.next_offset == offset) break;
+    record = b.completed_records;
+    offset = b.next_offset;
+    batches.push_back(std::move(b));
+  }
+  std::vector<std::future<Outcome>> futures;
+  for (size_t i = 1; i < batches.size(); ++i) {
+    futures.push_back(std::async(std::launch::async, [this, &batches, i] {
+      return Deliver(batches[i].body, batches[i].points);
+    }));
+  }
+  std::vector<Outcome> outcomes;
+  outcomes.push_back(Deliver(batches[0].body, batches[0].points));
+  for (auto& f : futures) outcomes.push_back(f.get());
+  // Acknowledge strictly in order: stop at the first batch the remote did not take. Indexes in
+  // `batches` count from the front of pending_ as it was before this step.
+  size_t popped = 0;
+  uint64_t last = 0;
+  size_t done = 0;
+  for (; done < batches.size() && outcomes[done].done; ++done) {
+    for (; popped < batches[done].completed_records; ++popped) {
+      last = pending_.front().position;
+      pending_bytes_ -= pending_.front().payload.size();
+      pending_.pop_front();
+    }
+    head_offset_ = batches[done].next_offset;
+  }
+  if (popped > 0) {
+    Status st = source_.Ack(last);
+    if (!st.ok()) {
+      spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
+    }
+  }
+  if (done < batches.size()) return Failed(outcomes[done]);
+  backoff_.Reset();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.consecutive_failures = 0;
+  }
+  SetState(State::kReplicating);
+  return {StepResult::kContinue, {}};
+}
+
+StepResult Sender::Failed(const Outcome& outcome) {
+  // With requests in parallel, another answer may have been recorded last; report the one that
+  // holds the queue back.
+  RecordAnswer(outcome.code, outcome.message);
   State state = State::kBackoff;
   switch (outcome.decision.action) {
     case Action::kUnauthorized:
@@ -244,7 +302,7 @@ Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points) {
   spdlog::warn("replication {}: remote refused a line (HTTP {}), dropped: {}",
                options_.replication_name, status, Snapshot().latest_error_message);
   DropLines(1, body.size(), kDropNonRetryable);
-  return {true, {Action::kSuccess, std::nullopt}};
+  return {true, {Action::kSuccess, std::nullopt}, status, ""};
 }
 
 // Halves at a line boundary and delivers left then right, so order is kept. If the right half
@@ -266,7 +324,7 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
   Result<std::string> compressed = codec::GzipCompress(body, options_.gzip_level);
   if (!compressed.ok()) {
     RecordAnswer(0, compressed.status().ToString());
-    return {false, {Action::kRetry, std::nullopt}};
+    return {false, {Action::kRetry, std::nullopt}, 0, compressed.status().ToString()};
   }
   size_t wire_bytes = compressed->size();
   auto start = clock_.Now();
@@ -274,8 +332,7 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
   double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
   if (!response.ok()) {
     metrics_.ObserveRequest(0, seconds);
-    RecordAnswer(0, response.status().message());
-    return {false, {Action::kRetry, std::nullopt}};
+    return {false, {Action::kRetry, std::nullopt}, 0, RecordAnswer(0, response.status().message())};
   }
   int code = response->status;
   *status_out = code;
@@ -288,10 +345,11 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
     RecordAnswer(code, "");
     std::lock_guard<std::mutex> lock(mu_);
     status_.last_success_time = wall;
-    return {true, d};
+    return {true, d, code, ""};
   }
-  RecordAnswer(code, response->body.empty() ? "HTTP " + std::to_string(code) : response->body);
-  return {false, d};
+  return {
+      false, d, code,
+      RecordAnswer(code, response->body.empty() ? "HTTP " + std::to_string(code) : response->body)};
 }
 
 http::HttpRequest Sender::BuildRequest(std::string compressed) const {
@@ -314,9 +372,10 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
 }
 
 Status Sender::FillPending() {
-  if (pending_bytes_ >= options_.batch.max_bytes) return Status::Ok();
-  Result<std::vector<SourceRecord>> records =
-      source_.ReadNext(options_.batch.max_bytes - pending_bytes_);
+  // Enough for every batch that may be in flight.
+  size_t want = options_.batch.max_bytes * static_cast<size_t>(max_in_flight_);
+  if (pending_bytes_ >= want) return Status::Ok();
+  Result<std::vector<SourceRecord>> records = source_.ReadNext(want - pending_bytes_);
   if (!records.ok()) return records.status();
   for (SourceRecord& r : *records) {
     pending_bytes_ += r.payload.size();
@@ -343,7 +402,10 @@ void Sender::FinishBatch(const Batch& batch) {
 }
 
 void Sender::DropLines(uint64_t points, uint64_t bytes, std::string_view reason) {
-  source_.ReportDropped(points, bytes, reason);
+  {
+    std::lock_guard<std::mutex> lock(drop_mu_);
+    source_.ReportDropped(points, bytes, reason);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   status_.dropped_points[std::string(reason)] += points;
 }
@@ -360,7 +422,7 @@ void Sender::SetState(State state) {
   metrics_.SetState(state);
 }
 
-void Sender::RecordAnswer(int code, std::string message) {
+std::string Sender::RecordAnswer(int code, std::string message) {
   message = Redact(std::move(message));
   if (message.size() > kMaxErrorMessageBytes) {
     message.resize(kMaxErrorMessageBytes);
@@ -369,7 +431,8 @@ void Sender::RecordAnswer(int code, std::string message) {
   std::replace(message.begin(), message.end(), '\n', ' ');
   std::lock_guard<std::mutex> lock(mu_);
   status_.latest_response_code = code;
-  status_.latest_error_message = std::move(message);
+  status_.latest_error_message = message;
+  return message;
 }
 
 std::string Sender::Redact(std::string message) const {

@@ -44,6 +44,10 @@ struct SenderOptions {
   bool drop_non_retryable = false;
   bool suspend = false;
   int gzip_level = codec::kDefaultGzipLevel;
+  // Requests in flight at once (1..8). Above 1 the sender posts that many consecutive batches in
+  // parallel and still acknowledges strictly in order: after a failure, the batches behind it are
+  // sent again (line-protocol writes are idempotent at the remote).
+  int max_in_flight = 1;
 };
 
 struct SenderStatus {
@@ -63,6 +67,7 @@ struct StepResult {
 };
 
 inline constexpr size_t kMaxErrorMessageBytes = 512;
+inline constexpr int kMaxInFlightLimit = 8;
 // With nothing pending the loop re-reads the queue at least this often even without a
 // notification, in case a notification was missed.
 inline constexpr std::chrono::milliseconds kIdleRecheck{1000};
@@ -97,6 +102,8 @@ class Sender {
   struct Outcome {
     bool done = false;  // every line delivered or deliberately dropped
     Decision decision{Action::kRetry, std::nullopt};
+    int code = 0;         // of the answer that decided; 0 for a transport error
+    std::string message;  // already redacted and truncated
   };
 
   Outcome Deliver(std::string_view body, uint64_t points);
@@ -105,9 +112,12 @@ class Sender {
   http::HttpRequest BuildRequest(std::string compressed) const;
   Status FillPending();
   void FinishBatch(const Batch& batch);
+  StepResult Failed(const Outcome& outcome);
+  StepResult StepPipelined();
   void DropLines(uint64_t points, uint64_t bytes, std::string_view reason);
   void SetState(State state);
-  void RecordAnswer(int code, std::string message);
+  // Records the latest answer; returns the message as stored (redacted, truncated).
+  std::string RecordAnswer(int code, std::string message);
   std::string Redact(std::string message) const;
   double OldestAgeSeconds() const;
   void Run();
@@ -124,8 +134,9 @@ class Sender {
   std::deque<SourceRecord> pending_;
   size_t pending_bytes_ = 0;
   size_t head_offset_ = 0;
-  State failure_state_ = State::kBackoff;
+  const int max_in_flight_;
 
+  std::mutex drop_mu_;     // serializes ReportDropped calls from parallel requests
   mutable std::mutex mu_;  // guards the flags and status_
   std::condition_variable cv_;
   bool stop_ = false;

@@ -1,6 +1,6 @@
 // Sender benchmarks.
 //   bench_sender gzip                          gzip levels (libdeflate vs zlib) on a 500 KB batch
-//   bench_sender drain --url U --bytes N       drain an N-byte backlog to U; prints points/s
+//   bench_sender drain --url U --bytes N [--max-in-flight K]   drain an N-byte backlog; points/s
 //   bench_sender emit --bytes N --out FILE     write the same backlog as line protocol to FILE
 // The backlog is deterministic, so scripts/bench-drain.sh can give vmagent the identical data.
 #include <zlib.h>
@@ -101,7 +101,7 @@ int Emit(uint64_t bytes, const std::string& path) {
   return out.good() ? 0 : 1;
 }
 
-int Drain(uint64_t bytes, const std::string& url, int gzip_level) {
+int Drain(uint64_t bytes, const std::string& url, int gzip_level, int in_flight) {
   testing::MemorySource source;
   uint64_t points = Generate(bytes, [&](const std::string& r) { source.Append(r); });
   http::HttpClientOptions o;
@@ -117,6 +117,7 @@ int Drain(uint64_t bytes, const std::string& url, int gzip_level) {
   options.org_id = "org";
   options.bucket = "bench";
   options.gzip_level = gzip_level;
+  options.max_in_flight = in_flight;
   SenderMetrics metrics(registry, "bench");
   RealRandom random;
   Sender sender(options, **client, source, RealClock::Instance(), random, metrics);
@@ -144,7 +145,8 @@ int main(int argc, char** argv) {
   if (mode == "emit") return Emit(bytes, Arg(argc, argv, "--out", "backlog.lp"));
   if (mode == "drain") {
     return Drain(bytes, Arg(argc, argv, "--url", "http://127.0.0.1:8428"),
-                 std::stoi(Arg(argc, argv, "--gzip-level", "1")));
+                 std::stoi(Arg(argc, argv, "--gzip-level", "1")),
+                 std::stoi(Arg(argc, argv, "--max-in-flight", "1")));
   }
   std::fprintf(stderr,
                "usage: bench_sender gzip | drain --url U --bytes N | emit --bytes N --out F\n");

@@ -335,3 +335,79 @@ TEST_F(SenderTest, ThreadDeliversAndRetryNowEndsAWait) {
 
 }  // namespace
 }  // namespace edgerepl::sender
+
+namespace edgerepl::sender {
+namespace {
+
+using testing::Answer;
+using testing::FakeClock;
+using testing::MaxRandom;
+using testing::MemorySource;
+
+// A thread-safe handler for pipelined requests: fails the bodies containing `fail`.
+class PipelineTest : public ::testing::Test {
+ protected:
+  void Run(int max_in_flight, const std::string& fail) {
+    class Client final : public http::HttpClient {
+     public:
+      explicit Client(std::string fail) : fail_(std::move(fail)) {}
+      Result<http::HttpResponse> Send(const http::HttpRequest& req) override {
+        std::string body = codec::GzipDecompress(req.body, 1 << 28).value();
+        std::lock_guard<std::mutex> lock(mu);
+        bodies.push_back(body);
+        if (!fail_.empty() && body.find(fail_) != std::string::npos) return Answer(503);
+        return Answer(204);
+      }
+      std::mutex mu;
+      std::vector<std::string> bodies;
+
+     private:
+      std::string fail_;
+    };
+    client_ = std::make_unique<Client>(fail);
+    SenderOptions o;
+    o.replication_name = "p";
+    o.bucket = "b";
+    o.batch.max_points = 2;
+    o.max_in_flight = max_in_flight;
+    metrics_ = std::make_unique<SenderMetrics>(registry_, "p");
+    sender_ = std::make_unique<Sender>(o, *client_, source_, clock_, random_, *metrics_);
+  }
+  prometheus::Registry registry_;
+  MemorySource source_;
+  FakeClock clock_;
+  MaxRandom random_;
+  std::unique_ptr<http::HttpClient> client_;
+  std::unique_ptr<SenderMetrics> metrics_;
+  std::unique_ptr<Sender> sender_;
+};
+
+TEST_F(PipelineTest, SendsUpToMaxInFlightBatchesPerStepInOrder) {
+  Run(4, "");
+  for (int i = 0; i < 10; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // 4 batches of 2 points
+  EXPECT_EQ(source_.acked(), 8u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 10u);
+}
+
+TEST_F(PipelineTest, FailureInTheMiddleAcksOnlyTheBatchesBeforeIt) {
+  Run(4, "v=4 ");
+  for (int i = 0; i < 10; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepResult r = sender_->Step();
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(source_.acked(), 4u);  // batches {0,1} and {2,3}; {4,5} failed; {6,7} resent later
+  EXPECT_EQ(sender_->Snapshot().state, State::kBackoff);
+  EXPECT_EQ(sender_->Snapshot().latest_response_code, 503);
+}
+
+TEST_F(PipelineTest, SplitRecordAcrossParallelBatches) {
+  Run(3, "");
+  source_.Append("a v=1 1\nb v=1 1\nc v=1 1\nd v=1 1\ne v=1 1\n");
+  source_.Append("f v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 2u);
+}
+
+}  // namespace
+}  // namespace edgerepl::sender
