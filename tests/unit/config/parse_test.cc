@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "common/config/duration.h"
 #include "tests/support/temp_dir.h"
 
@@ -329,6 +331,34 @@ TEST(DurationTest, ParsesAndFormats) {
   EXPECT_EQ(FormatDuration(milliseconds(5400250)), "1h30m250ms");
   EXPECT_EQ(FormatDuration(milliseconds(0)), "0s");
   EXPECT_EQ(FormatDuration(std::chrono::hours(24)), "24h");
+}
+
+}  // namespace
+}  // namespace edgerepl::config
+
+namespace edgerepl::config {
+namespace {
+
+// docs/config.md is the reference users copy from: its full example must stay valid.
+TEST(ConfigDocsTest, FullExampleParses) {
+  const char* src = std::getenv("EDGEREPL_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  std::string doc = testing::ReadFileOrDie(std::string(src) + "/docs/config.md");
+  size_t section = doc.find("## Full example");
+  ASSERT_NE(section, std::string::npos);
+  size_t begin = doc.find("```yaml\n", section);
+  ASSERT_NE(begin, std::string::npos);
+  begin += 8;
+  size_t end = doc.find("```", begin);
+  ParseOptions options;
+  options.read_file = [](const std::string& path) -> Result<std::string> {
+    EXPECT_EQ(path, "/etc/edgerepl/cloud-token");
+    return std::string("t\n");
+  };
+  Result<Config> c = ParseConfig(doc.substr(begin, end - begin), options);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->replications.size(), 2u);
+  EXPECT_EQ(c->remotes[1].protocol, Protocol::kV1);
 }
 
 }  // namespace
