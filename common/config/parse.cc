@@ -62,8 +62,8 @@ class Errors {
 class MapReader {
  public:
   MapReader(const YAML::Node& node, std::string path, Errors& errors)
-      : node_(node), path_(std::move(path)), errors_(errors) {
-    for (const auto& kv : node_) {
+      : path_(std::move(path)), errors_(errors) {
+    for (const auto& kv : node) {
       if (!kv.first.IsScalar()) {
         errors_.Add(path_, "field names must be strings, " + Got(kv.first));
         continue;
@@ -195,7 +195,6 @@ class MapReader {
   }
 
  private:
-  const YAML::Node& node_;
   std::string path_;
   Errors& errors_;
   std::map<std::string, YAML::Node> fields_;
@@ -286,12 +285,17 @@ class Parser {
                            std::to_string(e.mark.column + 1) + ": " + e.msg);
       return out;
     }
-    if (!root.IsNull()) {
-      if (!root.IsMap()) {
-        errors_.Add("", "the config must be a map of fields, got " + KindName(root));
-      } else {
-        ParseTop(root, &out.config);
+    try {
+      if (!root.IsNull()) {
+        if (!root.IsMap()) {
+          errors_.Add("", "the config must be a map of fields, got " + KindName(root));
+        } else {
+          ParseTop(root, &out.config);
+        }
       }
+    } catch (const YAML::Exception& e) {
+      // Not expected once Load succeeded; kept so that no yaml-cpp exception escapes.
+      errors_.Add("", "yaml: " + e.msg);
     }
     out.errors = std::move(errors_.list());
     return out;
