@@ -2,6 +2,8 @@
 // no real waiting.
 #include "agent/sender/sender.h"
 
+#include "agent/sender/from_config.h"
+
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
@@ -407,6 +409,41 @@ TEST_F(PipelineTest, SplitRecordAcrossParallelBatches) {
   source_.Append("f v=1 1\n");
   EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
   EXPECT_EQ(source_.acked(), 2u);
+}
+
+}  // namespace
+}  // namespace edgerepl::sender
+
+namespace edgerepl::sender {
+namespace {
+
+TEST(FromConfigTest, MapsRemoteAndReplication) {
+  config::RemoteConfig remote;
+  remote.url = "https://cloud.example/prefix";
+  remote.org_id = "o1";
+  remote.token = "t";
+  remote.protocol = config::Protocol::kV1;
+  remote.ca_file = "/ca.pem";
+  remote.insecure_skip_verify = true;
+  remote.timeout = std::chrono::seconds(7);
+  config::ReplicationConfig rep;
+  rep.name = "r";
+  rep.remote_bucket_id = "b1";
+  rep.drop_non_retryable_data = true;
+  rep.max_in_flight = 3;
+  rep.batch.max_points = 10;
+  SenderOptions o = SenderOptionsFromConfig(remote, rep);
+  EXPECT_EQ(o.protocol, Protocol::kV1);
+  EXPECT_TRUE(o.bucket_is_id);
+  EXPECT_EQ(o.bucket, "b1");
+  EXPECT_TRUE(o.drop_non_retryable);
+  EXPECT_EQ(o.max_in_flight, 3);
+  EXPECT_EQ(o.batch.max_points, 10u);
+  http::HttpClientOptions h = HttpOptionsFromConfig(remote);
+  EXPECT_EQ(h.base_url, "https://cloud.example/prefix");
+  EXPECT_EQ(h.timeout, std::chrono::milliseconds(7000));
+  EXPECT_EQ(h.tls.ca_file, "/ca.pem");
+  EXPECT_TRUE(h.tls.insecure_skip_verify);
 }
 
 }  // namespace
