@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "common/config/render.h"
+#include "common/log/log.h"
 #include "tests/support/temp_dir.h"
 
 namespace edgerepl::config {
@@ -199,6 +202,31 @@ TEST_F(ReloadTest, EmptyFileIsRefusedOnReload) {
   ASSERT_TRUE(WaitFor([&] { return Reports() >= 1; }));
   EXPECT_EQ(rec_.reports().back().message(), path_ + " is empty; keeping the current config");
   EXPECT_EQ(Applied(), 0u);
+}
+
+TEST_F(ReloadTest, NewTokensAreRedactedAndFailuresNeverLogTokens) {
+  std::ostringstream logs;
+  log::InstallLogging(log::LogOptions{}, std::make_shared<spdlog::sinks::ostream_sink_mt>(logs));
+  StartWithPlainFile();
+  std::string with_new_token = ConfigText("v2");
+  with_new_token.replace(with_new_token.find("tok-123"), 7, "tok-rotated-77");
+  AtomicReplace(with_new_token);
+  ASSERT_TRUE(WaitFor([&] { return Applied() == 1; }));
+  EXPECT_EQ(log::GlobalSecrets().Redact("x tok-rotated-77 y"), "x [REDACTED] y");
+
+  // An invalid file's token is never registered, so the error must not carry it at all.
+  AtomicReplace(
+      std::string(kBroken) +
+      "remotes:\n  - {name: cloud, url: \"ftp://h\", orgID: o, token: tok-never-valid}\n");
+  ASSERT_TRUE(WaitFor([&] { return reloader_->failed_reloads() == 1; }));
+  spdlog::default_logger()->flush();
+  EXPECT_NE(logs.str().find("keeping the current config"), std::string::npos) << logs.str();
+  EXPECT_EQ(logs.str().find("tok-never-valid"), std::string::npos) << logs.str();
+  EXPECT_EQ(logs.str().find("tok-rotated-77"), std::string::npos) << logs.str();
+  for (const Status& s : rec_.reports()) {
+    EXPECT_EQ(s.message().find("tok-"), std::string::npos) << s.message();
+  }
+  spdlog::set_default_logger(log::MakeLogger(log::LogOptions{}));
 }
 
 TEST_F(ReloadTest, BurstOfWritesIsDebouncedIntoOneReload) {
