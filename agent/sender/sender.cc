@@ -146,8 +146,9 @@ void Sender::Run() {
         break;
       case StepResult::kIdle:
         cv_.wait_for(lock, kIdleRecheck, [this] {
-          return stop_ || notified_ || skip_requested_ || retry_now_ ||
-                 (suspended_ != (status_.state == State::kSuspended));
+          if (stop_) return true;
+          if (suspended_) return false;  // only resuming (or stopping) ends a suspension
+          return notified_ || skip_requested_ || retry_now_ || status_.state == State::kSuspended;
         });
         notified_ = false;
         break;

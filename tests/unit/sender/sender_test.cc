@@ -448,3 +448,44 @@ TEST(FromConfigTest, MapsRemoteAndReplication) {
 
 }  // namespace
 }  // namespace edgerepl::sender
+
+namespace edgerepl::sender {
+namespace {
+
+// Regression: a retry-now while suspended used to make the idle wait return at once, spinning.
+TEST(SenderThreadTest, SuspendedSenderDoesNotSpinOnRetryNow) {
+  prometheus::Registry registry;
+  testing::MemorySource source;
+  testing::FakeClock clock;
+  testing::MaxRandom random;
+  std::atomic<int> calls{0};
+  testing::FakeHttpClient http([&](const http::HttpRequest&) {
+    ++calls;
+    return testing::Answer(204);
+  });
+  SenderMetrics metrics(registry, "s");
+  SenderOptions o;
+  o.replication_name = "s";
+  o.suspend = true;
+  Sender sender(o, http, source, clock, random, metrics);
+  source.Append("m v=1 1\n");
+  sender.Start();
+  sender.RetryNow();
+  sender.SkipHead();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(sender.Snapshot().state, State::kSuspended);
+  EXPECT_EQ(source.acked(), 0u);
+  sender.SetSuspended(false);
+  for (int i = 0; i < 2000 && source.acked() < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(source.acked(), 1u);
+  // The skip asked for while suspended applies once sending resumes.
+  EXPECT_EQ(source.dropped("skipped"), 1u);
+  EXPECT_EQ(calls.load(), 0);
+  sender.Stop();
+}
+
+}  // namespace
+}  // namespace edgerepl::sender
