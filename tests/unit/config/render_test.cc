@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/config/parse.h"
+#include "common/config/validate.h"
 
 namespace edgerepl::config {
 namespace {
@@ -120,6 +121,34 @@ TEST(ConfigTest, SecretsListsTokens) {
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0], c.admin_token);
   EXPECT_EQ(s[1], c.remotes[0].token);
+}
+
+}  // namespace
+}  // namespace edgerepl::config
+
+namespace edgerepl::config {
+namespace {
+
+TEST(ValidateConfigTest, BuiltConfigGetsTheParsersErrors) {
+  Config c = Weird();
+  EXPECT_TRUE(ValidateConfig(c).empty());
+  c.replications[1].remote = "clod";
+  c.replications[0].max_queue_size_bytes = 10;
+  c.replications[0].remote_bucket_id = "0a";
+  std::vector<std::string> errors = ValidateConfig(c);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0], "replications[0]: set only one of remoteBucket and remoteBucketID");
+  EXPECT_EQ(errors[1], "replications[0].maxQueueSizeBytes: must be at least 33554430, got 10");
+  EXPECT_EQ(errors[2], "replications[1].remote: unknown remote \"clod\"");
+}
+
+TEST(ValidateConfigTest, TokenFileUsesTheTokenHeld) {
+  Config c = Weird();
+  c.remotes[0].token_file = "/never/read";
+  EXPECT_TRUE(ValidateConfig(c).empty());
+  c.remotes[0].token = "";
+  ASSERT_EQ(ValidateConfig(c).size(), 1u);
+  EXPECT_EQ(ValidateConfig(c)[0], "remotes[0].tokenFile: \"/never/read\" is empty");
 }
 
 }  // namespace

@@ -1,0 +1,20 @@
+#include "common/config/validate.h"
+
+#include "common/config/parse.h"
+#include "common/config/render.h"
+
+namespace edgerepl::config {
+
+std::vector<std::string> ValidateConfig(const Config& config) {
+  ParseOptions options;
+  // Rendering writes tokenFile, not the token; hand the parser the token the Config holds.
+  options.read_file = [&config](const std::string& path) -> Result<std::string> {
+    for (const RemoteConfig& r : config.remotes) {
+      if (r.token_file == path) return r.token;
+    }
+    return Status::NotFound("cannot read \"" + path + "\"");
+  };
+  return ParseConfigDetailed(Render(config), options).errors;
+}
+
+}  // namespace edgerepl::config
