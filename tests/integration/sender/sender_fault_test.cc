@@ -289,7 +289,8 @@ TEST(SenderFaultTest, ThousandBatchesReuseTheConnection) {
   // cpprest hands a connection back to its pool asynchronously after the answer completes, so
   // under CPU contention a request now and then finds the pool empty and opens another; all of
   // them stay pooled. InfluxDB's own sender would open 1000.
-  EXPECT_LE(server.connections(), 4);
+  // Seen: 1-2 on an idle machine, up to 5 with the suite running on 2 busy cores.
+  EXPECT_LE(server.connections(), 16) << "connections: " << server.connections();
 }
 
 }  // namespace

@@ -59,7 +59,8 @@ TEST(CpprestClientTest, ReusesOneConnection) {
   for (int i = 0; i < 200; ++i) ASSERT_EQ(client->Send(Post("m v=1 1\n"))->status, 204);
   // cpprest hands a connection back to its pool asynchronously after the answer completes, so a
   // request now and then races it and opens another; all stay pooled. Without reuse: 200.
-  EXPECT_LE(server.connections(), 4);
+  // Seen: 1-2 on an idle machine, up to 5 with the suite running on 2 busy cores.
+  EXPECT_LE(server.connections(), 16) << "connections: " << server.connections();
 }
 
 TEST(CpprestClientTest, RefusedPortIsUnavailable) {
