@@ -25,6 +25,9 @@ void OnSighup(int) {
   errno = saved;
 }
 
+constexpr uint32_t kWatchMask =
+    IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB;
+
 std::string DirectoryOf(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -39,7 +42,18 @@ ConfigReloader::ConfigReloader(ReloadOptions options, const Config& current, App
     : options_(std::move(options)),
       apply_(std::move(apply)),
       report_(std::move(report)),
-      current_hash_(ConfigHash(current)) {}
+      current_hash_(ConfigHash(current)) {
+  for (const RemoteConfig& r : current.remotes) {
+    if (!r.token_file.empty()) token_dirs_.push_back(DirectoryOf(TokenPath(r.token_file)));
+  }
+}
+
+std::string ConfigReloader::TokenPath(const std::string& token_file) const {
+  if (token_file[0] == '/') return token_file;
+  std::string base =
+      options_.parse.base_dir.empty() ? DirectoryOf(options_.path) : options_.parse.base_dir;
+  return base + "/" + token_file;
+}
 
 ConfigReloader::~ConfigReloader() {
   ConfigReloader* self = this;
@@ -53,11 +67,10 @@ Status ConfigReloader::Start() {
   inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (inotify_fd_ < 0) return Status::FromErrno(errno, "inotify_init1");
   std::string dir = DirectoryOf(options_.path);
-  constexpr uint32_t kMask =
-      IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB;
-  if (inotify_add_watch(inotify_fd_, dir.c_str(), kMask) < 0) {
+  if (inotify_add_watch(inotify_fd_, dir.c_str(), kWatchMask) < 0) {
     return Status::FromErrno(errno, "watching config directory " + dir);
   }
+  for (const std::string& token_dir : token_dirs_) AddTokenWatch(token_dir);
   stop_ = false;
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -127,6 +140,15 @@ Result<Config> ConfigReloader::LoadEffective() const {
   return LoadConfigFile(options_.path, options_.parse);
 }
 
+void ConfigReloader::AddTokenWatch(const std::string& dir) {
+  if (inotify_fd_ < 0) return;
+  // Watching a directory twice returns the same watch; a missing one only loses the fast path
+  // (SIGHUP still reloads).
+  if (inotify_add_watch(inotify_fd_, dir.c_str(), kWatchMask) < 0) {
+    spdlog::warn("config reload: cannot watch token directory {}: {}", dir, std::strerror(errno));
+  }
+}
+
 Status ConfigReloader::ReloadNow(bool* applied) {
   if (applied) *applied = false;
   std::lock_guard lock(reload_mu_);
@@ -148,6 +170,9 @@ Status ConfigReloader::ReloadNow(bool* applied) {
       current_hash_ = hash;
     }
     spdlog::info("config reloaded from {} (hash {})", options_.path, hash.substr(0, 12));
+    for (const RemoteConfig& r : next->remotes) {
+      if (!r.token_file.empty()) AddTokenWatch(DirectoryOf(TokenPath(r.token_file)));
+    }
     if (apply_) apply_(*next);
     if (applied) *applied = true;
   }

@@ -4,7 +4,8 @@
 // Secret by writing a new timestamped directory and renaming a `..data` symlink over the old
 // one, so the file's own inode never changes. Bursts of events are debounced; then the file is
 // re-parsed, and the apply callback runs only when the new config is valid and its ConfigHash
-// differs. An invalid file keeps the old config: the error is logged (it never holds a token)
+// differs. The directories of tokenFiles are watched as well, so a rotated token is picked
+// up. An invalid file keeps the old config: the error is logged (it never holds a token)
 // and reported, so the agent can set edgerepl_config_last_reload_successful to 0. An empty file
 // counts as invalid on reload (it is usually a file caught mid-rewrite).
 #pragma once
@@ -15,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/config/config.h"
 #include "common/config/parse.h"
@@ -64,6 +66,9 @@ class ConfigReloader {
  private:
   void Run();
   Result<Config> LoadEffective() const;
+  // Watches a tokenFile's directory too, so a rotated token file reloads.
+  void AddTokenWatch(const std::string& dir);
+  std::string TokenPath(const std::string& token_file) const;
 
   const ReloadOptions options_;
   const ApplyFn apply_;
@@ -77,6 +82,7 @@ class ConfigReloader {
   std::atomic<uint64_t> ok_count_{0};
   std::atomic<uint64_t> failed_count_{0};
   std::thread thread_;
+  std::vector<std::string> token_dirs_;  // token directories of the initial config
 };
 
 // Installs a SIGHUP handler that calls `reloader->RequestReload()`; nullptr restores the default

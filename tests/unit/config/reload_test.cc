@@ -229,6 +229,36 @@ TEST_F(ReloadTest, NewTokensAreRedactedAndFailuresNeverLogTokens) {
   spdlog::set_default_logger(log::MakeLogger(log::LogOptions{}));
 }
 
+TEST_F(ReloadTest, RotatedTokenFileInAnotherDirectoryApplies) {
+  testing::TempDir token_dir;
+  testing::WriteFileOrDie(token_dir.Join("token"), "tok-old\n");
+  path_ = dir_.Join("agent.yaml");
+  testing::WriteFileOrDie(path_,
+                          "remotes:\n  - {name: cloud, url: \"http://h\", orgID: o, tokenFile: " +
+                              token_dir.Join("token") + "}\n");
+  Config seen;
+  Result<Config> initial = LoadConfigFile(path_);
+  ASSERT_TRUE(initial.ok()) << initial.status().ToString();
+  ReloadOptions options;
+  options.path = path_;
+  options.debounce = 20ms;
+  std::mutex mu;
+  reloader_ = std::make_unique<ConfigReloader>(
+      options, *initial,
+      [&](const Config& c) {
+        std::lock_guard lock(mu);
+        seen = c;
+        rec_.Apply(c);
+      },
+      nullptr);
+  ASSERT_TRUE(reloader_->Start().ok());
+  testing::WriteFileOrDie(token_dir.Join("token.tmp"), "tok-new\n");
+  ASSERT_EQ(std::rename(token_dir.Join("token.tmp").c_str(), token_dir.Join("token").c_str()), 0);
+  ASSERT_TRUE(WaitFor([&] { return Applied() == 1; }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen.remotes[0].token, "tok-new");
+}
+
 TEST_F(ReloadTest, BurstOfWritesIsDebouncedIntoOneReload) {
   StartWithPlainFile(300ms);
   for (int i = 0; i < 5; ++i) {
