@@ -31,5 +31,26 @@ done
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+
+# Packages such as etcd-server and influxdb try to start their system service from postinst. On a
+# machine without a running init (containers, CI) that start fails and dpkg aborts the whole install.
+# We start every server ourselves on loopback ports, so tell invoke-rc.d not to start anything while
+# we install, and put the machine's own policy back afterwards.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
+# A previous install interrupted half-way leaves packages unpacked but unconfigured.
+$SUDO dpkg --configure -a >/dev/null 2>&1 || true
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/install-deps.log 2>&1; then
+  # One retry after finishing any configuration the failed run left behind, then show why.
+  $SUDO dpkg --configure -a >>/tmp/install-deps.log 2>&1 || true
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/install-deps.log 2>&1; then
+    tail -40 /tmp/install-deps.log >&2
+    echo "install-deps: apt-get install failed (full log: /tmp/install-deps.log)" >&2
+    exit 1
+  fi
+fi
