@@ -1,0 +1,80 @@
+// The inbound HTTP seam. Handlers are plain functions from our Request to our Response, so the
+// write path, the proxy and the admin API are tested without a socket; the cpprestsdk listener
+// lives only in server_cpprest.cc. Handlers run on the server's own worker threads, never on
+// cpprest's I/O pool, so a handler may block (local write, fsync, outbound HTTP) without starving
+// the I/O that outbound clients need to finish.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/http/client.h"
+#include "common/status.h"
+
+namespace edgerepl::httpserver {
+
+struct Request {
+  std::string method;
+  std::string path;   // as sent (percent-encoded), e.g. "/api/v2/write"
+  std::string query;  // raw, without '?', e.g. "org=a&bucket=b"
+  http::Headers headers;
+  std::string body;  // as received (still compressed when Content-Encoding says so)
+  std::string remote_address;
+
+  // Case-insensitive; nullptr when absent.
+  const std::string* Header(std::string_view name) const { return http::FindHeader(headers, name); }
+};
+
+struct Response {
+  int status = 200;
+  http::Headers headers;  // hop-by-hop headers and Content-Length are set by the server
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  // Request bodies larger than this (as received) are answered 413 without calling the handler.
+  // 0 = no limit. May be changed later with Server::SetMaxBodyBytes.
+  uint64_t max_body_bytes = 0;
+  // Threads that run handlers; the number of requests handled at once.
+  int worker_threads = 16;
+  // Idle connection / slow client timeout.
+  std::chrono::seconds timeout{120};
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+
+  // Listens on `listen` (":9186" = every interface, "127.0.0.1:0" = a free loopback port) and
+  // serves every request with `handler`. kUnavailable when the address cannot be bound.
+  static Result<std::unique_ptr<Server>> Start(std::string listen, Handler handler,
+                                               ServerOptions options = {});
+
+  virtual int port() const = 0;
+  virtual void SetMaxBodyBytes(uint64_t max_body_bytes) = 0;
+  // Stops accepting (late arrivals get 503), waits up to `grace` for requests in flight to be
+  // answered, then closes the listener. Idempotent; the destructor calls it.
+  virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(30)) = 0;
+};
+using ServerPtr = std::unique_ptr<Server>;
+
+// Splits "host:port" (host may be empty or "[v6]"); kInvalidArgument when malformed.
+struct ListenAddress {
+  std::string host;  // "" = every interface
+  int port = 0;
+};
+Result<ListenAddress> ParseListenAddress(std::string_view listen);
+
+// A query parameter's decoded value ('+' is a space), or nullopt when absent. The first
+// occurrence wins, as in Go's url.Values.Get (what InfluxDB uses).
+std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
+std::string PercentDecode(std::string_view s);
+
+}  // namespace edgerepl::httpserver

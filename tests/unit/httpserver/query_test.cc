@@ -1,0 +1,44 @@
+#include <gtest/gtest.h>
+
+#include "common/httpserver/server.h"
+
+namespace edgerepl::httpserver {
+namespace {
+
+TEST(ParseListenAddress, Forms) {
+  auto any = ParseListenAddress(":9186");
+  ASSERT_TRUE(any.ok());
+  EXPECT_EQ(any->host, "");
+  EXPECT_EQ(any->port, 9186);
+  auto loop = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(loop.ok());
+  EXPECT_EQ(loop->host, "127.0.0.1");
+  EXPECT_EQ(loop->port, 0);
+  auto v6 = ParseListenAddress("[::1]:80");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+}
+
+TEST(ParseListenAddress, RejectsMalformed) {
+  EXPECT_FALSE(ParseListenAddress("9186").ok());
+  EXPECT_FALSE(ParseListenAddress("host:").ok());
+  EXPECT_FALSE(ParseListenAddress("host:70000").ok());
+  EXPECT_FALSE(ParseListenAddress("host:12ab").ok());
+}
+
+TEST(QueryParam, DecodesFirstOccurrence) {
+  std::string_view q = "org=my%20org&bucket=b%2Frp&bucket=second&flag&precision=s&x=a+b";
+  EXPECT_EQ(QueryParam(q, "org"), "my org");
+  EXPECT_EQ(QueryParam(q, "bucket"), "b/rp");
+  EXPECT_EQ(QueryParam(q, "flag"), "");
+  EXPECT_EQ(QueryParam(q, "x"), "a b");
+  EXPECT_EQ(QueryParam(q, "missing"), std::nullopt);
+  EXPECT_EQ(QueryParam("", "org"), std::nullopt);
+}
+
+TEST(PercentDecode, KeepsMalformedEscapes) {
+  EXPECT_EQ(PercentDecode("%41%zz%4"), "A%zz%4");
+}
+
+}  // namespace
+}  // namespace edgerepl::httpserver

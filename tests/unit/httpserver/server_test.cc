@@ -1,0 +1,205 @@
+#include "common/httpserver/server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "common/http/client_cpprest.h"
+#include "tests/support/process.h"
+
+namespace edgerepl::httpserver {
+namespace {
+
+using edgerepl::testing::HttpRequest;
+
+ServerPtr StartOrDie(Handler handler, ServerOptions options = {}) {
+  auto server = Server::Start("127.0.0.1:0", std::move(handler), options);
+  EXPECT_TRUE(server.ok()) << server.status().ToString();
+  return std::move(server).value();
+}
+
+// Writes `raw` to the port and returns everything the server sends until it closes.
+std::string RawExchange(int port, const std::string& raw) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return "";
+  }
+  ::send(fd, raw.data(), raw.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST(Server, PassesRequestAndResponseThrough) {
+  Request seen;
+  auto server = StartOrDie([&](const Request& r) {
+    seen = r;
+    Response out;
+    out.status = 201;
+    out.headers.emplace_back("Content-Type", "application/json");
+    out.headers.emplace_back("X-Influxdb-Version", "1.8.10");
+    out.body = "{\"ok\":true}";
+    return out;
+  });
+  std::string body;
+  int code = HttpRequest(server->port(), "POST", "/api/v2/write?org=o&bucket=b%20c",
+                         {{"Authorization", "Token abc"}}, "m f=1 1\n", &body);
+  EXPECT_EQ(code, 201);
+  EXPECT_EQ(body, "{\"ok\":true}");
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.path, "/api/v2/write");
+  EXPECT_EQ(seen.query, "org=o&bucket=b%20c");
+  EXPECT_EQ(seen.body, "m f=1 1\n");
+  ASSERT_NE(seen.Header("authorization"), nullptr);
+  EXPECT_EQ(*seen.Header("authorization"), "Token abc");
+
+  http::HttpClientOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(server->port());
+  auto client = http::MakeCpprestHttpClient(o).value();
+  http::HttpRequest req;
+  req.method = "GET";
+  req.target = "/ping";
+  auto resp = client->Send(req);
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->status, 201);
+  ASSERT_NE(http::FindHeader(resp->headers, "x-influxdb-version"), nullptr);
+  EXPECT_EQ(*http::FindHeader(resp->headers, "x-influxdb-version"), "1.8.10");
+  ASSERT_NE(http::FindHeader(resp->headers, "content-type"), nullptr);
+  EXPECT_EQ(*http::FindHeader(resp->headers, "content-type"), "application/json");
+}
+
+TEST(Server, NoContentTypeIsInventedForEmptyBodies) {
+  auto server = StartOrDie([](const Request&) {
+    Response r;
+    r.status = 204;
+    return r;
+  });
+  std::string raw =
+      RawExchange(server->port(), "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 204", 0), 0u) << raw;
+  std::string lower;
+  for (char c : raw) lower.push_back(static_cast<char>(std::tolower(c)));
+  EXPECT_EQ(lower.find("content-type"), std::string::npos) << raw;
+}
+
+TEST(Server, BodyOverLimitByContentLengthIs413WithoutCallingHandler) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.max_body_bytes = 100;
+  auto server = StartOrDie(
+      [&](const Request&) {
+        ++calls;
+        return Response{};
+      },
+      options);
+  std::string body;
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/write", {}, std::string(101, 'x'), &body), 413);
+  EXPECT_NE(body.find("request too large"), std::string::npos);
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/write", {}, std::string(100, 'x')), 200);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(Server, ChunkedBodyOverLimitIs413) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.max_body_bytes = 1000;
+  auto server = StartOrDie(
+      [&](const Request&) {
+        ++calls;
+        return Response{};
+      },
+      options);
+  std::string chunk(600, 'a');
+  std::string raw =
+      "POST /write HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) raw += "258\r\n" + chunk + "\r\n";
+  raw += "0\r\n\r\n";
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(Server, SetMaxBodyBytesAppliesToLaterRequests) {
+  auto server = StartOrDie([](const Request&) { return Response{}; });
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/", {}, std::string(50, 'x')), 200);
+  server->SetMaxBodyBytes(10);
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/", {}, std::string(50, 'x')), 413);
+}
+
+TEST(Server, HandlerExceptionIs500) {
+  auto server = StartOrDie([](const Request&) -> Response { throw std::runtime_error("boom"); });
+  std::string body;
+  EXPECT_EQ(HttpRequest(server->port(), "GET", "/", {}, "", &body), 500);
+  EXPECT_EQ(body.find("boom"), std::string::npos);
+}
+
+TEST(Server, HandlersRunConcurrently) {
+  std::atomic<int> inside{0};
+  std::atomic<int> max_inside{0};
+  ServerOptions options;
+  options.worker_threads = 4;
+  auto server = StartOrDie(
+      [&](const Request&) {
+        int now = ++inside;
+        int prev = max_inside.load();
+        while (now > prev && !max_inside.compare_exchange_weak(prev, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        --inside;
+        return Response{};
+      },
+      options);
+  std::vector<std::future<int>> calls;
+  for (int i = 0; i < 4; ++i) {
+    calls.push_back(std::async(std::launch::async,
+                               [&] { return HttpRequest(server->port(), "GET", "/", {}, ""); }));
+  }
+  for (auto& c : calls) EXPECT_EQ(c.get(), 200);
+  EXPECT_GE(max_inside.load(), 2);
+}
+
+TEST(Server, StopFinishesRequestsInFlightThenRefusesConnections) {
+  std::promise<void> entered;
+  auto server = StartOrDie([&](const Request&) {
+    entered.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Response r;
+    r.status = 204;
+    return r;
+  });
+  int port = server->port();
+  auto call = std::async(std::launch::async, [&] { return HttpRequest(port, "GET", "/", {}, ""); });
+  entered.get_future().wait();
+  server->Stop();
+  EXPECT_EQ(call.get(), 204);
+  EXPECT_EQ(HttpRequest(port, "GET", "/", {}, ""), 0);
+}
+
+TEST(Server, BusyPortIsAnError) {
+  auto first = StartOrDie([](const Request&) { return Response{}; });
+  auto second = Server::Start("127.0.0.1:" + std::to_string(first->port()),
+                              [](const Request&) { return Response{}; });
+  EXPECT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace edgerepl::httpserver
