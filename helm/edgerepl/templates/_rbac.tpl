@@ -1,0 +1,36 @@
+{{/*
+The operator's permissions in a watched namespace (DESIGN §9: least privilege). It reads its
+resources and the Secrets they reference, writes only status and its own config Secret, reads
+agent pods, and records events. It never deletes user objects.
+*/}}
+{{- define "edgerepl.operatorRules" -}}
+- apiGroups: ["edgerepl.io"]
+  resources: ["remotes", "replications"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["edgerepl.io"]
+  resources: ["remotes/status", "replications/status"]
+  verbs: ["get", "patch", "update"]
+# Token and CA Secrets referenced by Remotes.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch"]
+# The agents' config Secret. RBAC cannot limit create by name, so create is granted alone and every
+# other write is limited to edgerepl-agent-config.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: ["edgerepl-agent-config"]
+  verbs: ["update", "patch", "delete"]
+# Agent pods (label app.kubernetes.io/component=edgerepl-agent), polled on their admin port.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
