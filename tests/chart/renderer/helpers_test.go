@@ -172,3 +172,5 @@ func args(c map[string]interface{}) []string {
 	}
 	return out
 }
+
+func yamlUnmarshal(s string, v interface{}) error { return yaml.Unmarshal([]byte(s), v) }

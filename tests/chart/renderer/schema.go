@@ -19,7 +19,7 @@ var knownKeywords = map[string]bool{
 	"enum": true, "const": true, "minimum": true, "maximum": true, "exclusiveMinimum": true,
 	"minLength": true, "maxLength": true, "pattern": true, "items": true, "minItems": true,
 	"maxItems": true, "uniqueItems": true, "anyOf": true, "oneOf": true, "allOf": true, "not": true,
-	"propertyNames": true,
+	"propertyNames": true, "contains": true,
 }
 
 // Schema validates documents against one root schema.
@@ -51,7 +51,7 @@ func checkKeywords(s map[string]interface{}, at string) error {
 					return err
 				}
 			}
-		case "additionalProperties", "items", "not", "propertyNames":
+		case "additionalProperties", "items", "not", "propertyNames", "contains":
 			if m, ok := v.(map[string]interface{}); ok {
 				if err := checkKeywords(m, at+"/"+k); err != nil {
 					return err
@@ -224,6 +224,20 @@ func (s *Schema) validate(sch map[string]interface{}, v interface{}, at string, 
 						add("items %d and %d are equal", j, i)
 					}
 				}
+			}
+		}
+		if c, ok := sch["contains"].(map[string]interface{}); ok {
+			found := false
+			for _, x := range arr {
+				var e []string
+				s.validate(c, x, at, &e)
+				if len(e) == 0 {
+					found = true
+					break
+				}
+			}
+			if !found {
+				add("no item matches %s", toJSON(c))
 			}
 		}
 		if items, ok := sch["items"].(map[string]interface{}); ok {
