@@ -1,0 +1,14 @@
+// Standard base64 (RFC 4648, with padding), as Kubernetes encodes Secret data.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace edgerepl::op {
+
+std::string Base64Encode(std::string_view bytes);
+// nullopt on a character outside the alphabet or a bad length/padding.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+}  // namespace edgerepl::op

@@ -1,0 +1,97 @@
+// The operator's view of the resources it reads, as plain values decoded from the API's JSON
+// (decode.h). Defaults are those of the CRD schema (crds/), so an object stored without them
+// (a CRD applied without defaulting) means the same thing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config/config.h"
+#include "common/config/selector.h"
+#include "operator/model/field_error.h"
+
+namespace edgerepl::op {
+
+inline constexpr char kGroup[] = "edgerepl.io";
+inline constexpr char kVersion[] = "v1alpha1";
+inline constexpr char kApiVersion[] = "edgerepl.io/v1alpha1";
+inline constexpr char kAgentComponentLabel[] = "app.kubernetes.io/component";
+inline constexpr char kAgentComponentValue[] = "edgerepl-agent";
+inline constexpr char kAgentAdminPortName[] = "edgerepl-admin";
+inline constexpr char kAgentConfigSecretName[] = "edgerepl-agent-config";
+inline constexpr char kAgentConfigKey[] = "agent.yaml";
+
+struct ObjectMeta {
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+  int64_t generation = 0;
+  bool deleting = false;  // deletionTimestamp set
+  std::map<std::string, std::string> labels;
+};
+
+struct SecretKeyRef {
+  std::string name;
+  std::string key;
+  bool operator==(const SecretKeyRef&) const = default;
+};
+
+struct RemoteSpec {
+  std::string url;
+  std::string org_id;
+  SecretKeyRef token_secret_ref{"", "token"};
+  std::string protocol = "v2";
+  std::optional<SecretKeyRef> ca_secret_ref;  // key defaults to ca.crt
+  bool insecure_skip_verify = false;
+  std::string description;
+};
+
+struct Remote {
+  ObjectMeta meta;
+  RemoteSpec spec;
+  FieldErrors decode_errors;  // wrong types in spec
+};
+
+struct ReplicationSpec {
+  std::string remote_ref;  // spec.remoteRef.name
+  std::string local_bucket;
+  std::string local_bucket_id;
+  std::string local_org;
+  std::string remote_bucket;
+  std::string remote_bucket_id;
+  int64_t max_queue_size_bytes = static_cast<int64_t>(config::kDefaultMaxQueueSizeBytes);
+  int64_t max_age_seconds = static_cast<int64_t>(config::kDefaultMaxAgeSeconds);
+  bool drop_non_retryable_data = false;
+  bool suspend = false;
+  std::vector<std::string> measurements;
+  config::LabelSelector agent_selector;
+  int64_t max_in_flight = config::kDefaultMaxInFlight;
+  int64_t batch_max_bytes = static_cast<int64_t>(config::kDefaultBatchMaxBytes);
+  int64_t batch_max_points = static_cast<int64_t>(config::kDefaultBatchMaxPoints);
+  std::string backoff_min = "250ms";
+  std::string backoff_max = "30s";
+};
+
+struct Replication {
+  ObjectMeta meta;
+  ReplicationSpec spec;
+  FieldErrors decode_errors;
+};
+
+struct Secret {
+  ObjectMeta meta;
+  std::map<std::string, std::string> data;  // decoded bytes; never logged
+};
+
+struct AgentPod {
+  ObjectMeta meta;
+  std::string pod_ip;    // status.podIP; empty until scheduled
+  int admin_port = 0;    // the container port named edgerepl-admin; 0 when none
+  bool running = false;  // status.phase == Running
+};
+
+}  // namespace edgerepl::op

@@ -1,0 +1,183 @@
+#include "operator/model/validate.h"
+
+#include <set>
+
+#include "common/config/duration.h"
+#include "common/config/validate.h"
+#include "operator/model/translate.h"
+
+namespace edgerepl::op {
+namespace {
+
+std::string Quote(const std::string& s) {
+  return "\"" + s + "\"";
+}
+
+// Rewrites a config error path ("replications[0].selector.matchLabels: …") into the resource's
+// field path ("spec.agentSelector.matchLabels: …").
+FieldError MapConfigError(const std::string& error, const std::string& prefix) {
+  size_t colon = error.find(": ");
+  std::string path = colon == std::string::npos ? "" : error.substr(0, colon);
+  std::string message = colon == std::string::npos ? error : error.substr(colon + 2);
+  if (path.rfind(prefix, 0) != 0) return {"spec", error};
+  std::string rest = path.substr(prefix.size());
+  if (!rest.empty() && rest[0] == '.') rest.erase(0, 1);
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"selector", "agentSelector"}, {"remote", "remoteRef.name"}, {"id", "metadata.uid"},
+      {"name", "metadata.name"},     {"token", "tokenSecretRef"},  {"caFile", "caSecretRef"},
+  };
+  std::string head = rest.substr(0, rest.find_first_of(".["));
+  std::string tail = rest.substr(head.size());
+  for (const auto& [from, to] : kRenames) {
+    if (head == from) {
+      std::string mapped = std::string(to) + tail;
+      if (mapped.rfind("metadata.", 0) == 0) return {mapped, message};
+      return {"spec." + mapped, message};
+    }
+  }
+  return {rest.empty() ? "spec" : "spec." + rest, message};
+}
+
+// Appends the config model's own errors (the agent's parser is the final word on what the file
+// may hold) for fields not already reported.
+void AddConfigErrors(const config::Config& config, const std::string& prefix, FieldErrors* errors) {
+  std::set<std::string> seen;
+  for (const FieldError& e : *errors) seen.insert(e.field);
+  for (const std::string& e : config::ValidateConfig(config)) {
+    FieldError mapped = MapConfigError(e, prefix);
+    if (seen.insert(mapped.field).second) errors->push_back(std::move(mapped));
+  }
+}
+
+void CheckRange(FieldErrors* errors, const std::string& field, int64_t value, int64_t min,
+                int64_t max) {
+  if (value < min) {
+    errors->push_back(
+        {field, "must be at least " + std::to_string(min) + ", got " + std::to_string(value)});
+  } else if (value > max) {
+    errors->push_back(
+        {field, "must be at most " + std::to_string(max) + ", got " + std::to_string(value)});
+  }
+}
+
+bool HasField(const FieldErrors& errors, const std::string& field) {
+  for (const FieldError& e : errors) {
+    if (e.field == field) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FieldErrors ValidateRemote(const Remote& remote) {
+  FieldErrors errors = remote.decode_errors;
+  const RemoteSpec& s = remote.spec;
+  if (s.url.empty() && !HasField(errors, "spec.url")) errors.push_back({"spec.url", "required"});
+  if (s.protocol != "v2" && s.protocol != "v1") {
+    errors.push_back({"spec.protocol", "must be v2 or v1, got " + Quote(s.protocol)});
+  }
+  if (s.token_secret_ref.name.empty()) {
+    errors.push_back({"spec.tokenSecretRef.name", "required"});
+  }
+  if (s.token_secret_ref.key.empty()) errors.push_back({"spec.tokenSecretRef.key", "required"});
+  if (s.ca_secret_ref.has_value()) {
+    if (s.ca_secret_ref->name.empty()) errors.push_back({"spec.caSecretRef.name", "required"});
+    if (s.ca_secret_ref->key.empty()) errors.push_back({"spec.caSecretRef.key", "required"});
+  }
+  config::Config c;
+  // The token stands in for the Secret's value, which is checked when resolved.
+  c.remotes.push_back(ToRemoteConfig(remote, "token", ""));
+  if (c.remotes[0].name.empty()) c.remotes[0].name = "remote";
+  AddConfigErrors(c, "remotes[0]", &errors);
+  return errors;
+}
+
+FieldErrors ValidateReplication(const Replication& replication, const Remote* remote) {
+  FieldErrors errors = replication.decode_errors;
+  const ReplicationSpec& s = replication.spec;
+  if (s.remote_ref.empty()) errors.push_back({"spec.remoteRef.name", "required"});
+  if (s.local_bucket.empty() && !HasField(errors, "spec.localBucket")) {
+    errors.push_back({"spec.localBucket", "required"});
+  }
+  if (!s.remote_bucket.empty() && !s.remote_bucket_id.empty()) {
+    errors.push_back({"spec.remoteBucketID", "set only one of remoteBucket and remoteBucketID"});
+  } else if (s.remote_bucket.empty() && s.remote_bucket_id.empty()) {
+    errors.push_back({"spec.remoteBucket", "required (or remoteBucketID)"});
+  }
+  if (!HasField(errors, "spec.maxQueueSizeBytes")) {
+    CheckRange(&errors, "spec.maxQueueSizeBytes", s.max_queue_size_bytes,
+               static_cast<int64_t>(config::kMinMaxQueueSizeBytes), INT64_MAX);
+  }
+  if (!HasField(errors, "spec.maxAgeSeconds")) {
+    CheckRange(&errors, "spec.maxAgeSeconds", s.max_age_seconds, 0, 9223372036);
+  }
+  if (!HasField(errors, "spec.maxInFlight")) {
+    CheckRange(&errors, "spec.maxInFlight", s.max_in_flight, 1, config::kMaxMaxInFlight);
+  }
+  if (!HasField(errors, "spec.batch.maxBytes")) {
+    CheckRange(&errors, "spec.batch.maxBytes", s.batch_max_bytes, 1,
+               static_cast<int64_t>(config::kMaxBatchMaxBytes));
+  }
+  if (!HasField(errors, "spec.batch.maxPoints")) {
+    CheckRange(&errors, "spec.batch.maxPoints", s.batch_max_points, 1,
+               static_cast<int64_t>(config::kMaxBatchMaxPoints));
+  }
+  auto min = config::ParseDuration(s.backoff_min);
+  auto max = config::ParseDuration(s.backoff_max);
+  if (!min || min->count() <= 0) {
+    errors.push_back(
+        {"spec.backoff.min",
+         "must be a positive duration like 250ms, 30s or 1m30s, got " + Quote(s.backoff_min)});
+  }
+  if (!max || max->count() <= 0) {
+    errors.push_back(
+        {"spec.backoff.max",
+         "must be a positive duration like 250ms, 30s or 1m30s, got " + Quote(s.backoff_max)});
+  }
+  if (min && max && *max < *min) {
+    errors.push_back({"spec.backoff.max", "must be at least backoff.min (" + s.backoff_min +
+                                              "), got " + s.backoff_max});
+  }
+  for (size_t i = 0; i < s.measurements.size(); ++i) {
+    if (s.measurements[i].empty()) {
+      errors.push_back({"spec.measurements[" + std::to_string(i) + "]", "must not be empty"});
+    }
+  }
+  const auto& exprs = s.agent_selector.match_expressions;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    std::string path = "spec.agentSelector.matchExpressions[" + std::to_string(i) + "]";
+    if (exprs[i].key.empty()) errors.push_back({path + ".key", "required"});
+    bool needs_values = exprs[i].op == config::SelectorOperator::kIn ||
+                        exprs[i].op == config::SelectorOperator::kNotIn;
+    if (needs_values && exprs[i].values.empty()) {
+      errors.push_back({path + ".values",
+                        "required for operator " + std::string(SelectorOperatorName(exprs[i].op))});
+    } else if (!needs_values && !exprs[i].values.empty()) {
+      errors.push_back({path + ".values", "must be empty for operator " +
+                                              std::string(SelectorOperatorName(exprs[i].op))});
+    }
+  }
+  bool v1 = remote != nullptr && remote->spec.protocol == "v1";
+  if (v1 && !s.remote_bucket_id.empty() && !HasField(errors, "spec.remoteBucketID")) {
+    errors.push_back(
+        {"spec.remoteBucketID", "not supported by a v1 remote (use remoteBucket: db or db/rp)"});
+  }
+
+  // The net: the agent's own parser on the translated replication, with a valid stand-in remote.
+  config::Config c;
+  config::RemoteConfig stand_in;
+  stand_in.name = s.remote_ref.empty() ? "remote" : s.remote_ref;
+  stand_in.url = "http://remote";
+  stand_in.org_id = "org";
+  stand_in.token = "token";
+  stand_in.protocol = v1 ? config::Protocol::kV1 : config::Protocol::kV2;
+  c.remotes.push_back(stand_in);
+  c.replications.push_back(ToReplicationConfig(replication));
+  if (c.replications[0].remote.empty()) c.replications[0].remote = stand_in.name;
+  if (c.replications[0].id.empty()) c.replications[0].id = "uid";
+  if (c.replications[0].name.empty()) c.replications[0].name = "name";
+  AddConfigErrors(c, "replications[0]", &errors);
+  return errors;
+}
+
+}  // namespace edgerepl::op

@@ -1,0 +1,187 @@
+#include "operator/render/namespace_config.h"
+
+#include <gtest/gtest.h>
+
+#include "common/config/parse.h"
+#include "operator/model/decode.h"
+#include "operator/model/reasons.h"
+#include "tests/unit/operator/fixtures.h"
+
+namespace edgerepl::op {
+namespace {
+
+using testing::Json;
+
+Secret TokenSecret(const std::string& name, const std::string& key, const std::string& token) {
+  Secret s;
+  s.meta.name = name;
+  s.data[key] = token;
+  return s;
+}
+
+struct Namespace {
+  NamespaceInput input;
+  Namespace() {
+    input.remotes.push_back(DecodeRemote(Json(testing::RemoteJson("cloud", testing::kRemoteSpec))));
+    input.replications.push_back(DecodeReplication(
+        Json(testing::ReplicationJson("edge-to-cloud", testing::kReplicationSpec))));
+    input.secrets["cloud-token"] = TokenSecret("cloud-token", "token", "s3cr3t-token\n");
+  }
+};
+
+RenderSettings Settings() {
+  RenderSettings s;
+  s.base.data_dir = "/var/lib/edgerepl";
+  return s;
+}
+
+config::Config ParsedBack(const NamespaceRender& out) {
+  auto it = out.data.find(kAgentConfigKey);
+  EXPECT_NE(it, out.data.end());
+  Result<config::Config> parsed = config::ParseConfig(it->second);
+  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+  return parsed.ok() ? *parsed : config::Config{};
+}
+
+TEST(RenderNamespace, RendersExactlyTheExpectedConfig) {
+  Namespace ns;
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+
+  config::Config expected = Settings().base;
+  config::RemoteConfig remote;
+  remote.name = "cloud";
+  remote.url = "https://cloud.example.com";
+  remote.org_id = "0123456789abcdef";
+  remote.token = "s3cr3t-token";  // trailing newline of the Secret value trimmed
+  expected.remotes.push_back(remote);
+  config::ReplicationConfig rep;
+  rep.id = "uid-edge-to-cloud";
+  rep.name = "edge-to-cloud";
+  rep.remote = "cloud";
+  rep.local_bucket = "telegraf";
+  rep.remote_bucket = "edge";
+  expected.replications.push_back(rep);
+
+  EXPECT_EQ(ParsedBack(out), expected);
+  EXPECT_EQ(out.config, expected);
+  EXPECT_EQ(out.data.size(), 1u);
+  EXPECT_TRUE(out.remotes["cloud"].ok);
+  EXPECT_EQ(out.remote_references["cloud"], 1);
+  EXPECT_EQ(out.replications["edge-to-cloud"],
+            (Verdict{true, reason::kAccepted, "in the agents' config Secret"}));
+}
+
+TEST(RenderNamespace, TokenRotationChangesOnlyTheToken) {
+  Namespace ns;
+  NamespaceRender before = RenderNamespace(ns.input, Settings());
+  ns.input.secrets["cloud-token"] = TokenSecret("cloud-token", "token", "rotated");
+  NamespaceRender after = RenderNamespace(ns.input, Settings());
+  EXPECT_NE(before.data, after.data);
+  EXPECT_EQ(ParsedBack(after).remotes.at(0).token, "rotated");
+  EXPECT_EQ(RenderNamespace(ns.input, Settings()).data, after.data);  // deterministic
+}
+
+TEST(RenderNamespace, ReplicationsSortedByNameWhateverTheInputOrder) {
+  Namespace ns;
+  ns.input.replications.insert(
+      ns.input.replications.begin(),
+      DecodeReplication(Json(testing::ReplicationJson("zeta", testing::kReplicationSpec))));
+  ns.input.replications.push_back(
+      DecodeReplication(Json(testing::ReplicationJson("alpha", testing::kReplicationSpec))));
+  config::Config c = ParsedBack(RenderNamespace(ns.input, Settings()));
+  ASSERT_EQ(c.replications.size(), 3u);
+  EXPECT_EQ(c.replications[0].name, "alpha");
+  EXPECT_EQ(c.replications[1].name, "edge-to-cloud");
+  EXPECT_EQ(c.replications[2].name, "zeta");
+}
+
+struct ExclusionCase {
+  const char* name;
+  std::function<void(NamespaceInput&)> mutate;
+  const char* replication_reason;
+  const char* remote_reason;  // empty: the Remote stays Ready
+  const char* message_part;
+};
+
+const ExclusionCase kExclusions[] = {
+    {"invalid_spec",
+     [](NamespaceInput& in) { in.replications[0].spec.max_queue_size_bytes = 1024; },
+     reason::kInvalidSpec, "", "spec.maxQueueSizeBytes"},
+    {"remote_missing", [](NamespaceInput& in) { in.remotes.clear(); }, reason::kRemoteNotFound, "",
+     "Remote \"cloud\" not found"},
+    {"secret_missing", [](NamespaceInput& in) { in.secrets.clear(); }, reason::kRemoteNotReady,
+     reason::kSecretNotFound, "Secret \"cloud-token\" not found"},
+    {"secret_key_missing",
+     [](NamespaceInput& in) {
+       in.secrets["cloud-token"].data = {{"other", "x"}};
+     },
+     reason::kRemoteNotReady, reason::kSecretNotFound, "has no key \"token\""},
+    {"token_empty", [](NamespaceInput& in) { in.secrets["cloud-token"].data["token"] = "\n"; },
+     reason::kRemoteNotReady, reason::kSecretNotFound, "is empty"},
+    {"remote_url_invalid",
+     [](NamespaceInput& in) { in.remotes[0].spec.url = "ftp://cloud.example.com"; },
+     reason::kRemoteNotReady, reason::kInvalidURL, "spec.url"},
+    {"remote_spec_invalid", [](NamespaceInput& in) { in.remotes[0].spec.protocol = "v9"; },
+     reason::kRemoteNotReady, reason::kInvalidSpec, "spec.protocol"},
+};
+
+class Exclusion : public ::testing::TestWithParam<ExclusionCase> {};
+
+TEST_P(Exclusion, LeftOutWithAReason) {
+  Namespace ns;
+  GetParam().mutate(ns.input);
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  config::Config c = ParsedBack(out);
+  EXPECT_TRUE(c.replications.empty());
+  EXPECT_TRUE(c.remotes.empty());  // an unused remote's token stays out of the file
+  EXPECT_EQ(out.data.at(kAgentConfigKey).find("s3cr3t"), std::string::npos);
+  const Verdict& v = out.replications.at("edge-to-cloud");
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.reason, GetParam().replication_reason);
+  EXPECT_NE(v.message.find(GetParam().message_part), std::string::npos) << v.message;
+  if (std::string(GetParam().remote_reason).empty()) return;
+  EXPECT_FALSE(out.remotes.at("cloud").ok);
+  EXPECT_EQ(out.remotes.at("cloud").reason, GetParam().remote_reason);
+  EXPECT_EQ(out.remotes.at("cloud").message.find("s3cr3t"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, Exclusion, ::testing::ValuesIn(kExclusions),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(RenderNamespace, DeletingReplicationLeavesTheFile) {
+  Namespace ns;
+  ns.input.replications[0].meta.deleting = true;
+  config::Config c = ParsedBack(RenderNamespace(ns.input, Settings()));
+  EXPECT_TRUE(c.replications.empty());
+}
+
+TEST(RenderNamespace, CaSecretBecomesAFileBesideTheConfig) {
+  Namespace ns;
+  ns.input.remotes[0].spec.ca_secret_ref = SecretKeyRef{"cloud-ca", "ca.crt"};
+  ns.input.secrets["cloud-ca"] = TokenSecret("cloud-ca", "ca.crt", "-----BEGIN CERTIFICATE-----\n");
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  EXPECT_EQ(out.data.at("ca-cloud.crt"), "-----BEGIN CERTIFICATE-----\n");
+  EXPECT_EQ(ParsedBack(out).remotes.at(0).ca_file, "/etc/edgerepl/ca-cloud.crt");
+}
+
+TEST(RenderNamespace, SelectorTurnsOnPodLabels) {
+  Namespace ns;
+  EXPECT_EQ(ParsedBack(RenderNamespace(ns.input, Settings())).pod_labels_file, "");
+  ns.input.replications[0].spec.agent_selector.match_labels["site"] = "berlin";
+  config::Config c = ParsedBack(RenderNamespace(ns.input, Settings()));
+  EXPECT_EQ(c.pod_labels_file, "/etc/podinfo/labels");
+  EXPECT_EQ(c.replications.at(0).selector.match_labels.at("site"), "berlin");
+}
+
+TEST(RenderNamespace, EveryReplicationCountsTowardsItsRemote) {
+  Namespace ns;
+  ns.input.replications.push_back(DecodeReplication(Json(
+      testing::ReplicationJson("second", R"({"remoteRef":{"name":"cloud"},"localBucket":"x"})"))));
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  EXPECT_EQ(out.remote_references["cloud"], 2);  // the invalid one references it too
+  EXPECT_EQ(out.replications["second"].reason, reason::kInvalidSpec);
+  EXPECT_EQ(ParsedBack(out).replications.size(), 1u);
+}
+
+}  // namespace
+}  // namespace edgerepl::op

@@ -1,0 +1,201 @@
+#include "operator/model/validate.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "operator/model/decode.h"
+#include "tests/unit/operator/fixtures.h"
+
+namespace edgerepl::op {
+namespace {
+
+using testing::Json;
+
+Replication Decoded(const std::string& spec) {
+  return DecodeReplication(Json(testing::ReplicationJson("r", spec)));
+}
+
+Remote ValidRemote(const std::string& protocol = "v2") {
+  Remote r = DecodeRemote(Json(testing::RemoteJson("cloud", testing::kRemoteSpec)));
+  r.spec.protocol = protocol;
+  return r;
+}
+
+struct ReplicationCase {
+  const char* name;
+  std::function<void(Replication&)> mutate;
+  const char* field;     // the first error's field; empty = valid
+  const char* contains;  // a part of its message
+};
+
+const ReplicationCase kReplicationCases[] = {
+    {"valid", [](Replication&) {}, "", ""},
+    {"queue_too_small", [](Replication& r) { r.spec.max_queue_size_bytes = 33554429; },
+     "spec.maxQueueSizeBytes", "at least 33554430"},
+    {"queue_at_minimum", [](Replication& r) { r.spec.max_queue_size_bytes = 33554430; }, "", ""},
+    {"negative_max_age", [](Replication& r) { r.spec.max_age_seconds = -1; }, "spec.maxAgeSeconds",
+     "at least 0"},
+    {"max_age_zero_is_no_limit", [](Replication& r) { r.spec.max_age_seconds = 0; }, "", ""},
+    {"in_flight_too_many", [](Replication& r) { r.spec.max_in_flight = 9; }, "spec.maxInFlight",
+     "at most 8"},
+    {"batch_bytes_zero", [](Replication& r) { r.spec.batch_max_bytes = 0; }, "spec.batch.maxBytes",
+     "at least 1"},
+    {"batch_points_too_many", [](Replication& r) { r.spec.batch_max_points = 1000001; },
+     "spec.batch.maxPoints", "at most 1000000"},
+    {"backoff_min_malformed", [](Replication& r) { r.spec.backoff_min = "soon"; },
+     "spec.backoff.min", "positive duration"},
+    {"backoff_max_zero", [](Replication& r) { r.spec.backoff_max = "0s"; }, "spec.backoff.max",
+     "positive duration"},
+    {"backoff_max_below_min",
+     [](Replication& r) {
+       r.spec.backoff_min = "2s";
+       r.spec.backoff_max = "1s";
+     },
+     "spec.backoff.max", "at least backoff.min"},
+    {"both_buckets", [](Replication& r) { r.spec.remote_bucket_id = "0011223344556677"; },
+     "spec.remoteBucketID", "only one of remoteBucket and remoteBucketID"},
+    {"no_bucket", [](Replication& r) { r.spec.remote_bucket.clear(); }, "spec.remoteBucket",
+     "required"},
+    {"no_local_bucket", [](Replication& r) { r.spec.local_bucket.clear(); }, "spec.localBucket",
+     "required"},
+    {"no_remote_ref", [](Replication& r) { r.spec.remote_ref.clear(); }, "spec.remoteRef.name",
+     "required"},
+    {"empty_measurement",
+     [](Replication& r) {
+       r.spec.measurements = {"cpu", ""};
+     },
+     "spec.measurements[1]", "empty"},
+    {"in_without_values",
+     [](Replication& r) {
+       r.spec.agent_selector.match_expressions.push_back(
+           {"zone", config::SelectorOperator::kIn, {}});
+     },
+     "spec.agentSelector.matchExpressions[0].values", "required for operator In"},
+    {"exists_with_values",
+     [](Replication& r) {
+       r.spec.agent_selector.match_expressions.push_back(
+           {"zone", config::SelectorOperator::kExists, {"a"}});
+     },
+     "spec.agentSelector.matchExpressions[0].values", "must be empty"},
+};
+
+class ReplicationValidation : public ::testing::TestWithParam<ReplicationCase> {};
+
+TEST_P(ReplicationValidation, NamesTheField) {
+  Replication r = Decoded(testing::kReplicationSpec);
+  GetParam().mutate(r);
+  Remote remote = ValidRemote();
+  FieldErrors errors = ValidateReplication(r, &remote);
+  if (std::string(GetParam().field).empty()) {
+    EXPECT_TRUE(errors.empty()) << JoinErrors(errors);
+    return;
+  }
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, GetParam().field) << JoinErrors(errors);
+  EXPECT_NE(errors[0].message.find(GetParam().contains), std::string::npos) << JoinErrors(errors);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, ReplicationValidation, ::testing::ValuesIn(kReplicationCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ReplicationValidationJson, WrongTypeNamesTheField) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"telegraf","remoteBucket":"edge","maxQueueSizeBytes":"big"})");
+  FieldErrors errors = ValidateReplication(r, nullptr);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0], (FieldError{"spec.maxQueueSizeBytes", "expected an integer"}));
+}
+
+TEST(ReplicationValidationJson, UnknownSelectorOperator) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","agentSelector":{"matchExpressions":[{"key":"k","operator":"Near"}]}})");
+  FieldErrors errors = ValidateReplication(r, nullptr);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, "spec.agentSelector.matchExpressions[0].operator");
+}
+
+TEST(ReplicationValidationJson, DefaultsApplyWhenAbsent) {
+  Replication r = Decoded(testing::kReplicationSpec);
+  EXPECT_EQ(r.spec.max_queue_size_bytes, 67108860);
+  EXPECT_EQ(r.spec.max_age_seconds, 604800);
+  EXPECT_EQ(r.spec.batch_max_bytes, 500000);
+  EXPECT_EQ(r.spec.batch_max_points, 5000);
+  EXPECT_EQ(r.spec.backoff_min, "250ms");
+  EXPECT_EQ(r.spec.backoff_max, "30s");
+  EXPECT_EQ(r.spec.max_in_flight, 1);
+}
+
+TEST(ReplicationValidationJson, BucketIdOnV1RemoteRefused) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucketID":"0011223344556677"})");
+  Remote v1 = ValidRemote("v1");
+  FieldErrors errors = ValidateReplication(r, &v1);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, "spec.remoteBucketID");
+  Remote v2 = ValidRemote("v2");
+  EXPECT_TRUE(ValidateReplication(r, &v2).empty());
+}
+
+struct RemoteCase {
+  const char* name;
+  std::function<void(Remote&)> mutate;
+  const char* field;
+  const char* contains;
+};
+
+const RemoteCase kRemoteCases[] = {
+    {"valid", [](Remote&) {}, "", ""},
+    {"ftp_url", [](Remote& r) { r.spec.url = "ftp://cloud.example.com"; }, "spec.url",
+     "http or https"},
+    {"no_scheme", [](Remote& r) { r.spec.url = "cloud.example.com"; }, "spec.url", "http"},
+    {"credentials_in_url", [](Remote& r) { r.spec.url = "https://u:p@cloud.example.com"; },
+     "spec.url", "credentials"},
+    {"no_url", [](Remote& r) { r.spec.url.clear(); }, "spec.url", "required"},
+    {"unknown_protocol", [](Remote& r) { r.spec.protocol = "v3"; }, "spec.protocol", "v2 or v1"},
+    {"v2_without_org", [](Remote& r) { r.spec.org_id.clear(); }, "spec.orgID", "required"},
+    {"v1_without_org",
+     [](Remote& r) {
+       r.spec.org_id.clear();
+       r.spec.protocol = "v1";
+     },
+     "", ""},
+    {"no_token_secret", [](Remote& r) { r.spec.token_secret_ref.name.clear(); },
+     "spec.tokenSecretRef.name", "required"},
+    {"ca_ref_without_name",
+     [](Remote& r) {
+       r.spec.ca_secret_ref = SecretKeyRef{"", "ca.crt"};
+     },
+     "spec.caSecretRef.name", "required"},
+};
+
+class RemoteValidation : public ::testing::TestWithParam<RemoteCase> {};
+
+TEST_P(RemoteValidation, NamesTheField) {
+  Remote r = ValidRemote();
+  GetParam().mutate(r);
+  FieldErrors errors = ValidateRemote(r);
+  if (std::string(GetParam().field).empty()) {
+    EXPECT_TRUE(errors.empty()) << JoinErrors(errors);
+    return;
+  }
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0].field, GetParam().field) << JoinErrors(errors);
+  EXPECT_NE(errors[0].message.find(GetParam().contains), std::string::npos) << JoinErrors(errors);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, RemoteValidation, ::testing::ValuesIn(kRemoteCases),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(RemoteValidationJson, WrongTypeNamesTheField) {
+  Remote r = DecodeRemote(Json(testing::RemoteJson(
+      "cloud",
+      R"({"url":"https://x","orgID":"o","tokenSecretRef":{"name":"s"},"insecureSkipVerify":"yes"})")));
+  FieldErrors errors = ValidateRemote(r);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors[0], (FieldError{"spec.insecureSkipVerify", "expected true or false"}));
+  EXPECT_EQ(r.spec.token_secret_ref.key, "token");  // the CRD default
+}
+
+}  // namespace
+}  // namespace edgerepl::op
