@@ -1,0 +1,111 @@
+#include "tests/reliability/agent_runner.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/config/render.h"
+#include "tests/reliability/http_post.h"
+#include "tests/support/temp_dir.h"
+
+namespace edgerepl::reliability {
+
+std::optional<std::string> FindAgentBinary() {
+  if (const char* env = std::getenv("EDGEREPL_AGENT_BIN"); env != nullptr && *env != '\0') {
+    return testing::FindExecutable(env);
+  }
+  const char* bin = std::getenv("EDGEREPL_BINARY_DIR");
+  if (bin == nullptr) return std::nullopt;
+  for (const char* name : {"edgerepl-agent", "edgerepl_agent", "agent"}) {
+    for (const char* sub : {"/agent/", "/agent/app/", "/"}) {
+      std::string path = std::string(bin) + sub + name;
+      std::error_code ec;
+      if (std::filesystem::is_regular_file(path, ec)) return testing::FindExecutable(path);
+    }
+  }
+  return std::nullopt;
+}
+
+AgentRunner::AgentRunner(std::string binary, config::Config config, const std::string& work_dir)
+    : binary_(std::move(binary)),
+      config_(std::move(config)),
+      log_path_(work_dir + "/agent.log"),
+      config_path_(work_dir + "/agent.yaml"),
+      write_port_(testing::PickFreePort()),
+      admin_port_(testing::PickFreePort()) {
+  config_.listen = "127.0.0.1:" + std::to_string(write_port_);
+  config_.admin_listen = "127.0.0.1:" + std::to_string(admin_port_);
+}
+
+AgentRunner::~AgentRunner() {
+  if (process_) process_->Stop(std::chrono::seconds(5));
+}
+
+void AgentRunner::SetConfig(config::Config config) {
+  config.listen = config_.listen;
+  config.admin_listen = config_.admin_listen;
+  config_ = std::move(config);
+  testing::WriteFileOrDie(config_path_, config::Render(config_));
+}
+
+void AgentRunner::Start() {
+  testing::WriteFileOrDie(config_path_, config::Render(config_));
+  process_ = std::make_unique<testing::ChildProcess>(
+      std::vector<std::string>{binary_, "--config", config_path_}, log_path_);
+}
+
+bool AgentRunner::WaitReady(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!Running()) return false;
+    HttpResult r = HttpCall(admin_port_, "GET", "/readyz", "", std::chrono::seconds(2));
+    if (r.status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+bool AgentRunner::Running() {
+  return process_ && process_->Running();
+}
+
+pid_t AgentRunner::pid() const {
+  return process_ ? process_->pid() : -1;
+}
+
+void AgentRunner::Kill9() {
+  if (!process_) return;
+  process_->Signal(SIGKILL);
+  process_->Wait(std::chrono::seconds(10));
+}
+
+void AgentRunner::Stop() {
+  if (process_) process_->Stop(std::chrono::seconds(10));
+}
+
+std::vector<PromSample> AgentRunner::Metrics() {
+  HttpResult r = HttpCall(admin_port_, "GET", "/metrics", "", std::chrono::seconds(5));
+  if (r.status != 200) return {};
+  return ParsePromText(r.body);
+}
+
+std::string AgentRunner::AdminGet(const std::string& path, int* status) {
+  HttpResult r = HttpCall(admin_port_, "GET", path, "", std::chrono::seconds(5));
+  if (status != nullptr) *status = r.status;
+  return r.body;
+}
+
+long AgentRunner::RssKiB() const {
+  if (!process_) return 0;
+  std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return 0;
+}
+
+}  // namespace edgerepl::reliability

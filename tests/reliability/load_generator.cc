@@ -1,0 +1,78 @@
+#include "tests/reliability/load_generator.h"
+
+#include <cstdio>
+
+#include "tests/reliability/http_post.h"
+
+namespace edgerepl::reliability {
+
+LoadGenerator::LoadGenerator(LoadOptions options) : options_(std::move(options)) {
+  if (!options_.log_path.empty()) log_ = std::fopen(options_.log_path.c_str(), "a");
+}
+
+LoadGenerator::~LoadGenerator() {
+  Stop();
+  if (log_ != nullptr) std::fclose(log_);
+}
+
+void LoadGenerator::Start() {
+  stop_ = false;
+  for (int i = 0; i < options_.writers; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+void LoadGenerator::Stop() {
+  stop_ = true;
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+std::string LoadGenerator::Body(uint64_t first, int count) const {
+  std::string body;
+  body.reserve(static_cast<size_t>(count) * 64);
+  for (uint64_t seq = first; seq < first + static_cast<uint64_t>(count); ++seq) {
+    body += "acct,gen=" + options_.run + " seq=" + std::to_string(seq) + "i " +
+            std::to_string(options_.base_ns + static_cast<int64_t>(seq)) + "\n";
+  }
+  return body;
+}
+
+void LoadGenerator::Run() {
+  const int n = options_.points_per_request;
+  while (!stop_) {
+    uint64_t first = next_seq_.fetch_add(static_cast<uint64_t>(n));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (fates_.size() < first + n) fates_.resize(first + n, PointFate::kUnsent);
+      for (uint64_t s = first; s < first + n; ++s) fates_[s] = PointFate::kUnknown;
+    }
+    HttpResult r = HttpCall(options_.port, "POST", options_.target, Body(first, n),
+                            options_.timeout, options_.extra_headers);
+    PointFate fate = r.status == 0           ? PointFate::kUnknown
+                     : (r.status / 100 == 2) ? PointFate::kAcked
+                                             : PointFate::kRefused;
+    ++requests_;
+    if (fate == PointFate::kAcked) acked_ += static_cast<uint64_t>(n);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (uint64_t s = first; s < first + n; ++s) fates_[s] = fate;
+      latencies_.push_back({std::chrono::steady_clock::now(), r.latency, r.status});
+      if (log_ != nullptr) {
+        std::fprintf(log_, "%llu %d %d %lld\n", static_cast<unsigned long long>(first), n, r.status,
+                     static_cast<long long>(r.latency.count()));
+      }
+    }
+    if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
+  }
+}
+
+std::vector<PointFate> LoadGenerator::Fates() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return fates_;
+}
+
+std::vector<LatencySample> LoadGenerator::Latencies() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latencies_;
+}
+
+}  // namespace edgerepl::reliability
