@@ -1,0 +1,118 @@
+#include "agent/admin/admin_api.h"
+
+#include "agent/admin/json.h"
+#include "agent/admin/status_json.h"
+#include "common/httpserver/metrics_handler.h"
+
+namespace edgerepl::admin {
+namespace {
+
+constexpr std::string_view kReplicationsPrefix = "/api/v1/replications";
+constexpr std::string_view kJsonType = "application/json; charset=utf-8";
+
+httpserver::Response Json(int status, std::string body) {
+  httpserver::Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", std::string(kJsonType));
+  r.body = std::move(body);
+  return r;
+}
+
+httpserver::Response Text(int status, std::string body) {
+  httpserver::Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+// Compares without an early exit, so the time taken does not reveal how much of a guess matched.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+httpserver::Response JsonError(int status, std::string_view code, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject().Key("code").String(code).Key("message").String(message).EndObject();
+  return Json(status, w.str());
+}
+
+AdminApi::AdminApi(Backend& backend, const prometheus::Registry& registry, std::string version)
+    : backend_(backend), registry_(registry), version_(std::move(version)) {}
+
+httpserver::Response AdminApi::Handle(const httpserver::Request& request) {
+  const std::string& path = request.path;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (path == "/metrics") {
+    if (!get) return JsonError(405, "method not allowed", "use GET");
+    return httpserver::ServeMetrics(registry_);
+  }
+  if (path == "/healthz") {
+    if (!get) return JsonError(405, "method not allowed", "use GET");
+    return Text(200, "ok\n");
+  }
+  if (path == "/readyz") {
+    if (!get) return JsonError(405, "method not allowed", "use GET");
+    Status ready = backend_.Ready();
+    return ready.ok() ? Text(200, "ok\n") : Text(503, "not ready: " + ready.message() + "\n");
+  }
+  if (path == kReplicationsPrefix) {
+    if (!get) return JsonError(405, "method not allowed", "use GET");
+    return Json(200, ReplicationsJson(version_, backend_.ConfigHash(), backend_.Replications()));
+  }
+  if (path.size() > kReplicationsPrefix.size() + 1 &&
+      path.compare(0, kReplicationsPrefix.size() + 1, std::string(kReplicationsPrefix) + "/") ==
+          0) {
+    std::string_view rest = std::string_view(path).substr(kReplicationsPrefix.size() + 1);
+    size_t slash = rest.find('/');
+    std::string id = httpserver::PercentDecode(rest.substr(0, slash));
+    if (slash == std::string_view::npos) {
+      if (!get) return JsonError(405, "method not allowed", "use GET");
+      for (const auto& r : backend_.Replications()) {
+        if (r.id == id) return Json(200, ReplicationJson(r));
+      }
+      return JsonError(404, "not found", "no replication with id " + JsonString(id));
+    }
+    std::string_view action = rest.substr(slash + 1);
+    if (action == "skip-head" || action == "retry-now") {
+      if (request.method != "POST") return JsonError(405, "method not allowed", "use POST");
+      return Action(request, id, action);
+    }
+  }
+  return JsonError(404, "not found", "no admin endpoint " + JsonString(path));
+}
+
+bool AdminApi::Authorized(const httpserver::Request& request) const {
+  std::string token = backend_.AdminToken();
+  if (token.empty()) return true;
+  const std::string* header = request.Header("Authorization");
+  if (header == nullptr) return false;
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
+    return false;
+  }
+  return ConstantTimeEquals(std::string_view(*header).substr(kBearer.size()), token);
+}
+
+httpserver::Response AdminApi::Action(const httpserver::Request& request, std::string_view id,
+                                      std::string_view action) {
+  if (!Authorized(request)) {
+    httpserver::Response r =
+        JsonError(401, "unauthorized", "this call needs Authorization: Bearer <adminToken>");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  bool found = action == "skip-head" ? backend_.SkipHead(id) : backend_.RetryNow(id);
+  if (!found) return JsonError(404, "not found", "no replication with id " + JsonString(id));
+  JsonWriter w;
+  w.BeginObject().Key("id").String(id).Key("action").String(action).EndObject();
+  return Json(202, w.str());
+}
+
+}  // namespace edgerepl::admin

@@ -1,0 +1,50 @@
+// POST /api/v2/write and POST /write (DESIGN.md §2): decode (gzip, size limit), validate and
+// normalize every line, write to the local InfluxDB, and only after its 2xx append the normalized
+// points to every matching replication's queue; answer once they are durable.
+//
+// The local write carries the normalized body (nanosecond timestamps on every line, receive time
+// for lines without one, _instance_id when configured) and no `precision` parameter, so the local
+// copy and the queued copy are the same bytes.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "agent/frontdoor/routing.h"
+#include "agent/frontdoor/write_metrics.h"
+#include "common/clock.h"
+#include "common/httpserver/server.h"
+
+namespace edgerepl::frontdoor {
+
+// Drop reason for points a full queue refused under queueFullPolicy: drop.
+inline constexpr std::string_view kDropQueueFull = "queue_full";
+// Seconds a client is asked to wait when queueFullPolicy: reject refuses a write.
+inline constexpr int kRejectRetryAfterSeconds = 10;
+
+// Whether the request is one of the two write endpoints this handler serves.
+bool IsWrite(const httpserver::Request& request);
+
+class WriteHandler {
+ public:
+  using RoutingFn = std::function<std::shared_ptr<const Routing>()>;
+
+  // `clock` and `metrics` are borrowed and must outlive the handler. `routing` is called once per
+  // request.
+  WriteHandler(RoutingFn routing, const Clock& clock, WriteMetrics& metrics);
+
+  httpserver::Response Handle(const httpserver::Request& request);
+
+ private:
+  httpserver::Response HandleWrite(const httpserver::Request& request, Api api,
+                                   std::chrono::steady_clock::time_point start);
+
+  const RoutingFn routing_;
+  const Clock& clock_;
+  WriteMetrics& metrics_;
+};
+
+// The raw query without any `precision` parameter.
+std::string WithoutPrecision(std::string_view query);
+
+}  // namespace edgerepl::frontdoor

@@ -1,0 +1,69 @@
+#include "agent/frontdoor/write_metrics.h"
+
+namespace edgerepl::frontdoor {
+namespace {
+
+// From 0.5 ms (a small write with interval durability) to about 16 s (a 32 MiB body behind a slow
+// local disk), doubling.
+prometheus::Histogram::BucketBoundaries LatencyBuckets() {
+  prometheus::Histogram::BucketBoundaries b;
+  for (double v = 0.0005; v < 20; v *= 2) b.push_back(v);
+  return b;
+}
+
+}  // namespace
+
+WriteMetrics::WriteMetrics(prometheus::Registry& registry)
+    : requests_(prometheus::BuildCounter()
+                    .Name("edgerepl_write_requests_total")
+                    .Help("Write requests (/api/v2/write api=v2, /write api=v1) answered, by the "
+                          "HTTP status the client got.")
+                    .Register(registry)),
+      points_(prometheus::BuildCounter()
+                  .Name("edgerepl_write_points_total")
+                  .Help("Points the local InfluxDB accepted through the write front door.")
+                  .Register(registry)
+                  .Add({})),
+      bytes_(prometheus::BuildCounter()
+                 .Name("edgerepl_write_bytes_total")
+                 .Help("Normalized line-protocol bytes the local InfluxDB accepted through the "
+                       "write front door.")
+                 .Register(registry)
+                 .Add({})),
+      duration_(prometheus::BuildHistogram()
+                    .Name("edgerepl_write_duration_seconds")
+                    .Help("Time from receiving a write request to answering it, as the client "
+                          "sees it (includes the local write and the queue sync).")
+                    .Register(registry)
+                    .Add({}, LatencyBuckets())),
+      local_duration_(prometheus::BuildHistogram()
+                          .Name("edgerepl_local_write_duration_seconds")
+                          .Help("Time the local InfluxDB took to answer a forwarded write.")
+                          .Register(registry)
+                          .Add({}, LatencyBuckets())) {}
+
+void WriteMetrics::ObserveRequest(Api api, int code, double seconds) {
+  duration_.Observe(seconds);
+  prometheus::Counter* counter;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = by_code_[{api, code}];
+    if (slot == nullptr) {
+      slot =
+          &requests_.Add({{"api", api == Api::kV2 ? "v2" : "v1"}, {"code", std::to_string(code)}});
+    }
+    counter = slot;
+  }
+  counter->Increment();
+}
+
+void WriteMetrics::ObserveAccepted(uint64_t points, uint64_t bytes) {
+  points_.Increment(static_cast<double>(points));
+  bytes_.Increment(static_cast<double>(bytes));
+}
+
+void WriteMetrics::ObserveLocalWrite(double seconds) {
+  local_duration_.Observe(seconds);
+}
+
+}  // namespace edgerepl::frontdoor
