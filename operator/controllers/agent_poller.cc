@@ -1,0 +1,45 @@
+#include "operator/controllers/agent_poller.h"
+
+#include <set>
+
+#include "operator/model/decode.h"
+
+namespace edgerepl::op {
+
+PollSummary AgentPoller::PollOnce() {
+  PollSummary summary;
+  for (const std::string& ns : cache_.Namespaces()) {
+    std::set<std::string> live;
+    for (const web::json::value& object : cache_.List(Kind::kPod, ns)) {
+      AgentPod pod = DecodeAgentPod(object);
+      if (!IsAgentPod(pod.meta)) continue;
+      live.insert(pod.meta.name);
+      ++summary.agents;
+      AgentPoll poll;
+      poll.pod = pod.meta.name;
+      poll.pod_ip = pod.pod_ip;
+      if (pod.pod_ip.empty()) {
+        poll.error = "pod has no IP yet";
+      } else if (pod.admin_port == 0) {
+        poll.error = "pod has no container port named edgerepl-admin";
+      } else {
+        Result<std::string> body = client_.GetReplications(pod.pod_ip, pod.admin_port);
+        if (!body.ok()) {
+          poll.error = body.status().message();
+        } else if (Result<AgentReport> report = ParseAgentReport(*body); !report.ok()) {
+          poll.error = report.status().message();
+        } else {
+          poll.reachable = true;
+          poll.report = std::move(*report);
+          ++summary.reachable;
+        }
+      }
+      polls_.Set(ns, std::move(poll));
+    }
+    polls_.Retain(ns, live);
+    if (polled_) polled_(ns);
+  }
+  return summary;
+}
+
+}  // namespace edgerepl::op

@@ -1,0 +1,134 @@
+// spdlog (fmt) before cpprest: cpprest's U() macro breaks fmt's templates.
+#include <spdlog/spdlog.h>
+
+#include "operator/controllers/namespace_reconciler.h"
+
+#include <ctime>
+
+#include "operator/controllers/secret_writer.h"
+#include "operator/model/decode.h"
+#include "operator/status/aggregate.h"
+#include "operator/status/status_json.h"
+
+namespace edgerepl::op {
+
+std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+NamespaceReconciler::NamespaceReconciler(const ClusterCache& cache, ClusterWriter& writer,
+                                         const AgentPolls& polls, EventRecorder& events,
+                                         const Clock& clock, ReconcilerOptions options)
+    : cache_(cache),
+      writer_(writer),
+      polls_(polls),
+      events_(events),
+      clock_(clock),
+      options_(std::move(options)),
+      // A little under the interval, so a poll that lands a moment early is not held back a
+      // whole extra interval.
+      gate_(options_.status_interval * 9 / 10) {}
+
+Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
+  ReconcileStats stats;
+  std::vector<web::json::value> remote_objects = cache_.List(Kind::kRemote, ns);
+  std::vector<web::json::value> replication_objects = cache_.List(Kind::kReplication, ns);
+  NamespaceInput input;
+  for (const auto& o : remote_objects) input.remotes.push_back(DecodeRemote(o));
+  for (const auto& o : replication_objects) input.replications.push_back(DecodeReplication(o));
+  for (const auto& o : cache_.List(Kind::kSecret, ns)) {
+    Secret s = DecodeSecret(o);
+    if (s.meta.name == kAgentConfigSecretName) continue;  // our output, never an input
+    input.secrets.emplace(s.meta.name, std::move(s));
+  }
+  std::vector<AgentPod> pods;
+  for (const auto& o : cache_.List(Kind::kPod, ns)) {
+    AgentPod p = DecodeAgentPod(o);
+    if (IsAgentPod(p.meta)) pods.push_back(std::move(p));
+  }
+
+  NamespaceRender out = RenderNamespace(input, options_.render);
+  Result<SecretWrite> written = ApplyConfigSecret(writer_, ns, kAgentConfigSecretName, out.data);
+  if (!written.ok()) return written.status();
+  if (*written != SecretWrite::kUnchanged) {
+    stats.secret_written = true;
+    spdlog::info("{}/{}: agent config {} ({} replications, {} remotes)", ns, kAgentConfigSecretName,
+                 *written == SecretWrite::kCreated ? "created" : "updated",
+                 out.config.replications.size(), out.config.remotes.size());
+  }
+
+  const std::string now = FormatRfc3339(clock_.WallNow());
+  Status first_error;
+  for (size_t i = 0; i < remote_objects.size(); ++i) {
+    const Remote& remote = input.remotes[i];
+    if (remote.meta.deleting) continue;
+    RemoteStatus stored = RemoteStatusFromObject(remote_objects[i]);
+    RemoteStatus desired = RemoteStatusFor(remote, out.remotes[remote.meta.name],
+                                           out.remote_references[remote.meta.name]);
+    desired.conditions = MergeConditions(stored.conditions, desired.conditions, now);
+    if (desired == stored) continue;
+    Status s =
+        writer_.PatchStatus(Kind::kRemote, ns, remote.meta.name, StatusPatch(ToJson(desired)));
+    if (!s.ok()) {
+      if (first_error.ok()) first_error = s;
+      continue;
+    }
+    ++stats.status_patches;
+    InvolvedObject who{"Remote", ns, remote.meta.name, remote.meta.uid,
+                       remote.meta.resource_version};
+    for (const EventSpec& e : RemoteEvents(stored, desired)) {
+      events_.Record(who, e);
+      ++stats.events;
+    }
+  }
+
+  const auto steady_now = clock_.Now();
+  for (size_t i = 0; i < replication_objects.size(); ++i) {
+    const Replication& rep = input.replications[i];
+    if (rep.meta.deleting) continue;
+    const Verdict& verdict = out.replications[rep.meta.name];
+    std::vector<AgentPoll> polls;
+    bool all_polled = true;
+    for (const AgentPod& pod : pods) {
+      if (!config::Matches(rep.spec.agent_selector, pod.meta.labels)) continue;
+      std::optional<AgentPoll> poll = polls_.Get(ns, pod.meta.name);
+      if (!poll) {
+        all_polled = false;
+        break;
+      }
+      polls.push_back(std::move(*poll));
+    }
+    // Before the first poll of a selected agent its state is unknown, not unreachable: keep
+    // the stored status until the poller has read it (a rejected spec is reported at once).
+    if (!all_polled && verdict.ok) continue;
+    ReplicationStatus stored = ReplicationStatusFromObject(replication_objects[i]);
+    ReplicationStatus desired = AggregateReplication(rep, verdict, polls);
+    desired.conditions = MergeConditions(stored.conditions, desired.conditions, now);
+    if (desired == stored) continue;
+    if (!gate_.Allow(rep.meta.uid, steady_now, UrgentChange(stored, desired))) continue;
+    Status s =
+        writer_.PatchStatus(Kind::kReplication, ns, rep.meta.name, StatusPatch(ToJson(desired)));
+    if (!s.ok()) {
+      if (first_error.ok()) first_error = s;
+      continue;
+    }
+    gate_.Record(rep.meta.uid, steady_now);
+    ++stats.status_patches;
+    InvolvedObject who{"Replication", ns, rep.meta.name, rep.meta.uid, rep.meta.resource_version};
+    for (const EventSpec& e : ReplicationEvents(stored, desired)) {
+      events_.Record(who, e);
+      ++stats.events;
+    }
+  }
+  // A failed status write is retried through the work queue's backoff; everything else done
+  // above stays done (the next attempt finds it unchanged).
+  if (!first_error.ok()) return first_error;
+  return stats;
+}
+
+}  // namespace edgerepl::op

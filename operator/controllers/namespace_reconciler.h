@@ -1,0 +1,53 @@
+// The operator's one reconciler, level-triggered per namespace (work queue key
+// "<namespace>/edgerepl-agent-config"): it reads the namespace's Remotes, Replications, Secrets
+// and agent pods from the cache, writes the agents' config Secret when its content changed, and
+// patches each Remote's and Replication's status where it changed (a Replication's live numbers
+// at most once per statusInterval), with Events on transitions.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "common/clock.h"
+#include "operator/controllers/agent_polls.h"
+#include "operator/controllers/cluster.h"
+#include "operator/controllers/event_recorder.h"
+#include "operator/render/namespace_config.h"
+#include "operator/status/patch_gate.h"
+
+namespace edgerepl::op {
+
+struct ReconcilerOptions {
+  RenderSettings render;
+  std::chrono::milliseconds status_interval{15000};
+};
+
+struct ReconcileStats {
+  bool secret_written = false;
+  int status_patches = 0;
+  int events = 0;
+};
+
+class NamespaceReconciler {
+ public:
+  // All references must outlive the reconciler.
+  NamespaceReconciler(const ClusterCache& cache, ClusterWriter& writer, const AgentPolls& polls,
+                      EventRecorder& events, const Clock& clock, ReconcilerOptions options);
+
+  // Not thread-safe for one namespace; the work queue never runs one key twice at once.
+  Result<ReconcileStats> Reconcile(const std::string& ns);
+
+ private:
+  const ClusterCache& cache_;
+  ClusterWriter& writer_;
+  const AgentPolls& polls_;
+  EventRecorder& events_;
+  const Clock& clock_;
+  ReconcilerOptions options_;
+  PatchGate gate_;
+};
+
+// "2026-11-25T13:40:05Z".
+std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+
+}  // namespace edgerepl::op

@@ -1,0 +1,272 @@
+#include <gtest/gtest.h>
+
+#include "common/config/parse.h"
+#include "operator/controllers/agent_poller.h"
+#include "operator/controllers/namespace_reconciler.h"
+#include "operator/controllers/secret_writer.h"
+#include "operator/model/base64.h"
+#include "operator/model/reasons.h"
+#include "operator/status/status_json.h"
+#include "tests/unit/operator/fakes.h"
+#include "tests/unit/operator/fixtures.h"
+
+namespace edgerepl::op {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Json;
+
+web::json::value TokenSecret(const std::string& token) {
+  return Json(
+      R"({"metadata":{"name":"cloud-token","namespace":"edge","resourceVersion":"1"},"data":{"token":")" +
+      Base64Encode(token) + R"("}})");
+}
+
+web::json::value AgentPodJson(const std::string& name, const std::string& ip, int port) {
+  return Json(
+      R"({"metadata":{"name":")" + name +
+      R"(","namespace":"edge","labels":{"app.kubernetes.io/component":"edgerepl-agent"}},"spec":{"containers":[{"name":"agent","ports":[{"name":"http","containerPort":8186},{"name":"edgerepl-admin","containerPort":)" +
+      std::to_string(port) + R"(}]}]},"status":{"phase":"Running","podIP":")" + ip + R"("}})");
+}
+
+std::string Report(const std::string& state, int code, uint64_t bytes) {
+  return R"({"version":"0.1.0","configHash":"h","replications":[{"id":"uid-edge-to-cloud","name":"edge-to-cloud","state":")" +
+         state + R"(","latestResponseCode":)" + std::to_string(code) +
+         R"(,"currentQueueSizeBytes":)" + std::to_string(bytes) + "}]}";
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  ControllerTest()
+      : recorder_(cluster_, clock_, "operator-0"),
+        reconciler_(cluster_, cluster_, polls_, recorder_, clock_, Options()),
+        poller_(cluster_, agents_, polls_, nullptr) {
+    cluster_.Put(Kind::kRemote, Json(testing::RemoteJson("cloud", testing::kRemoteSpec)));
+    cluster_.Put(Kind::kReplication,
+                 Json(testing::ReplicationJson("edge-to-cloud", testing::kReplicationSpec)));
+    cluster_.Put(Kind::kSecret, TokenSecret("t0ken"));
+  }
+
+  static ReconcilerOptions Options() {
+    ReconcilerOptions o;
+    o.status_interval = 15s;
+    return o;
+  }
+
+  std::string AgentYaml() {
+    web::json::value* s = cluster_.Find(Kind::kSecret, "edge", kAgentConfigSecretName);
+    if (s == nullptr) return "";
+    return *Base64Decode((*s)["data"]["agent.yaml"].as_string());
+  }
+
+  ReplicationStatus RepStatus() {
+    return ReplicationStatusFromObject(*cluster_.Find(Kind::kReplication, "edge", "edge-to-cloud"));
+  }
+
+  std::string Replicating() {
+    ReplicationStatus st = RepStatus();
+    const Condition* c = FindCondition(st.conditions, reason::kReplicating);
+    return c == nullptr ? "" : c->status + "/" + c->reason;
+  }
+
+  std::vector<std::string> EventReasons() {
+    std::vector<std::string> out;
+    for (const auto& e : cluster_.events) out.push_back(e.at("reason").as_string());
+    return out;
+  }
+
+  ReconcileStats Reconcile() {
+    Result<ReconcileStats> r = reconciler_.Reconcile("edge");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ReconcileStats{};
+  }
+
+  testing::FakeClock clock_;
+  testing::FakeCluster cluster_;
+  testing::FakeAgentClient agents_;
+  AgentPolls polls_;
+  EventRecorder recorder_;
+  NamespaceReconciler reconciler_;
+  AgentPoller poller_;
+};
+
+TEST_F(ControllerTest, WritesTheConfigSecretOnceAndOnlyOnChange) {
+  EXPECT_TRUE(Reconcile().secret_written);
+  Result<config::Config> c = config::ParseConfig(AgentYaml());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->replications.size(), 1u);
+  EXPECT_EQ(c->replications[0].id, "uid-edge-to-cloud");
+  EXPECT_EQ(c->remotes[0].token, "t0ken");
+  int writes = cluster_.creates + cluster_.updates;
+  EXPECT_FALSE(Reconcile().secret_written);
+  EXPECT_EQ(cluster_.creates + cluster_.updates, writes);
+
+  cluster_.Put(Kind::kSecret, TokenSecret("r0tated"));
+  EXPECT_TRUE(Reconcile().secret_written);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->remotes[0].token, "r0tated");
+
+  cluster_.Remove(Kind::kReplication, "edge", "edge-to-cloud");
+  EXPECT_TRUE(Reconcile().secret_written);
+  EXPECT_TRUE(config::ParseConfig(AgentYaml())->replications.empty());
+  EXPECT_EQ(AgentYaml().find("r0tated"), std::string::npos);
+}
+
+TEST_F(ControllerTest, ConflictIsRetriedWithAFreshRead) {
+  Reconcile();
+  cluster_.Put(Kind::kSecret, TokenSecret("next"));
+  cluster_.conflicts_to_inject = 2;
+  EXPECT_TRUE(Reconcile().secret_written);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->remotes[0].token, "next");
+  EXPECT_EQ(cluster_.conflicts_to_inject, 0);
+}
+
+TEST_F(ControllerTest, ConflictsBeyondTheRetryBudgetAreAnError) {
+  Reconcile();
+  cluster_.Put(Kind::kSecret, TokenSecret("next"));
+  cluster_.conflicts_to_inject = 10;
+  Result<SecretWrite> r =
+      ApplyConfigSecret(cluster_, "edge", kAgentConfigSecretName, {{"agent.yaml", "x"}}, 3);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kConflict);
+}
+
+TEST_F(ControllerTest, NoAgentsThenLiveStatusThenRemoteDown) {
+  Reconcile();
+  EXPECT_EQ(Replicating(), "False/NoAgents");
+  web::json::value* remote = cluster_.Find(Kind::kRemote, "edge", "cloud");
+  RemoteStatus rs = RemoteStatusFromObject(*remote);
+  ASSERT_EQ(rs.conditions.size(), 1u);
+  EXPECT_EQ(rs.conditions[0].status, "True");
+  EXPECT_EQ(rs.replications, 1);
+  EXPECT_EQ(EventReasons(), std::vector<std::string>{"NoAgents"});
+
+  cluster_.Put(Kind::kPod, AgentPodJson("influx-0", "10.1.0.5", 9186));
+  // Before the first poll the replication's status is kept, not guessed.
+  int patches = cluster_.status_patches;
+  Reconcile();
+  EXPECT_EQ(cluster_.status_patches, patches);
+
+  agents_.answers["10.1.0.5:9186"] = Report("Replicating", 204, 4096);
+  PollSummary summary = poller_.PollOnce();
+  EXPECT_EQ(summary.agents, 1);
+  EXPECT_EQ(summary.reachable, 1);
+  Reconcile();
+  EXPECT_EQ(Replicating(), "True/Sending");
+  EXPECT_EQ(RepStatus().current_queue_size_bytes, 4096u);
+  EXPECT_EQ(RepStatus().latest_response_code, 204);
+  EXPECT_EQ(RepStatus().agents_summary, "1/1");
+  EXPECT_EQ(EventReasons().back(), "ReplicationResumed");
+
+  // Live numbers alone wait for the status interval.
+  agents_.answers["10.1.0.5:9186"] = Report("Replicating", 204, 8192);
+  poller_.PollOnce();
+  patches = cluster_.status_patches;
+  Reconcile();
+  EXPECT_EQ(cluster_.status_patches, patches);
+  clock_.Advance(15s);
+  Reconcile();
+  EXPECT_EQ(cluster_.status_patches, patches + 1);
+  EXPECT_EQ(RepStatus().current_queue_size_bytes, 8192u);
+
+  // A condition change goes out at once, with an Event.
+  agents_.answers["10.1.0.5:9186"] = Report("Backoff", 0, 9000);
+  poller_.PollOnce();
+  Reconcile();
+  EXPECT_EQ(Replicating(), "False/RemoteUnreachable");
+  EXPECT_EQ(EventReasons().back(), "RemoteUnreachable");
+  EXPECT_EQ(RepStatus().latest_response_code, 0);
+  std::string transition =
+      FindCondition(RepStatus().conditions, "Replicating")->last_transition_time;
+
+  // Same state again: nothing to write, no new Event.
+  size_t events = cluster_.events.size();
+  clock_.Advance(20s);
+  poller_.PollOnce();
+  Reconcile();
+  EXPECT_EQ(cluster_.events.size(), events);
+  EXPECT_EQ(FindCondition(RepStatus().conditions, "Replicating")->last_transition_time, transition);
+
+  // The agent goes away: reported unreachable, not guessed.
+  agents_.answers.clear();
+  poller_.PollOnce();
+  Reconcile();
+  EXPECT_EQ(Replicating(), "Unknown/AgentUnreachable");
+  ASSERT_EQ(RepStatus().agent_statuses.size(), 1u);
+  EXPECT_FALSE(RepStatus().agent_statuses[0].reachable);
+  EXPECT_EQ(RepStatus().agent_statuses[0].error, "connection refused");
+}
+
+TEST_F(ControllerTest, InvalidSpecReportedAtOnceAndLeftOutOfTheFile) {
+  cluster_.Put(
+      Kind::kReplication,
+      Json(testing::ReplicationJson(
+          "edge-to-cloud",
+          R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","remoteBucketID":"0123456789abcdef"})")));
+  Reconcile();
+  ReplicationStatus st = RepStatus();
+  const Condition* ready = FindCondition(st.conditions, reason::kReady);
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status, "False");
+  EXPECT_EQ(ready->reason, "InvalidSpec");
+  EXPECT_NE(ready->message.find("spec.remoteBucketID"), std::string::npos);
+  EXPECT_TRUE(config::ParseConfig(AgentYaml())->replications.empty());
+}
+
+TEST_F(ControllerTest, MissingTokenSecretMakesTheRemoteNotReady) {
+  cluster_.Remove(Kind::kSecret, "edge", "cloud-token");
+  Reconcile();
+  RemoteStatus rs = RemoteStatusFromObject(*cluster_.Find(Kind::kRemote, "edge", "cloud"));
+  EXPECT_EQ(rs.conditions.at(0).reason, "SecretNotFound");
+  EXPECT_EQ(FindCondition(RepStatus().conditions, reason::kReady)->reason, "RemoteNotReady");
+  bool secret_event = false;
+  for (const auto& e : cluster_.events) {
+    if (e.at("reason").as_string() == "SecretNotFound" &&
+        e.at("involvedObject").at("kind").as_string() == "Remote") {
+      secret_event = true;
+    }
+  }
+  EXPECT_TRUE(secret_event);
+}
+
+TEST_F(ControllerTest, PollerRecordsWhyAPodCannotBeRead) {
+  web::json::value no_port = AgentPodJson("no-port", "10.1.0.6", 9186);
+  no_port["spec"]["containers"][0]["ports"] = web::json::value::array();
+  cluster_.Put(Kind::kPod, no_port);
+  web::json::value no_ip = AgentPodJson("no-ip", "", 9186);
+  cluster_.Put(Kind::kPod, no_ip);
+  agents_.answers["10.1.0.7:9186"] = "not json";
+  cluster_.Put(Kind::kPod, AgentPodJson("garbage", "10.1.0.7", 9186));
+  PollSummary s = poller_.PollOnce();
+  EXPECT_EQ(s.agents, 3);
+  EXPECT_EQ(s.reachable, 0);
+  EXPECT_EQ(polls_.Get("edge", "no-port")->error, "pod has no container port named edgerepl-admin");
+  EXPECT_EQ(polls_.Get("edge", "no-ip")->error, "pod has no IP yet");
+  EXPECT_NE(polls_.Get("edge", "garbage")->error.find("not JSON"), std::string::npos);
+  EXPECT_EQ(agents_.calls, 1);
+  cluster_.Remove(Kind::kPod, "edge", "garbage");
+  poller_.PollOnce();
+  EXPECT_FALSE(polls_.Get("edge", "garbage").has_value());
+}
+
+TEST_F(ControllerTest, EventNamesTheObjectAndHoldsNoToken) {
+  cluster_.Put(Kind::kSecret, TokenSecret("sup3r-secret"));
+  Reconcile();
+  ASSERT_FALSE(cluster_.events.empty());
+  const web::json::value& e = cluster_.events[0];
+  EXPECT_EQ(e.at("involvedObject").at("kind").as_string(), "Replication");
+  EXPECT_EQ(e.at("involvedObject").at("name").as_string(), "edge-to-cloud");
+  EXPECT_EQ(e.at("involvedObject").at("apiVersion").as_string(), "edgerepl.io/v1alpha1");
+  EXPECT_EQ(e.at("type").as_string(), "Warning");
+  EXPECT_EQ(e.at("metadata").at("generateName").as_string(), "edge-to-cloud.");
+  for (const auto& ev : cluster_.events) {
+    EXPECT_EQ(ev.serialize().find("sup3r-secret"), std::string::npos);
+  }
+  for (Kind k : {Kind::kRemote, Kind::kReplication}) {
+    for (const auto& o : cluster_.List(k, "edge")) {
+      EXPECT_EQ(o.serialize().find("sup3r-secret"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace edgerepl::op
