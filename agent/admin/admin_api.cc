@@ -93,11 +93,13 @@ bool AdminApi::Authorized(const httpserver::Request& request) const {
   if (token.empty()) return true;
   const std::string* header = request.Header("Authorization");
   if (header == nullptr) return false;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
-    return false;
+  // "Bearer" is the documented scheme; "Token" is accepted too, as InfluxDB clients send it.
+  for (std::string_view scheme : {std::string_view("Bearer "), std::string_view("Token ")}) {
+    if (header->size() > scheme.size() && header->compare(0, scheme.size(), scheme) == 0) {
+      return ConstantTimeEquals(std::string_view(*header).substr(scheme.size()), token);
+    }
   }
-  return ConstantTimeEquals(std::string_view(*header).substr(kBearer.size()), token);
+  return false;
 }
 
 httpserver::Response AdminApi::Action(const httpserver::Request& request, std::string_view id,

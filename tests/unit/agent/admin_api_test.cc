@@ -130,7 +130,7 @@ TEST_F(AdminApiTest, ActionsNeedBearerTokenWhenConfigured) {
   EXPECT_EQ(api_.Handle(Req("POST", "/api/v1/replications/r-1/skip-head", "Bearer wrong")).status,
             401);
   EXPECT_EQ(
-      api_.Handle(Req("POST", "/api/v1/replications/r-1/skip-head", "Token s3cret-admin")).status,
+      api_.Handle(Req("POST", "/api/v1/replications/r-1/skip-head", "Basic s3cret-admin")).status,
       401);
   EXPECT_EQ(
       api_.Handle(Req("POST", "/api/v1/replications/r-1/skip-head", "Bearer s3cret-admin2")).status,
@@ -140,6 +140,9 @@ TEST_F(AdminApiTest, ActionsNeedBearerTokenWhenConfigured) {
   EXPECT_EQ(ok.status, 202);
   EXPECT_EQ(ok.body.find("s3cret"), std::string::npos);
   EXPECT_EQ(backend_.skipped, std::vector<std::string>{"r-1"});
+  EXPECT_EQ(
+      api_.Handle(Req("POST", "/api/v1/replications/r-1/retry-now", "Token s3cret-admin")).status,
+      202);
 }
 
 TEST_F(AdminApiTest, UnknownPathIs404Json) {
