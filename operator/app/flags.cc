@@ -1,0 +1,204 @@
+#include "operator/app/flags.h"
+
+#include <functional>
+#include <map>
+
+#include "common/config/duration.h"
+
+namespace edgerepl::op {
+namespace {
+
+struct Spec {
+  bool boolean;
+  std::function<Status(Flags&, const std::string&)> set;
+  const char* help;
+};
+
+Status SetBool(bool* out, const std::string& name, const std::string& v) {
+  if (v == "true" || v == "1") {
+    *out = true;
+  } else if (v == "false" || v == "0") {
+    *out = false;
+  } else {
+    return Status::InvalidArgument("--" + name + ": expected true or false, got \"" + v + "\"");
+  }
+  return Status::Ok();
+}
+
+const std::map<std::string, Spec>& Specs() {
+  static const auto* specs = new std::map<std::string, Spec>{
+      {"kubeconfig",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.kubeconfig = v;
+          return Status::Ok();
+        },
+        "path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)"}},
+      {"namespace",
+       {false,
+        [](Flags& f, const std::string& v) {
+          if (v.empty()) return Status::InvalidArgument("--namespace: empty");
+          f.namespaces.push_back(v);
+          return Status::Ok();
+        },
+        "namespace to watch; repeatable (default: every namespace)"}},
+      {"leader-elect",
+       {true,
+        [](Flags& f, const std::string& v) { return SetBool(&f.leader_elect, "leader-elect", v); },
+        "elect a leader with a coordination.k8s.io Lease; only the leader writes"}},
+      {"leader-election-namespace",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.leader_election_namespace = v;
+          return Status::Ok();
+        },
+        "namespace of the Lease (default: the kubeconfig's or the pod's)"}},
+      {"leader-election-id",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.leader_election_id = v;
+          return Status::Ok();
+        },
+        "name of the Lease (default edgerepl-operator)"}},
+      {"identity",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.identity = v;
+          return Status::Ok();
+        },
+        "this process's name in the Lease (default: hostname_pid)"}},
+      {"metrics-bind-address",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.metrics_bind_address = v;
+          return Status::Ok();
+        },
+        "address of /metrics (default :8080; \"0\" disables)"}},
+      {"health-probe-bind-address",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.health_probe_bind_address = v;
+          return Status::Ok();
+        },
+        "address of /healthz and /readyz (default :8081; \"0\" disables)"}},
+      {"status-interval",
+       {false,
+        [](Flags& f, const std::string& v) {
+          auto d = config::ParseDuration(v);
+          if (!d || d->count() < 100) {
+            return Status::InvalidArgument(
+                "--status-interval: expected a duration of at least "
+                "100ms like 15s, got \"" +
+                v + "\"");
+          }
+          f.status_interval = *d;
+          return Status::Ok();
+        },
+        "how often agents are polled and status written (default 15s)"}},
+      {"log-level",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.log_level = v;
+          return Status::Ok();
+        },
+        "trace, debug, info, warn, error (default info)"}},
+      {"log-format",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.log_format = v;
+          return Status::Ok();
+        },
+        "text or json (default text)"}},
+      {"agent-listen",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_listen = v;
+          return Status::Ok();
+        },
+        "listen of the rendered agent.yaml (default :8186)"}},
+      {"agent-admin-listen",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_admin_listen = v;
+          return Status::Ok();
+        },
+        "adminListen of the rendered agent.yaml (default :9186)"}},
+      {"agent-local-url",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_local_url = v;
+          return Status::Ok();
+        },
+        "local.url of the rendered agent.yaml (default http://127.0.0.1:8086)"}},
+      {"agent-data-dir",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_data_dir = v;
+          return Status::Ok();
+        },
+        "dataDir of the rendered agent.yaml (default /var/lib/edgerepl)"}},
+      {"agent-config-dir",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_config_dir = v;
+          return Status::Ok();
+        },
+        "where agents mount edgerepl-agent-config; CA files are referenced there "
+        "(default /etc/edgerepl)"}},
+      {"agent-pod-labels-file",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_pod_labels_file = v;
+          return Status::Ok();
+        },
+        "podLabelsFile written when a Replication has an agentSelector "
+        "(default /etc/podinfo/labels)"}},
+      {"help",
+       {true, [](Flags& f, const std::string& v) { return SetBool(&f.help, "help", v); },
+        "print this help"}},
+  };
+  return *specs;
+}
+
+}  // namespace
+
+Result<Flags> ParseFlags(const std::vector<std::string>& args) {
+  Flags flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0 && arg.rfind("-", 0) != 0) {
+      return Status::InvalidArgument("unexpected argument \"" + arg + "\"");
+    }
+    std::string body = arg.substr(arg.rfind("--", 0) == 0 ? 2 : 1);
+    std::string name = body, value;
+    bool has_value = false;
+    if (size_t eq = body.find('='); eq != std::string::npos) {
+      name = body.substr(0, eq);
+      value = body.substr(eq + 1);
+      has_value = true;
+    }
+    auto it = Specs().find(name);
+    if (it == Specs().end()) return Status::InvalidArgument("unknown flag --" + name);
+    if (!has_value) {
+      if (it->second.boolean) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Status::InvalidArgument("--" + name + ": needs a value");
+      }
+    }
+    if (Status s = it->second.set(flags, value); !s.ok()) return s;
+  }
+  return flags;
+}
+
+std::string FlagsUsage() {
+  std::string out = "usage: edgerepl-operator [flags]\n";
+  for (const auto& [name, spec] : Specs()) {
+    out += "  --" + name + (spec.boolean ? "" : " VALUE") + "\n      " + spec.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace edgerepl::op

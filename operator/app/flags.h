@@ -1,0 +1,40 @@
+// The operator's command line (controller-runtime's flag names where one exists).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace edgerepl::op {
+
+struct Flags {
+  std::string kubeconfig;               // empty: $KUBECONFIG, in-cluster, ~/.kube/config
+  std::vector<std::string> namespaces;  // empty: every namespace
+  bool leader_elect = false;
+  std::string leader_election_namespace;  // empty: the kubeconfig's or the pod's namespace
+  std::string leader_election_id = "edgerepl-operator";
+  std::string identity;  // empty: hostname + pid
+  std::string metrics_bind_address = ":8080";
+  std::string health_probe_bind_address = ":8081";
+  std::chrono::milliseconds status_interval{15000};
+  std::string log_level = "info";
+  std::string log_format = "text";
+  // Agent-wide settings written into every rendered agent.yaml (must match the agent pods).
+  std::string agent_listen = ":8186";
+  std::string agent_admin_listen = ":9186";
+  std::string agent_local_url = "http://127.0.0.1:8086";
+  std::string agent_data_dir = "/var/lib/edgerepl";
+  std::string agent_config_dir = "/etc/edgerepl";
+  std::string agent_pod_labels_file = "/etc/podinfo/labels";
+  bool help = false;
+};
+
+// "--name=value" or "--name value"; booleans also as a bare "--name". Unknown flags and bad
+// values are kInvalidArgument naming the flag.
+Result<Flags> ParseFlags(const std::vector<std::string>& args);
+
+std::string FlagsUsage();
+
+}  // namespace edgerepl::op

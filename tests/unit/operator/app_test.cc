@@ -1,0 +1,78 @@
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include "operator/app/flags.h"
+#include "operator/app/metrics.h"
+
+namespace edgerepl::op {
+namespace {
+
+TEST(Flags, Defaults) {
+  Result<Flags> f = ParseFlags({});
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->namespaces.empty());
+  EXPECT_FALSE(f->leader_elect);
+  EXPECT_EQ(f->metrics_bind_address, ":8080");
+  EXPECT_EQ(f->health_probe_bind_address, ":8081");
+  EXPECT_EQ(f->status_interval, std::chrono::seconds(15));
+}
+
+TEST(Flags, BothFormsRepeatableNamespacesAndBareBooleans) {
+  Result<Flags> f = ParseFlags({"--kubeconfig=/k", "--namespace", "a", "--namespace=b",
+                                "--leader-elect", "--status-interval=2s", "--log-level", "debug",
+                                "--metrics-bind-address=127.0.0.1:0"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->kubeconfig, "/k");
+  EXPECT_EQ(f->namespaces, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(f->leader_elect);
+  EXPECT_EQ(f->status_interval, std::chrono::seconds(2));
+  EXPECT_EQ(f->log_level, "debug");
+  EXPECT_EQ(f->metrics_bind_address, "127.0.0.1:0");
+  EXPECT_FALSE(ParseFlags({"--leader-elect=false"})->leader_elect);
+}
+
+TEST(Flags, ErrorsNameTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* part;
+  };
+  const Case cases[] = {
+      {{"--nope"}, "unknown flag --nope"},
+      {{"--status-interval=soon"}, "--status-interval"},
+      {{"--status-interval=10ms"}, "at least 100ms"},
+      {{"--leader-elect=maybe"}, "--leader-elect"},
+      {{"--kubeconfig"}, "needs a value"},
+      {{"stray"}, "unexpected argument"},
+      {{"--namespace="}, "--namespace"},
+  };
+  for (const Case& c : cases) {
+    Result<Flags> f = ParseFlags(c.args);
+    ASSERT_FALSE(f.ok()) << c.args[0];
+    EXPECT_NE(f.status().message().find(c.part), std::string::npos) << f.status().message();
+  }
+}
+
+TEST(OperatorMetrics, ControllerRuntimeNames) {
+  prometheus::Registry registry;
+  OperatorMetrics m(registry, "edgerepl");
+  m.ObserveReconcile("success", std::chrono::milliseconds(3));
+  m.ObserveReconcile("error", std::chrono::milliseconds(30));
+  m.SetAgents(3, 2);
+  std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  EXPECT_NE(
+      text.find(R"(controller_runtime_reconcile_total{controller="edgerepl",result="success"} 1)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find(R"(controller_runtime_reconcile_total{controller="edgerepl",result="error"} 1)"),
+      std::string::npos);
+  EXPECT_NE(text.find(R"(controller_runtime_reconcile_errors_total{controller="edgerepl"} 1)"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find(R"(controller_runtime_reconcile_time_seconds_count{controller="edgerepl"} 2)"),
+      std::string::npos);
+  EXPECT_NE(text.find("edgerepl_agents_reachable 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace edgerepl::op
