@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 )
 
 type multiFlag []string
@@ -29,6 +31,12 @@ type Input struct {
 	SkipSchema  bool
 	ChartDir    string
 	OutputNotes bool
+	// SkipKubeVersionCheck renders for a cluster older than Chart.yaml's kubeVersion allows
+	// (Helm has no such switch; the dry-run test uses it against an old envtest API server).
+	SkipKubeVersionCheck bool
+	// DropUnserved leaves out objects whose apiVersion is not in .Capabilities.APIVersions and
+	// names them on stderr, so a dry run against an older API server checks the rest.
+	DropUnserved bool
 }
 
 // Values loads the chart's defaults and overlays the -f files and --set assignments.
@@ -84,6 +92,11 @@ func run(in Input) (string, error) {
 		}
 	}
 	opts := in.Options
+	if !in.SkipKubeVersionCheck {
+		if err := CheckKubeVersion(c, opts.Capabilities.KubeVersion.Version); err != nil {
+			return "", err
+		}
+	}
 	opts.Capabilities.APIVersions = append(append(VersionSet{}, opts.Capabilities.APIVersions...), in.ExtraAPIs...)
 	if in.DefineName != "" {
 		return RenderDefine(c, vals, opts, in.DefineName)
@@ -100,9 +113,28 @@ func run(in Input) (string, error) {
 		if in.ShowOnly != "" && m.Source != c.Name()+"/"+in.ShowOnly {
 			continue
 		}
+		if in.DropUnserved {
+			if api, kind, name := identify(m.Body); !opts.Capabilities.APIVersions.Has(api) {
+				fmt.Fprintf(os.Stderr, "not served by this cluster, left out: %s %s %s\n", api, kind, name)
+				continue
+			}
+		}
 		fmt.Fprintf(&b, "---\n# Source: %s\n%s", m.Source, m.Body)
 	}
 	return b.String(), nil
+}
+
+// identify returns a manifest's apiVersion, kind and name.
+func identify(body string) (string, string, string) {
+	var o struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	_ = yaml.Unmarshal([]byte(body), &o)
+	return o.APIVersion, o.Kind, o.Metadata.Name
 }
 
 func main() {
@@ -116,6 +148,10 @@ func main() {
 	flag.StringVar(&in.Options.Release.Namespace, "namespace", in.Options.Release.Namespace, "release namespace")
 	flag.StringVar(&in.DefineName, "define", "", "render only this named template")
 	flag.StringVar(&in.ShowOnly, "show-only", "", "print only manifests from this template, e.g. templates/operator/deployment.yaml")
+	kubeVersion := flag.String("kube-version", in.Options.Capabilities.KubeVersion.Version, "Kubernetes version for .Capabilities.KubeVersion")
+	flag.BoolVar(&in.SkipKubeVersionCheck, "skip-kube-version-check", false, "render even when Chart.yaml's kubeVersion excludes --kube-version")
+	serverAPIs := flag.String("server-api-versions", "", "file with `kubectl api-versions` output: exactly these API versions are served (replaces the defaults)")
+	flag.BoolVar(&in.DropUnserved, "drop-unserved", false, "leave out objects whose apiVersion is not among --api-versions and the defaults")
 	flag.BoolVar(&in.OutputNotes, "notes", false, "print the rendered NOTES.txt instead of manifests")
 	flag.BoolVar(&in.SkipSchema, "skip-schema-validation", false, "do not validate values against values.schema.json")
 	flag.Usage = func() {
@@ -128,7 +164,21 @@ func main() {
 		os.Exit(2)
 	}
 	in.ChartDir = flag.Arg(0)
+	kv, err := ParseKubeVersion(*kubeVersion)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(2)
+	}
+	in.Options.Capabilities.KubeVersion = kv
 	in.ValueFiles, in.Sets, in.ExtraAPIs = files, sets, apis
+	if *serverAPIs != "" {
+		data, err := os.ReadFile(*serverAPIs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			os.Exit(2)
+		}
+		in.Options.Capabilities.APIVersions = strings.Fields(string(data))
+	}
 	out, err := run(in)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)

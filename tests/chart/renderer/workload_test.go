@@ -182,3 +182,45 @@ func TestMonitoringObjectsCarryAdditionalLabels(t *testing.T) {
 		t.Errorf("dashboard ConfigMap metadata %v", get(cm, "metadata"))
 	}
 }
+
+// Agents read the config Secret of their own namespace, so a bundled InfluxDB outside the watched
+// namespaces would never be configured: the chart refuses that combination.
+func TestBundledInfluxDBMustBeInAWatchedNamespace(t *testing.T) {
+	_, err := tryRender(t, []string{"influxdb.yaml", "namespaced.yaml"})
+	if err == nil || !strings.Contains(err.Error(), "operator.watchNamespaces (edge-a, edge-b) leaves out") {
+		t.Fatalf("err %v", err)
+	}
+	render(t, []string{"influxdb.yaml", "namespaced.yaml"}, "operator.watchNamespaces=[edge-a, edgerepl]")
+}
+
+func TestKubernetesVersionGatesFieldsAndTheChartRange(t *testing.T) {
+	c, err := LoadChart(chartDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckKubeVersion(c, "v1.24.9"); err == nil || !strings.Contains(err.Error(), "incompatible with Kubernetes v1.24.9") {
+		t.Fatalf("1.24 accepted: %v", err)
+	}
+	if err := CheckKubeVersion(c, "v1.31.0"); err != nil {
+		t.Fatal(err)
+	}
+	in := Input{ChartDir: chartDir(t), ValueFiles: []string{valuesPath(t, "influxdb.yaml")}, Options: DefaultOptions()}
+	for _, tc := range []struct {
+		version   string
+		retention bool
+	}{{"1.26.3", false}, {"1.27.0", true}} {
+		kv, err := ParseKubeVersion(tc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Options.Capabilities.KubeVersion = kv
+		out, err := run(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sts := mustFind(t, parseManifests(t, out), "StatefulSet", "edgerepl-influxdb")
+		if got := get(sts, "spec", "persistentVolumeClaimRetentionPolicy") != nil; got != tc.retention {
+			t.Errorf("Kubernetes %s: persistentVolumeClaimRetentionPolicy rendered=%v, want %v", tc.version, got, tc.retention)
+		}
+	}
+}

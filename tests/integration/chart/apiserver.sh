@@ -1,0 +1,87 @@
+# Sourced by the chart's integration tests: starts etcd and a kube-apiserver (the envtest binaries
+# cached by scripts/envtest.sh, or $KUBEBUILDER_ASSETS) on free loopback ports in a temp dir, with
+# RBAC and an admin token, and writes a kubeconfig. Exits 77 (ctest: skipped) when no binary exists.
+
+find_assets() {
+  local d
+  for d in "${KUBEBUILDER_ASSETS:-}" "${EDGEREPL_ENVTEST_CACHE:-$HOME/.cache/edgerepl/envtest}"/*/bin; do
+    if [[ -n "$d" && -x "$d/kube-apiserver" ]]; then
+      echo "$d"
+      return 0
+    fi
+  done
+  return 1
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+start_apiserver() {
+  local assets
+  if ! assets="$(find_assets)"; then
+    echo "SKIPPED: no kube-apiserver found (run scripts/envtest.sh or set KUBEBUILDER_ASSETS)" >&2
+    exit 77
+  fi
+  local etcd_bin="$assets/etcd"
+  [[ -x "$etcd_bin" ]] || etcd_bin="$(command -v etcd || true)"
+  if [[ -z "$etcd_bin" ]] || ! command -v kubectl >/dev/null || ! command -v openssl >/dev/null; then
+    echo "SKIPPED: etcd, kubectl or openssl missing (scripts/install-deps.sh envtest)" >&2
+    exit 77
+  fi
+  WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgerepl-chart-kube.XXXXXX")"
+  trap 'rc=$?; stop_apiserver; exit $rc' EXIT
+  local etcd_port peer_port api_port
+  etcd_port="$(free_port)"; peer_port="$(free_port)"; api_port="$(free_port)"
+  "$etcd_bin" --data-dir "$WORK/etcd" --name chart-test \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "chart-test=http://127.0.0.1:$peer_port" >"$WORK/etcd.log" 2>&1 &
+  ETCD_PID=$!
+  openssl genrsa -out "$WORK/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$WORK/sa.key" -pubout -out "$WORK/sa.pub" 2>/dev/null
+  ADMIN_TOKEN="$(openssl rand -hex 16)"
+  echo "$ADMIN_TOKEN,chart-admin,chart-admin,system:masters" >"$WORK/tokens.csv"
+  "$assets/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$WORK/certs" \
+    --token-auth-file "$WORK/tokens.csv" --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$WORK/sa.pub" --service-account-signing-key-file "$WORK/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/24 --disable-admission-plugins ServiceAccount \
+    >"$WORK/apiserver.log" 2>&1 &
+  APISERVER_PID=$!
+  export KUBECONFIG="$WORK/kubeconfig"
+  cat >"$KUBECONFIG" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+  - name: test
+    cluster: {server: "https://127.0.0.1:$api_port", insecure-skip-tls-verify: true}
+users:
+  - name: admin
+    user: {token: "$ADMIN_TOKEN"}
+contexts:
+  - name: test
+    context: {cluster: test, user: admin}
+current-context: test
+KC
+  local i
+  for i in $(seq 1 120); do
+    if kubectl get --raw /readyz >/dev/null 2>&1; then
+      echo "kube-apiserver $("$assets/kube-apiserver" --version | awk '{print $2}') ready on 127.0.0.1:$api_port" >&2
+      return 0
+    fi
+    if ! kill -0 "$APISERVER_PID" 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  echo "kube-apiserver did not become ready; last log lines:" >&2
+  tail -20 "$WORK/apiserver.log" >&2
+  exit 1
+}
+
+stop_apiserver() {
+  if [[ -n "${APISERVER_PID:-}" ]]; then kill "$APISERVER_PID" 2>/dev/null || true; wait "$APISERVER_PID" 2>/dev/null || true; fi
+  if [[ -n "${ETCD_PID:-}" ]]; then kill "$ETCD_PID" 2>/dev/null || true; wait "$ETCD_PID" 2>/dev/null || true; fi
+  if [[ -n "${WORK:-}" ]]; then rm -rf "$WORK"; fi
+  return 0
+}
