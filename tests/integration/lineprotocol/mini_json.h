@@ -1,0 +1,29 @@
+// A small JSON reader for InfluxDB /query answers in tests: keeps numbers as their text so an
+// integer is compared exactly and a float by value.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace edgerepl::testing {
+
+struct Json {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string text;  // number text or decoded string
+  std::vector<Json> items;
+  std::vector<std::pair<std::string, Json>> members;
+
+  // The member named `key`, or nullptr.
+  const Json* Get(std::string_view key) const;
+};
+
+// nullopt when `s` is not one complete JSON value.
+std::optional<Json> ParseJson(std::string_view s);
+
+}  // namespace edgerepl::testing
