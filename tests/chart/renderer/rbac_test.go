@@ -134,7 +134,7 @@ func TestWatchNamespacesGetRolesAndNoClusterRole(t *testing.T) {
 		t.Errorf("%d RoleBindings, want 2", bindings)
 	}
 	dep := mustFind(t, objs, "Deployment", "edgerepl-operator")
-	if a := strings.Join(args(containers(dep)[0]), " "); !strings.Contains(a, "--namespaces=edge-a,edge-b") {
+	if a := strings.Join(args(containers(dep)[0]), " "); !strings.Contains(a, "--namespace=edge-a --namespace=edge-b") {
 		t.Errorf("operator args %q do not name the watched namespaces", a)
 	}
 }

@@ -79,7 +79,7 @@ func TestDefaultValuesRenderTheOperatorWithClusterWideRBAC(t *testing.T) {
 	}
 	c := containers(dep)[0]
 	for _, a := range args(c) {
-		if strings.HasPrefix(a, "--leader-elect") || strings.HasPrefix(a, "--namespaces") {
+		if strings.HasPrefix(a, "--leader-elect") || strings.HasPrefix(a, "--namespace") {
 			t.Errorf("unexpected default argument %s", a)
 		}
 	}
