@@ -44,7 +44,8 @@ std::string Target(const std::string& path, const std::string& query) {
 httpserver::Response FromLocal(const http::HttpResponse& response) {
   httpserver::Response r;
   r.status = response.status;
-  r.headers = response.headers;
+  // The local connection's framing and keep-alive are not the client's.
+  r.headers = ForwardHeaders(response.headers, /*drop_content_encoding=*/false);
   r.body = response.body;
   return r;
 }

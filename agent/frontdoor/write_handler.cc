@@ -136,7 +136,6 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
     options.extra_tag_value = routing->instance_id;
   }
   std::string normalized;
-  normalized.reserve(body.size() + body.size() / 8);
   auto stats = lp::Normalize(body, options, &normalized);
   if (!stats.ok()) return Error(400, "invalid", stats.status().message());
 
@@ -174,17 +173,18 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   local.method = "POST";
   local.target = Target(request.path, WithoutPrecision(q));
   local.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/true);
-  local.body = normalized;
+  local.body = std::move(normalized);
+  const std::string_view all = local.body;
   auto local_start = clock_.Now();
   auto answer = routing->local->Send(local);
   metrics_.ObserveLocalWrite(std::chrono::duration<double>(clock_.Now() - local_start).count());
   if (!answer.ok()) return LocalUnreachable(answer.status());
   if (answer->status < 200 || answer->status > 299) return FromLocal(*answer);
-  metrics_.ObserveAccepted(stats->points, normalized.size());
+  metrics_.ObserveAccepted(stats->points, all.size());
 
   // Only now is the write queued for replication; the answer waits until it is durable.
   for (Share& share : shares) {
-    std::string_view payload = share.payload(normalized);
+    std::string_view payload = share.payload(all);
     Status st = share.target->Append(payload, static_cast<uint32_t>(share.points));
     if (st.ok() || st.code() == StatusCode::kAborted) continue;  // aborted: removed by a reload
     if (st.IsNoSpace()) {
