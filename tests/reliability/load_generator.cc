@@ -28,9 +28,13 @@ void LoadGenerator::Stop() {
 
 std::string LoadGenerator::Body(uint64_t first, int count) const {
   std::string body;
-  body.reserve(static_cast<size_t>(count) * 64);
+  std::string pad =
+      options_.pad_bytes > 0
+          ? ",pad=\"" + std::string(static_cast<size_t>(options_.pad_bytes), 'p') + "\""
+          : "";
+  body.reserve(static_cast<size_t>(count) * (64 + pad.size()));
   for (uint64_t seq = first; seq < first + static_cast<uint64_t>(count); ++seq) {
-    body += "acct,gen=" + options_.run + " seq=" + std::to_string(seq) + "i " +
+    body += "acct,gen=" + options_.run + " seq=" + std::to_string(seq) + "i" + pad + " " +
             std::to_string(options_.base_ns + static_cast<int64_t>(seq)) + "\n";
   }
   return body;

@@ -30,6 +30,7 @@ struct LoadOptions {
   std::chrono::milliseconds pause{0};  // between a writer's requests
   std::chrono::milliseconds timeout{10000};
   std::string extra_headers;  // e.g. "Authorization: Token ...\r\n"
+  int pad_bytes = 0;          // a string field of this size makes points bigger
   std::string log_path;       // when set: one line per request "first count status us"
 };
 
