@@ -203,3 +203,15 @@ TEST(Server, BusyPortIsAnError) {
 
 }  // namespace
 }  // namespace edgerepl::httpserver
+
+namespace edgerepl::httpserver {
+namespace {
+
+TEST(Server, EmptyHostListensOnEveryInterface) {
+  auto server = Server::Start(":0", [](const Request&) { return Response{}; });
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  EXPECT_EQ(edgerepl::testing::HttpRequest((*server)->port(), "GET", "/", {}, ""), 200);
+}
+
+}  // namespace
+}  // namespace edgerepl::httpserver
