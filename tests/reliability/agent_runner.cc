@@ -98,12 +98,12 @@ std::string AgentRunner::AdminGet(const std::string& path, int* status) {
   return r.body;
 }
 
-long AgentRunner::RssKiB() const {
+long AgentRunner::RssKiB(const std::string& field) const {
   if (!process_) return 0;
   std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
   }
   return 0;
 }

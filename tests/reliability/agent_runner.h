@@ -44,8 +44,9 @@ class AgentRunner {
 
   std::vector<PromSample> Metrics();  // empty when the admin port does not answer
   std::string AdminGet(const std::string& path, int* status = nullptr);
-  // Resident set size of the process in KiB (from /proc), 0 if unknown.
-  long RssKiB() const;
+  // Resident set size of the process in KiB (from /proc), 0 if unknown; the peak with
+  // `field` = "VmHWM".
+  long RssKiB(const std::string& field = "VmRSS") const;
 
  private:
   std::string binary_;

@@ -350,5 +350,58 @@ TEST(ReliabilityTest, TokensNeverLeak) {
       << "the status JSON was not read, so the scan proves nothing";
 }
 
+// Agent RSS with 10 replications and a backlog of 100 MB, then 1 GB (remote unreachable): under
+// 64 MiB and not growing with the backlog. Long form only (scripts/reliability.sh memory): it
+// writes ~100 MB of line protocol and needs a build without sanitizers to mean anything.
+TEST(ReliabilityTest, MemoryDoesNotGrowWithBacklog) {
+  if (EnvInt("EDGEREPL_RELIABILITY_MEMORY", 0) == 0) {
+    GTEST_SKIP() << "long form only: scripts/reliability.sh <seconds> memory";
+  }
+  WorldOptions wo;
+  wo.replications = 10;
+  wo.remote_url = "http://127.0.0.1:" + std::to_string(testing::PickFreePort());  // nobody there
+  World world(wo);
+  std::string why;
+  if (!testing::Influxd::Available() || !FindAgentBinary())
+    GTEST_SKIP() << "agent or influxd missing";
+  // Queues big enough for the backlog: 10 x 200 MB.
+  ASSERT_TRUE(world.Up(&why)) << why;
+  config::Config c = world.agent().config();
+  for (auto& r : c.replications) r.max_queue_size_bytes = 200ull << 20;
+  world.agent().Stop();
+  world.agent().SetConfig(c);
+  world.agent().Start();
+  ASSERT_TRUE(world.agent().WaitReady(seconds(30)));
+
+  LoadOptions lo = world.Load("memory");
+  lo.pad_bytes = 1000;
+  lo.points_per_request = 500;
+  lo.writers = 2;
+  LoadGenerator load(lo);
+  auto backlog = [&] { return SumMetric(world.agent().Metrics(), "edgerepl_queue_bytes"); };
+  auto measure_at = [&](double bytes, const char* label) {
+    auto start = steady_clock::now();
+    while (backlog() < bytes && steady_clock::now() - start < seconds(1800)) {
+      std::this_thread::sleep_for(milliseconds(500));
+    }
+    EXPECT_GE(backlog(), bytes) << "backlog did not reach " << label;
+    long rss = world.agent().RssKiB();
+    long hwm = world.agent().RssKiB("VmHWM");
+    std::printf("memory: backlog %s (%.0f bytes in %d queues): RSS %ld KiB, peak %ld KiB\n", label,
+                backlog(), 10, rss, hwm);
+    return rss;
+  };
+  load.Start();
+  long at_100mb = measure_at(100e6, "100 MB");
+  long at_1gb = measure_at(1e9, "1 GB");
+  load.Stop();
+  long hwm = world.agent().RssKiB("VmHWM");
+  EXPECT_LT(at_100mb, 64 * 1024);
+  EXPECT_LT(at_1gb, 64 * 1024);
+  EXPECT_LT(hwm, 64 * 1024);
+  // "Does not grow with the backlog": ten times the backlog, at most 8 MiB more.
+  EXPECT_LT(at_1gb - at_100mb, 8 * 1024);
+}
+
 }  // namespace
 }  // namespace edgerepl::reliability
