@@ -8,7 +8,7 @@
 #
 # The scenarios run against a build without sanitizers (build/reliability, RelWithDebInfo), so
 # memory figures and timings mean what they say; the fuzz targets run under ASan+UBSan with clang
-# (build/fuzz-rel).
+# through scripts/fuzz.sh (build/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,6 @@ scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(baseline crash outage proxy diskfull corrupt secrets memory fuzz)
 
 build_dir=${BUILD_DIR:-build/reliability}
-fuzz_dir=${FUZZ_BUILD_DIR:-build/fuzz-rel}
 out_dir=${OUT_DIR:-build/reliability-out}
 jobs=${JOBS:-$(nproc)}
 mkdir -p "$out_dir"
@@ -39,10 +38,9 @@ declare -A filter=(
 )
 
 need_scenarios=0
-need_fuzz=0
 for s in "${scenarios[@]}"; do
   if [ "$s" = fuzz ]; then
-    need_fuzz=1
+    :
   elif [ -n "${filter[$s]:-}" ]; then
     need_scenarios=1
   else
@@ -56,10 +54,6 @@ if [ $need_scenarios = 1 ]; then
     -DEDGEREPL_BENCH=OFF >/dev/null
   cmake --build "$build_dir" -j "$jobs" --target edgerepl-agent reliability_scenarios_test
 fi
-if [ $need_fuzz = 1 ]; then
-  CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DEDGEREPL_SANITIZE=ON -DEDGEREPL_FUZZ=ON -DEDGEREPL_BENCH=OFF >/dev/null
-fi
 
 export EDGEREPL_RELIABILITY_SECONDS=$duration
 export EDGEREPL_RELIABILITY_CYCLES=${EDGEREPL_RELIABILITY_CYCLES:-100}
@@ -72,23 +66,17 @@ for s in "${scenarios[@]}"; do
   log="$out_dir/$s.log"
   echo "== $s (duration ${duration}s) -> $log"
   if [ "$s" = fuzz ]; then
-    # Every libFuzzer target of the tree (fuzz_*), each for <duration> seconds.
-    mapfile -t targets < <(cmake --build "$fuzz_dir" --target help | sed -n 's/^\(fuzz_[a-z0-9_]*\):.*/\1/p')
+    # Every libFuzzer target of the tree (tests/fuzz/<t>/ building fuzz_<t>), each for
+    # <duration> seconds through scripts/fuzz.sh.
     : >"$log"
-    for t in "${targets[@]}"; do
-      cmake --build "$fuzz_dir" -j "$jobs" --target "$t" >/dev/null
-      bin=$(find "$fuzz_dir" -type f -name "$t" -perm -u+x | head -1)
-      src=$(dirname "$(find tests/fuzz -name "$t.cc" | head -1)")
-      corpus_work="$out_dir/corpus-$t"
-      mkdir -p "$corpus_work"
-      dict=()
-      for d in "$src"/*.dict; do [ -e "$d" ] && dict=(-dict="$d"); done
+    for dir in tests/fuzz/*/; do
+      t=$(basename "$dir")
+      grep -q "fuzz_$t" "$dir/CMakeLists.txt" 2>/dev/null || continue
       echo "-- $t" | tee -a "$log"
-      if "$bin" -max_total_time="$duration" -print_final_stats=1 -rss_limit_mb=4096 "${dict[@]}" \
-        "$corpus_work" "$src/corpus" >>"$log" 2>&1; then
+      if ./scripts/fuzz.sh "$t" "$duration" -rss_limit_mb=4096 >>"$log" 2>&1; then
         grep -E '^stat::number_of_executed_units|^Done' "$log" | tail -2
       else
-        echo "FAILED: $t (crash input saved in $(pwd); see $log)"
+        echo "FAILED: $t (crash input in build/fuzz/artifacts/$t/; see $log)"
         status=1
       fi
     done

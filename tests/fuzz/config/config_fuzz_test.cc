@@ -16,7 +16,7 @@ std::string SourceDir() {
 }
 
 TEST(ConfigFuzzTest, SeedCorpusHoldsTheProperty) {
-  std::vector<std::string> corpus = ReadCorpus(SourceDir() + "/tests/fuzz/config/corpus");
+  std::vector<std::string> corpus = ReadCorpus(SourceDir() + "/tests/fuzz/config/seeds");
   ASSERT_GE(corpus.size(), 5u) << "seed corpus not found under EDGEREPL_SOURCE_DIR";
   for (const std::string& input : corpus) {
     bool accepted = false;
@@ -35,7 +35,7 @@ TEST(ConfigFuzzTest, InvalidUtf8IsRefusedOrKeptExactly) {
 }
 
 TEST(ConfigFuzzTest, MutatedInputsHoldTheProperty) {
-  std::vector<std::string> corpus = ReadCorpus(SourceDir() + "/tests/fuzz/config/corpus");
+  std::vector<std::string> corpus = ReadCorpus(SourceDir() + "/tests/fuzz/config/seeds");
   std::vector<std::string> dict = ReadDictionary(SourceDir() + "/tests/fuzz/config/config.dict");
   ASSERT_FALSE(corpus.empty());
   ASSERT_GT(dict.size(), 50u);

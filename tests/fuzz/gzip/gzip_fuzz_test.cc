@@ -18,7 +18,7 @@ std::string Dir() {
 }
 
 TEST(GzipFuzzTest, SeedCorpusHoldsTheProperty) {
-  std::vector<std::string> corpus = ReadCorpus(Dir() + "/corpus");
+  std::vector<std::string> corpus = ReadCorpus(Dir() + "/seeds");
   ASSERT_GE(corpus.size(), 5u) << "seed corpus not found under EDGEREPL_SOURCE_DIR";
   int inflated_count = 0;
   for (const std::string& input : corpus) {
@@ -32,19 +32,19 @@ TEST(GzipFuzzTest, SeedCorpusHoldsTheProperty) {
 // The seeds named bomb/at_limit pin the limit's edges: 2 MiB of zeros (2 KiB compressed) is
 // refused under the 1 MiB limit, exactly 1 MiB inflates.
 TEST(GzipFuzzTest, BombSeedsHitTheLimitExactly) {
-  std::string bomb = testing::ReadFileOrDie(Dir() + "/corpus/bomb_2mib_zeros.gz");
+  std::string bomb = testing::ReadFileOrDie(Dir() + "/seeds/bomb_2mib_zeros.gz");
   ASSERT_LT(bomb.size(), 4096u);
   Result<std::string> refused = codec::GzipDecompress(bomb, kFuzzInflateLimit);
   ASSERT_FALSE(refused.ok());
   EXPECT_TRUE(refused.status().IsNoSpace());
-  std::string at_limit = testing::ReadFileOrDie(Dir() + "/corpus/at_limit_zeros.gz");
+  std::string at_limit = testing::ReadFileOrDie(Dir() + "/seeds/at_limit_zeros.gz");
   Result<std::string> taken = codec::GzipDecompress(at_limit, kFuzzInflateLimit);
   ASSERT_TRUE(taken.ok());
   EXPECT_EQ(taken->size(), kFuzzInflateLimit);
 }
 
 TEST(GzipFuzzTest, MutatedInputsHoldTheProperty) {
-  std::vector<std::string> corpus = ReadCorpus(Dir() + "/corpus");
+  std::vector<std::string> corpus = ReadCorpus(Dir() + "/seeds");
   std::vector<std::string> dict = ReadDictionary(Dir() + "/gzip.dict");
   ASSERT_FALSE(corpus.empty());
   ASSERT_GE(dict.size(), 5u);
