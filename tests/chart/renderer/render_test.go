@@ -22,12 +22,18 @@ func TestEveryValuesFileRendersValidObjects(t *testing.T) {
 			files = append(files, e.Name())
 		}
 	}
+	// The values files the docs tell users to pass must render too.
+	examples, err := filepath.Glob(filepath.Join(chartDir(t), "examples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, examples...)
 	sort.Strings(files)
 	if len(files) < len(valueSets) {
 		t.Fatalf("values files %v, want at least %v", files, valueSets)
 	}
 	for _, f := range files {
-		t.Run(f, func(t *testing.T) {
+		t.Run(filepath.Base(f), func(t *testing.T) {
 			objs := render(t, []string{f})
 			if len(objs) == 0 {
 				t.Fatal("nothing rendered")
