@@ -93,3 +93,40 @@ func TestDefaultValuesRenderTheOperatorWithClusterWideRBAC(t *testing.T) {
 		t.Errorf("image %q, want the appVersion tag", img)
 	}
 }
+
+// Every key of values.yaml is described in the chart's README (a key is named by its dotted path,
+// or by its parent path when the README describes several leaves at once).
+func TestReadmeDescribesEveryValue(t *testing.T) {
+	c, err := LoadChart(chartDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(chartDir(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	var walk func(prefix string, m map[string]interface{})
+	walk = func(prefix string, m map[string]interface{}) {
+		for k, v := range m {
+			path := k
+			if prefix != "" {
+				path = prefix + "." + k
+			}
+			if strings.Contains(text, "`"+path+"`") {
+				continue
+			}
+			// Grouped rows name the siblings after the first one as `.leaf`.
+			if strings.Contains(text, "`."+k+"`") && strings.Contains(text, "`"+prefix+".") {
+				continue
+			}
+			sub, ok := v.(map[string]interface{})
+			if !ok || len(sub) == 0 {
+				t.Errorf("values key %s is not described in helm/edgerepl/README.md", path)
+				continue
+			}
+			walk(path, sub)
+		}
+	}
+	walk("", c.Values)
+}
