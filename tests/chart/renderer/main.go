@@ -152,6 +152,7 @@ func main() {
 	flag.BoolVar(&in.SkipKubeVersionCheck, "skip-kube-version-check", false, "render even when Chart.yaml's kubeVersion excludes --kube-version")
 	serverAPIs := flag.String("server-api-versions", "", "file with `kubectl api-versions` output: exactly these API versions are served (replaces the defaults)")
 	flag.BoolVar(&in.DropUnserved, "drop-unserved", false, "leave out objects whose apiVersion is not among --api-versions and the defaults")
+	usedMetrics := flag.Bool("used-metrics", false, "print the metric names the alert rules and the dashboard query, one per line")
 	flag.BoolVar(&in.OutputNotes, "notes", false, "print the rendered NOTES.txt instead of manifests")
 	flag.BoolVar(&in.SkipSchema, "skip-schema-validation", false, "do not validate values against values.schema.json")
 	flag.Usage = func() {
@@ -164,6 +165,15 @@ func main() {
 		os.Exit(2)
 	}
 	in.ChartDir = flag.Arg(0)
+	if *usedMetrics {
+		out, err := printUsedMetrics(in.ChartDir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "Error:", err)
+			os.Exit(1)
+		}
+		fmt.Print(out)
+		return
+	}
 	kv, err := ParseKubeVersion(*kubeVersion)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,21 +11,6 @@ import (
 
 	"sigs.k8s.io/yaml"
 )
-
-type alertRule struct {
-	Alert       string            `json:"alert"`
-	Expr        string            `json:"expr"`
-	For         string            `json:"for"`
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations"`
-}
-
-type ruleGroups struct {
-	Groups []struct {
-		Name  string      `json:"name"`
-		Rules []alertRule `json:"rules"`
-	} `json:"groups"`
-}
 
 func loadRules(t *testing.T) []alertRule {
 	t.Helper()
@@ -146,98 +130,12 @@ func TestRenderedPrometheusRulePassesPromtool(t *testing.T) {
 	}
 }
 
-// Names in a PromQL expression that are metrics: identifiers that are not functions, keywords,
-// label names in grouping clauses, or inside label matchers, strings and ranges.
-var (
-	promStrings   = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
-	promMatchers  = regexp.MustCompile(`\{[^}]*\}`)
-	promRanges    = regexp.MustCompile(`\[[^\]]*\]`)
-	promGrouping  = regexp.MustCompile(`\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)`)
-	promIdent     = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*`)
-	promKeywords  = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true}
-	promFuncsCall = regexp.MustCompile(`[A-Za-z_]+\s*\(`)
-)
-
-func metricNames(expr string) []string {
-	e := promStrings.ReplaceAllString(expr, `""`)
-	e = promMatchers.ReplaceAllString(e, " ")
-	e = promRanges.ReplaceAllString(e, " ")
-	e = promGrouping.ReplaceAllString(e, " ")
-	e = promFuncsCall.ReplaceAllString(e, "(")
-	var out []string
-	for _, id := range promIdent.FindAllString(e, -1) {
-		if promKeywords[id] || regexp.MustCompile(`^[0-9]`).MatchString(id) {
-			continue
-		}
-		out = append(out, id)
-	}
-	return out
-}
-
 func TestMetricNameExtraction(t *testing.T) {
 	got := metricNames(`sum by (job, le) (rate(a_total{x="b{c}"}[5m])) / on (job) group_left(pod) b_bytes > 0.8 and time() - c_seconds unless d == 1`)
 	sort.Strings(got)
 	if strings.Join(got, ",") != "a_total,b_bytes,c_seconds,d" {
 		t.Fatalf("got %v", got)
 	}
-}
-
-// usedMetrics collects every metric name the rules and the dashboard query, with histogram series
-// suffixes (_bucket, _sum, _count) reduced to the histogram's name.
-func usedMetrics(t *testing.T) map[string][]string {
-	t.Helper()
-	used := map[string][]string{}
-	add := func(where, expr string) {
-		for _, n := range metricNames(expr) {
-			used[n] = append(used[n], where)
-		}
-	}
-	for _, r := range loadRules(t) {
-		add("alert "+r.Alert, r.Expr)
-	}
-	data, err := os.ReadFile(filepath.Join(chartDir(t), "files", "dashboards", "edgerepl.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Expr string `json:"expr"`
-			} `json:"targets"`
-		} `json:"panels"`
-		Templating struct {
-			List []struct {
-				Name  string      `json:"name"`
-				Query interface{} `json:"query"`
-			} `json:"list"`
-		} `json:"templating"`
-	}
-	if err := json.Unmarshal(data, &d); err != nil {
-		t.Fatalf("dashboard JSON: %v", err)
-	}
-	for _, p := range d.Panels {
-		for _, tg := range p.Targets {
-			add("panel "+p.Title, strings.ReplaceAll(tg.Expr, "$__rate_interval", "5m"))
-		}
-	}
-	lv := regexp.MustCompile(`label_values\(([A-Za-z_:][A-Za-z0-9_:]*)`)
-	for _, v := range d.Templating.List {
-		q, _ := get(v.Query, "query").(string)
-		for _, m := range lv.FindAllStringSubmatch(q, -1) {
-			used[m[1]] = append(used[m[1]], "variable "+v.Name)
-		}
-	}
-	out := map[string][]string{}
-	for n, w := range used {
-		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-			if strings.HasSuffix(n, suffix) && strings.Contains(n, "duration_seconds") {
-				n = strings.TrimSuffix(n, suffix)
-			}
-		}
-		out[n] = append(out[n], w...)
-	}
-	return out
 }
 
 // The metric contract of DESIGN.md §7: what the agent and the operator export.
@@ -266,7 +164,10 @@ var contractMetrics = map[string]string{
 }
 
 func TestRulesAndDashboardUseOnlyExportedMetrics(t *testing.T) {
-	used := usedMetrics(t)
+	used, err := UsedMetrics(chartDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(used) < 20 {
 		t.Fatalf("only %d metrics found in rules and dashboard: %v", len(used), used)
 	}

@@ -57,7 +57,7 @@ func TestSchemaChecksSetValues(t *testing.T) {
 func TestSchemaCheckerKeywords(t *testing.T) {
 	cases := []struct {
 		name, schema, doc string
-		wantErr          string // "" = valid
+		wantErr           string // "" = valid
 	}{
 		{"type ok", `{"type":"integer"}`, `3`, ""},
 		{"type bad", `{"type":"integer"}`, `3.5`, "got number, want integer"},
