@@ -4,13 +4,15 @@
 
 #include "agent/lineprotocol/escape.h"
 #include "agent/lineprotocol/line_end.h"
+#include "agent/lineprotocol/scanner.h"
 
 namespace edgerepl::lp {
 namespace {
 
-// The escaped measurement: up to the first ',' or ' ' not preceded by a backslash
-// (models.scanMeasurement).
+// The escaped measurement: after leading whitespace, up to the first ',' or ' ' not preceded by
+// a backslash (models.scanMeasurement).
 std::string_view RawMeasurement(std::string_view line) {
+  line = line.substr(SkipWhitespace(line, 0));
   size_t i = 1;
   while (i < line.size() && !((line[i] == ',' || line[i] == ' ') && line[i - 1] != '\\')) ++i;
   return line.substr(0, std::min(i, line.size()));

@@ -34,6 +34,13 @@ Status LineError(std::string_view line, uint64_t line_number, std::string_view r
   return Status::InvalidArgument(std::move(m));
 }
 
+// True when `s` ends with an odd run of backslashes, i.e. its last backslash escapes nothing yet.
+bool EndsWithLoneBackslash(std::string_view s) {
+  size_t run = 0;
+  while (run < s.size() && s[s.size() - 1 - run] == '\\') ++run;
+  return run % 2 == 1;
+}
+
 void AppendInt(int64_t v, std::string* out) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -83,8 +90,24 @@ Result<NormalizeStats> Normalize(std::string_view body, const NormalizeOptions& 
     if (!scanner.Scan(line, options.precision, &point, &error)) {
       return LineError(line, this_line, error);
     }
+    if (!point.has_timestamp && point.timestamp_begin < line.size()) {
+      // The scan stopped at a newline that InfluxDB's line splitting took as quoted; InfluxDB
+      // drops what follows without a word. Refused rather than lose it or change its meaning.
+      return LineError(line, this_line,
+                       "newline inside the line after the field set (an unclosed quote in the "
+                       "key makes InfluxDB ignore the rest)");
+    }
+    if (!point.has_timestamp && EndsWithLoneBackslash(line.substr(0, point.fields_end))) {
+      // InfluxDB accepts this (the backslash ends up in a string value), but the space before
+      // an inserted timestamp would be escaped by it: the line would mean something else.
+      return LineError(line, this_line,
+                       "the field set ends with a backslash, so no timestamp can follow it");
+    }
     ++stats.points;
 
+    // Leading whitespace is kept: InfluxDB's line splitting treats a space there as the start
+    // of the field set, so dropping it could join this line with the next on a second parse.
+    out->append(raw.substr(0, start));
     size_t insert_at = point.key_end;
     if (!escaped_key.empty()) {
       for (const TagSpan& t : scanner.tags()) {

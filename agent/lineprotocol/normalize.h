@@ -1,7 +1,8 @@
 // Validates a whole write body and rewrites it into the form queued for replication: one point
 // per line, every timestamp in nanoseconds, '\n' line ends, no comments or blank lines, and
-// optionally one extra tag. Everything else keeps its bytes, so the local and the remote copy of a
-// point are identical.
+// optionally one extra tag. Everything else keeps its bytes (leading whitespace included, which
+// InfluxDB's line splitting can depend on), so the local and the remote copy of a point are
+// identical, and normalizing the output again changes nothing.
 #pragma once
 
 #include <cstdint>

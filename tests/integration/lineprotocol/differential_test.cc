@@ -44,7 +44,17 @@ const std::map<std::string, std::string>& ExpectedDifferences() {
   static const std::string kBackslashName =
       "accepted by both; InfluxDB 1.6 unescapes a measurement ending in an escaped backslash "
       "differently when indexing it, and cannot query the point back";
+  static const std::string kNoSafeTimestamp =
+      "InfluxDB accepts it (bytes after a closing quote end up in the string value), but the "
+      "trailing backslash would escape the space before the timestamp the agent must add: "
+      "refused rather than stored with another meaning";
+  static const std::string kIgnoredRest =
+      "InfluxDB's line splitter takes the '\"' after a leading space as an open string, keeps "
+      "the newline in the line, and silently ignores what follows it; refused rather than "
+      "replicate a body whose meaning depends on that";
   static const auto* kDiffs = new std::map<std::string, std::string>{
+      {"cpu value=\"a\"\\", kNoSafeTimestamp},
+      {" s=\"m f=1 {LF}junk", kIgnoredRest},
       {"cpu value=1u", kUnsigned},
       {"cpu value=0u", kUnsigned},
       {"cpu value=18446744073709551615u", kUnsigned},

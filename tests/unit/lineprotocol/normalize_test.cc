@@ -47,7 +47,8 @@ TEST(NormalizeTest, KeepsBytesAndAddsMissingTimestamps) {
 }
 
 TEST(NormalizeTest, DropsCommentsBlankLinesAndExtraWhitespace) {
-  EXPECT_EQ(Norm("# a comment\n\n   \n\t# indented comment\n  m f=1  2  \n\n"), "m f=1 2\n");
+  // Leading whitespace stays: InfluxDB's line splitting can depend on it.
+  EXPECT_EQ(Norm("# a comment\n\n   \n\t# indented comment\n  m f=1  2  \n\n"), "  m f=1 2\n");
   EXPECT_EQ(Norm("m f=1 \t 2"), "m f=1 2\n");
   EXPECT_EQ(Norm("m f=1   "), "m f=1 1700000000123456789\n");
   EXPECT_EQ(Norm(""), "");
@@ -115,6 +116,21 @@ TEST(NormalizeTest, CrlfIsRejectedWithAHint) {
   EXPECT_EQ(NormError("m f=1 5\r\n"),
             "unable to parse 'm f=1 5\r': line 1: bad timestamp (the line ends with \\r: CRLF "
             "line ends are not accepted, as in InfluxDB)");
+}
+
+TEST(NormalizeTest, RefusesLinesWhoseMeaningATimestampWouldChange) {
+  // InfluxDB keeps bytes after a closing quote; a lone trailing backslash would escape the space
+  // before an inserted timestamp.
+  EXPECT_EQ(NormError("m s=\"a\"\\"),
+            "unable to parse 'm s=\"a\"\\': line 1: the field set ends with a backslash, so no "
+            "timestamp can follow it");
+  EXPECT_EQ(Norm("m s=\"a\"\\\\"), "m s=\"a\"\\\\ 1700000000123456789\n");
+  EXPECT_EQ(Norm("m s=\"a\"\\ 5"), "m s=\"a\"\\ 5 1700000000123456789\n");  // "\ 5" is field text
+  // A leading space makes InfluxDB's splitter see the '"' as opening a string, so the newline
+  // belongs to the line, and InfluxDB silently ignores everything after it.
+  EXPECT_EQ(NormError(" s=\"m f=1 \njunk\n"),
+            "unable to parse 's=\"m f=1 \njunk': line 1: newline inside the line after the field "
+            "set (an unclosed quote in the key makes InfluxDB ignore the rest)");
 }
 
 TEST(NormalizeTest, LongLinesAreCutInTheMessage) {
