@@ -53,8 +53,16 @@ groups:
             new points are dropped (queueFullPolicy drop) or refused (reject).
           runbook_url: {{ $runbook }}#{{ lower "EdgereplQueueAlmostFull" }}
       - alert: EdgereplDataDropped
+        # The second half catches the first drop of a series that did not exist 10 minutes ago
+        # (a reason's counter may appear only when it first counts), which increase() cannot see.
         expr: |
           increase(edgerepl_queue_dropped_points_total{ {{- $agent -}} }[10m]) > 0
+          or
+          (
+            edgerepl_queue_dropped_points_total{ {{- $agent -}} } * 1 > 0
+            unless
+            edgerepl_queue_dropped_points_total{ {{- $agent -}} } offset 10m
+          )
         labels:
           severity: warning
           {{- with $extra }}
