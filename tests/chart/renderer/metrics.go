@@ -31,6 +31,8 @@ var (
 	promStrings   = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 	promMatchers  = regexp.MustCompile(`\{[^}]*\}`)
 	promRanges    = regexp.MustCompile(`\[[^\]]*\]`)
+	promOffset    = regexp.MustCompile(`\boffset\s+-?[0-9][0-9a-z]*`)
+	promNumber    = regexp.MustCompile(`\b[0-9][0-9.]*([eE][+-]?[0-9]+)?[a-z]*\b`)
 	promGrouping  = regexp.MustCompile(`\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)`)
 	promIdent     = regexp.MustCompile(`[A-Za-z_:][A-Za-z0-9_:]*`)
 	promKeywords  = map[string]bool{"and": true, "or": true, "unless": true, "bool": true, "offset": true}
@@ -41,6 +43,8 @@ func metricNames(expr string) []string {
 	e := promStrings.ReplaceAllString(expr, `""`)
 	e = promMatchers.ReplaceAllString(e, " ")
 	e = promRanges.ReplaceAllString(e, " ")
+	e = promOffset.ReplaceAllString(e, " ")
+	e = promNumber.ReplaceAllString(e, " ")
 	e = promGrouping.ReplaceAllString(e, " ")
 	e = promFuncsCall.ReplaceAllString(e, "(")
 	var out []string

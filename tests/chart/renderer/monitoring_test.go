@@ -131,9 +131,9 @@ func TestRenderedPrometheusRulePassesPromtool(t *testing.T) {
 }
 
 func TestMetricNameExtraction(t *testing.T) {
-	got := metricNames(`sum by (job, le) (rate(a_total{x="b{c}"}[5m])) / on (job) group_left(pod) b_bytes > 0.8 and time() - c_seconds unless d == 1`)
+	got := metricNames(`sum by (job, le) (rate(a_total{x="b{c}"}[5m])) / on (job) group_left(pod) b_bytes > 0.8 and time() - c_seconds unless d == 1 or e offset 10m * 1e3`)
 	sort.Strings(got)
-	if strings.Join(got, ",") != "a_total,b_bytes,c_seconds,d" {
+	if strings.Join(got, ",") != "a_total,b_bytes,c_seconds,d,e" {
 		t.Fatalf("got %v", got)
 	}
 }
