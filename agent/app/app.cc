@@ -1,0 +1,406 @@
+#include "agent/app/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "agent/admin/status_json.h"
+#include "agent/frontdoor/proxy.h"
+#include "agent/queue/queue.h"
+#include "agent/sender/from_config.h"
+#include "common/config/parse.h"
+#include "common/config/render.h"
+#include "common/http/client_cpprest.h"
+#include "common/log/log.h"
+
+namespace edgerepl::app {
+namespace {
+
+// /readyz must answer quickly even when the local InfluxDB hangs.
+constexpr std::chrono::milliseconds kPingTimeout{2000};
+
+double UnixSeconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string QueuesDir(const config::Config& config) {
+  return config.data_dir + "/queues";
+}
+
+Result<std::shared_ptr<http::HttpClient>> MakeClient(const http::HttpClientOptions& options) {
+  auto client = http::MakeCpprestHttpClient(options);
+  if (!client.ok()) return client.status();
+  return std::shared_ptr<http::HttpClient>(std::move(client).value());
+}
+
+}  // namespace
+
+App::App(AppOptions options)
+    : options_(std::move(options)),
+      agent_metrics_(registry_, EDGEREPL_VERSION),
+      write_metrics_(registry_),
+      write_handler_([this] { return routing(); }, RealClock::Instance(), write_metrics_),
+      admin_api_(*this, registry_, EDGEREPL_VERSION) {}
+
+Result<std::unique_ptr<App>> App::Start(AppOptions options) {
+  auto loaded = config::LoadConfigFile(options.config_path);
+  if (!loaded.ok()) return loaded.status();
+  log::GlobalSecrets().AddAll(config::Secrets(*loaded));
+  std::unique_ptr<App> app(new App(std::move(options)));
+  Status st = app->Init(*loaded);
+  if (!st.ok()) {
+    app->Shutdown();
+    return st;
+  }
+  return app;
+}
+
+Status App::Init(const config::Config& config) {
+  {
+    std::lock_guard<std::mutex> lock(apply_mu_);
+    RefreshLabels(config);
+    EDGEREPL_RETURN_IF_ERROR(Apply(config));
+  }
+  agent_metrics_.ReloadOutcome(true, UnixSeconds());
+
+  httpserver::ServerOptions write_options;
+  write_options.max_body_bytes = config.max_body_bytes;
+  write_options.worker_threads = options_.write_threads;
+  auto write_server = httpserver::Server::Start(
+      config.listen, [this](const httpserver::Request& r) { return HandleWritePort(r); },
+      write_options);
+  if (!write_server.ok()) {
+    return Status(write_server.status().code(), "listen: " + write_server.status().message());
+  }
+  write_server_ = std::move(write_server).value();
+
+  httpserver::ServerOptions admin_options;
+  admin_options.max_body_bytes = 1 << 20;
+  admin_options.worker_threads = 4;
+  auto admin_server = httpserver::Server::Start(
+      config.admin_listen, [this](const httpserver::Request& r) { return admin_api_.Handle(r); },
+      admin_options);
+  if (!admin_server.ok()) {
+    return Status(admin_server.status().code(), "adminListen: " + admin_server.status().message());
+  }
+  admin_server_ = std::move(admin_server).value();
+
+  config::ReloadOptions reload;
+  reload.path = options_.config_path;
+  reloader_ = std::make_unique<config::ConfigReloader>(
+      reload, config,
+      [this](const config::Config& next) {
+        std::lock_guard<std::mutex> lock(apply_mu_);
+        RefreshLabels(next);
+        Status st = Apply(next);
+        if (!st.ok()) spdlog::error("config reload applied with errors: {}", st.ToString());
+      },
+      [this](const Status& outcome) { agent_metrics_.ReloadOutcome(outcome.ok(), UnixSeconds()); });
+  EDGEREPL_RETURN_IF_ERROR(reloader_->Start());
+
+  maintain_thread_ = std::thread([this] { Maintain(); });
+  spdlog::info("edgerepl-agent {} writes on port {}, admin on port {}, {} replication(s)",
+               EDGEREPL_VERSION, write_server_->port(), admin_server_->port(),
+               Replications().size());
+  return Status::Ok();
+}
+
+App::~App() {
+  Shutdown();
+}
+
+bool App::RefreshLabels(const config::Config& config) {
+  if (config.pod_labels_file.empty()) {
+    bool changed = labels_.has_value();
+    labels_.reset();
+    return changed;
+  }
+  auto labels = config::ReadLabelsFile(config.pod_labels_file);
+  if (!labels.ok()) {
+    // Keep the labels we had: a file missing for a moment must not orphan replications.
+    spdlog::warn("podLabelsFile {}: {}", config.pod_labels_file, labels.status().ToString());
+    if (labels_) return false;
+    labels_ = config::Labels{};
+    return true;
+  }
+  if (labels_ && *labels_ == *labels) return false;
+  labels_ = std::move(labels).value();
+  return true;
+}
+
+Status App::Apply(const config::Config& config) {
+  Status first_error;
+  auto note = [&first_error](const Status& st) {
+    if (!st.ok()) {
+      spdlog::error("{}", st.message());
+      if (first_error.ok()) first_error = st;
+    }
+  };
+
+  // Clients: one per remote, rebuilt only when the remote's settings changed.
+  std::map<std::string, Remote> remotes;
+  for (const auto& rc : config.remotes) {
+    auto old = remotes_.find(rc.name);
+    if (old != remotes_.end() && old->second.config == rc) {
+      remotes[rc.name] = old->second;
+      continue;
+    }
+    auto client = MakeClient(sender::HttpOptionsFromConfig(rc));
+    if (!client.ok()) {
+      note(Status(client.status().code(),
+                  "remote \"" + rc.name + "\": " + client.status().message()));
+      continue;
+    }
+    remotes[rc.name] = Remote{rc, std::move(client).value()};
+  }
+
+  std::shared_ptr<http::HttpClient> local;
+  std::shared_ptr<http::HttpClient> ping;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (routing_ && local_config_ == config.local) {
+      local = routing_->local;
+      ping = ping_client_;
+    }
+  }
+  if (!local) {
+    http::HttpClientOptions o;
+    o.base_url = config.local.url;
+    o.timeout = config.local.timeout;
+    auto client = MakeClient(o);
+    if (!client.ok()) return Status(client.status().code(), "local: " + client.status().message());
+    local = std::move(client).value();
+    o.timeout = std::min<std::chrono::milliseconds>(config.local.timeout, kPingTimeout);
+    auto ping_client = MakeClient(o);
+    if (!ping_client.ok()) return ping_client.status();
+    ping = std::move(ping_client).value();
+  }
+
+  // Runtimes: kept, reconfigured, opened or closed (closed ones leave an orphan queue behind).
+  std::map<std::string, std::shared_ptr<ReplicationRuntime>> old;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    for (const auto& rt : runtimes_) old[rt->runtime_config().replication.id] = rt;
+  }
+  const config::Labels* labels = labels_ ? &*labels_ : nullptr;
+  std::vector<std::shared_ptr<ReplicationRuntime>> runtimes;
+  std::vector<std::string> live_ids;
+  RuntimeDeps deps{registry_, RealClock::Instance(), random_, queue::PosixFileSystem()};
+  for (const config::ReplicationConfig* rc : config::SelectReplications(config, labels)) {
+    auto remote = remotes.find(rc->remote);
+    if (remote == remotes.end()) continue;  // its client failed above; already reported
+    RuntimeConfig wanted;
+    wanted.replication = *rc;
+    wanted.remote = remote->second.config;
+    wanted.queue_dir = QueuesDir(config) + "/" + rc->id;
+    wanted.durability = config.durability;
+    wanted.sync_interval = config.sync_interval;
+    live_ids.push_back(rc->id);
+    auto it = old.find(rc->id);
+    if (it != old.end()) {
+      std::shared_ptr<ReplicationRuntime> rt = it->second;
+      old.erase(it);
+      if (rt->runtime_config() != wanted) {
+        spdlog::info("replication {} ({}): settings changed, restarting its sender", rc->name,
+                     rc->id);
+        note(rt->Reconfigure(std::move(wanted), remote->second.client));
+      }
+      runtimes.push_back(std::move(rt));
+      continue;
+    }
+    auto opened = ReplicationRuntime::Open(std::move(wanted), remote->second.client, deps);
+    if (!opened.ok()) {
+      note(opened.status());
+      continue;
+    }
+    spdlog::info("replication {} ({}): started, {} -> remote {}", rc->name, rc->id,
+                 rc->local_bucket, rc->remote);
+    runtimes.push_back(std::move(opened).value());
+  }
+  for (auto& [id, rt] : old) {
+    spdlog::warn(
+        "replication {} left the config: its queue is kept for orphanGracePeriod, then deleted",
+        id);
+    rt->Close();
+  }
+
+  auto routing = std::make_shared<frontdoor::Routing>();
+  routing->local = local;
+  routing->max_body_bytes = config.max_body_bytes;
+  routing->queue_full_policy = config.queue_full_policy;
+  routing->instance_id = config.instance_id;
+  for (const auto& rt : runtimes) {
+    routing->targets.push_back(
+        std::make_shared<RoutedTarget>(rt->runtime_config().replication, rt));
+  }
+
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (write_server_ &&
+        (config.listen != config_.listen || config.admin_listen != config_.admin_listen)) {
+      spdlog::warn("listen and adminListen changes take effect at the next restart");
+    }
+    config_ = config;
+    config_hash_ = config::ConfigHash(config);
+    runtimes_ = std::move(runtimes);
+    routing_ = std::move(routing);
+    ping_client_ = std::move(ping);
+    apply_error_ = first_error;
+  }
+  remotes_ = std::move(remotes);
+  local_config_ = config.local;
+  if (write_server_) write_server_->SetMaxBodyBytes(config.max_body_bytes);
+  SweepOrphans(config, live_ids);
+  return first_error;
+}
+
+void App::SweepOrphans(const config::Config& config, const std::vector<std::string>& live_ids) {
+  std::set<std::string> live(live_ids.begin(), live_ids.end());
+  auto grace = std::chrono::duration_cast<std::chrono::seconds>(config.orphan_grace_period);
+  Status st = queue::SweepOrphans(QueuesDir(config), live, grace, queue::PosixFileSystem(),
+                                  RealClock::Instance());
+  if (!st.ok()) spdlog::warn("sweeping orphaned queues: {}", st.ToString());
+}
+
+void App::Maintain() {
+  std::unique_lock<std::mutex> lock(maintain_mu_);
+  while (
+      !maintain_cv_.wait_for(lock, options_.maintenance_interval, [this] { return stopping_; })) {
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> apply_lock(apply_mu_);
+      config::Config current;
+      std::vector<std::string> live;
+      {
+        std::lock_guard<std::mutex> state_lock(state_mu_);
+        current = config_;
+        for (const auto& rt : runtimes_) live.push_back(rt->runtime_config().replication.id);
+      }
+      if (RefreshLabels(current)) {
+        spdlog::info("pod labels changed; re-selecting replications");
+        Status st = Apply(current);
+        if (!st.ok()) spdlog::error("applying new pod labels: {}", st.ToString());
+      } else {
+        SweepOrphans(current, live);
+      }
+    }
+    lock.lock();
+  }
+}
+
+std::shared_ptr<const frontdoor::Routing> App::routing() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return routing_;
+}
+
+httpserver::Response App::HandleWritePort(const httpserver::Request& request) {
+  if (request.path == "/api/v2/replications" && request.method == "GET") {
+    httpserver::Response r;
+    r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    r.body = admin::InfluxReplicationsJson(Replications());
+    return r;
+  }
+  if (frontdoor::IsWrite(request)) return write_handler_.Handle(request);
+  return frontdoor::Proxy(*routing()->local, request);
+}
+
+void App::RequestReload() {
+  if (reloader_) reloader_->RequestReload();
+}
+
+void App::Shutdown() {
+  if (shut_down_.exchange(true)) return;
+  spdlog::info("shutting down: finishing writes in flight");
+  if (write_server_) write_server_->Stop();
+  if (reloader_) reloader_->Stop();
+  {
+    std::lock_guard<std::mutex> lock(maintain_mu_);
+    stopping_ = true;
+  }
+  maintain_cv_.notify_all();
+  if (maintain_thread_.joinable()) maintain_thread_.join();
+  std::vector<std::shared_ptr<ReplicationRuntime>> runtimes;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    runtimes = runtimes_;
+  }
+  for (auto& rt : runtimes) rt->Close();
+  if (admin_server_) admin_server_->Stop(std::chrono::seconds(2));
+  spdlog::info("stopped; queues closed and cursors saved");
+}
+
+int App::write_port() const {
+  return write_server_ ? write_server_->port() : 0;
+}
+
+int App::admin_port() const {
+  return admin_server_ ? admin_server_->port() : 0;
+}
+
+std::vector<admin::ReplicationStatus> App::Replications() const {
+  std::vector<std::shared_ptr<ReplicationRuntime>> runtimes;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    runtimes = runtimes_;
+  }
+  std::vector<admin::ReplicationStatus> out;
+  out.reserve(runtimes.size());
+  for (const auto& rt : runtimes) out.push_back(rt->Snapshot());
+  return out;
+}
+
+std::string App::ConfigHash() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return config_hash_;
+}
+
+std::string App::AdminToken() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return config_.admin_token;
+}
+
+std::shared_ptr<ReplicationRuntime> App::Find(std::string_view id) const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  for (const auto& rt : runtimes_) {
+    if (rt->runtime_config().replication.id == id) return rt;
+  }
+  return nullptr;
+}
+
+bool App::SkipHead(std::string_view id) {
+  auto rt = Find(id);
+  if (!rt) return false;
+  spdlog::warn("replication {}: skip-head requested through the admin API", id);
+  rt->SkipHead();
+  return true;
+}
+
+bool App::RetryNow(std::string_view id) {
+  auto rt = Find(id);
+  if (!rt) return false;
+  rt->RetryNow();
+  return true;
+}
+
+Status App::Ready() {
+  std::shared_ptr<http::HttpClient> ping;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    if (!apply_error_.ok()) return apply_error_;
+    ping = ping_client_;
+  }
+  if (!ping) return Status::Unavailable("config not loaded");
+  http::HttpRequest req;
+  req.method = "GET";
+  req.target = "/ping";
+  auto answer = ping->Send(req);
+  if (!answer.ok())
+    return Status::Unavailable("local InfluxDB unreachable: " + answer.status().message());
+  if (answer->status < 200 || answer->status > 299) {
+    return Status::Unavailable("local InfluxDB /ping answered " + std::to_string(answer->status));
+  }
+  return Status::Ok();
+}
+
+}  // namespace edgerepl::app

@@ -1,0 +1,119 @@
+// The edgerepl-agent process without main(): it owns the config and its reloads, one
+// ReplicationRuntime per selected replication, the write port (front door and proxy) and the
+// admin port. Reloads are applied under one lock and published as a new immutable Routing, so a
+// write sees either the old or the new config, never a mixture.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/admin/admin_api.h"
+#include "agent/admin/agent_metrics.h"
+#include "agent/admin/backend.h"
+#include "agent/app/replication_runtime.h"
+#include "agent/config/reload.h"
+#include "agent/frontdoor/routing.h"
+#include "agent/frontdoor/write_handler.h"
+#include "agent/frontdoor/write_metrics.h"
+#include "common/clock.h"
+#include "common/config/config.h"
+#include "common/httpserver/server.h"
+
+namespace edgerepl::app {
+
+struct AppOptions {
+  std::string config_path;
+  // How often orphaned queues are swept and the pod labels file re-read.
+  std::chrono::seconds maintenance_interval{30};
+  // Requests handled at once on the write port (each may wait for the local write and a sync).
+  int write_threads = 64;
+};
+
+class App final : public admin::Backend {
+ public:
+  // Loads and validates the config (errors name the field path), opens every queue, starts the
+  // senders (which drain what is already queued at once), both servers and the reloader.
+  static Result<std::unique_ptr<App>> Start(AppOptions options);
+  ~App() override;
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Re-reads the config file soon. Async-signal-safe.
+  void RequestReload();
+  // Stops accepting writes, finishes those in flight, stops the senders without acknowledging
+  // anything unconfirmed, closes the queues (cursors saved), stops the admin port. Idempotent.
+  void Shutdown();
+
+  int write_port() const;
+  int admin_port() const;
+
+  // admin::Backend
+  std::vector<admin::ReplicationStatus> Replications() const override;
+  std::string ConfigHash() const override;
+  std::string AdminToken() const override;
+  bool SkipHead(std::string_view id) override;
+  bool RetryNow(std::string_view id) override;
+  Status Ready() override;
+
+ private:
+  explicit App(AppOptions options);
+  Status Init(const config::Config& config);
+  // Makes `config` the running config. REQUIRES: apply_mu_ held. Every replication it can start
+  // runs even when another fails; the first failure is returned.
+  Status Apply(const config::Config& config);
+  std::shared_ptr<const frontdoor::Routing> routing() const;
+  std::shared_ptr<ReplicationRuntime> Find(std::string_view id) const;
+  httpserver::Response HandleWritePort(const httpserver::Request& request);
+  // Re-reads the pod labels file; true when the labels changed.
+  bool RefreshLabels(const config::Config& config);
+  void Maintain();
+  void SweepOrphans(const config::Config& config, const std::vector<std::string>& live_ids);
+
+  const AppOptions options_;
+  RealRandom random_;
+  prometheus::Registry registry_;
+  admin::AgentMetrics agent_metrics_;
+  frontdoor::WriteMetrics write_metrics_;
+  frontdoor::WriteHandler write_handler_;
+  admin::AdminApi admin_api_;
+
+  std::mutex apply_mu_;                   // serializes Apply (initial, reload, label change)
+  std::optional<config::Labels> labels_;  // GUARDED_BY(apply_mu_); nullopt: no podLabelsFile
+
+  struct Remote {
+    config::RemoteConfig config;
+    std::shared_ptr<http::HttpClient> client;
+  };
+  std::map<std::string, Remote> remotes_;  // GUARDED_BY(apply_mu_)
+  config::LocalConfig local_config_;       // GUARDED_BY(apply_mu_)
+
+  mutable std::mutex state_mu_;
+  config::Config config_;    // GUARDED_BY(state_mu_)
+  std::string config_hash_;  // GUARDED_BY(state_mu_)
+  std::vector<std::shared_ptr<ReplicationRuntime>>
+      runtimes_;                                       // config order; GUARDED_BY(state_mu_)
+  std::shared_ptr<const frontdoor::Routing> routing_;  // GUARDED_BY(state_mu_)
+  std::shared_ptr<http::HttpClient> ping_client_;      // GUARDED_BY(state_mu_)
+  Status apply_error_;                                 // GUARDED_BY(state_mu_)
+
+  httpserver::ServerPtr write_server_;
+  httpserver::ServerPtr admin_server_;
+  std::unique_ptr<config::ConfigReloader> reloader_;
+
+  std::mutex maintain_mu_;
+  std::condition_variable maintain_cv_;
+  bool stopping_ = false;  // GUARDED_BY(maintain_mu_)
+  std::thread maintain_thread_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace edgerepl::app

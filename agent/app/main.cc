@@ -1,0 +1,111 @@
+// edgerepl-agent: flags, logging and signals; everything else is App.
+//
+// Signals are blocked in every thread and taken synchronously here with sigwait, so the reload
+// and shutdown paths run as ordinary code, not in a signal handler.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+#include "agent/app/app.h"
+#include "common/log/log.h"
+
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: edgerepl-agent --config <file> [--log-level trace|debug|info|warn|error]\n"
+    "                      [--log-format text|json] [--version]\n"
+    "\n"
+    "Runs beside an InfluxDB: writes sent to the agent's listen port go to the local InfluxDB and\n"
+    "are replicated to the remotes of the config file. SIGHUP reloads the file; SIGTERM stops.\n";
+
+bool TakeValue(int argc, char** argv, int* i, std::string_view flag, std::string* out) {
+  std::string_view arg = argv[*i];
+  if (arg == flag) {
+    if (*i + 1 >= argc) return false;
+    *out = argv[++*i];
+    return true;
+  }
+  if (arg.size() > flag.size() + 1 && arg.substr(0, flag.size()) == flag &&
+      arg[flag.size()] == '=') {
+    *out = std::string(arg.substr(flag.size() + 1));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path, level_text = "info", format_text = "text";
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--version") {
+      std::printf("edgerepl-agent %s\n", EDGEREPL_VERSION);
+      return 0;
+    }
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage.data(), stdout);
+      return 0;
+    }
+    if (TakeValue(argc, argv, &i, "--config", &config_path) ||
+        TakeValue(argc, argv, &i, "--log-level", &level_text) ||
+        TakeValue(argc, argv, &i, "--log-format", &format_text)) {
+      continue;
+    }
+    std::fprintf(stderr, "edgerepl-agent: unknown or incomplete argument \"%s\"\n%s", argv[i],
+                 kUsage.data());
+    return 2;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "edgerepl-agent: --config is required\n%s", kUsage.data());
+    return 2;
+  }
+  auto level = edgerepl::log::ParseLevel(level_text);
+  auto format = edgerepl::log::ParseFormat(format_text);
+  if (!level || !format) {
+    std::fprintf(stderr, "edgerepl-agent: invalid --log-level or --log-format\n%s", kUsage.data());
+    return 2;
+  }
+  edgerepl::log::LogOptions log_options;
+  log_options.level = *level;
+  log_options.format = *format;
+  log_options.name = "edgerepl-agent";
+  edgerepl::log::InstallLogging(log_options);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  edgerepl::app::AppOptions options;
+  options.config_path = config_path;
+  auto app = edgerepl::app::App::Start(options);
+  if (!app.ok()) {
+    spdlog::critical("cannot start: {}", app.status().message());
+    spdlog::default_logger()->flush();
+    return 1;
+  }
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading {}", config_path);
+      (*app)->RequestReload();
+      continue;
+    }
+    spdlog::info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  (*app)->Shutdown();
+  app = edgerepl::Status::Aborted("stopped");  // destroy the App before logging ends
+  spdlog::default_logger()->flush();
+  return 0;
+}

@@ -1,0 +1,112 @@
+// One running replication: its durable queue, the sender draining it, and their metrics. It is
+// the write path's WriteTarget and the admin API's source of status.
+//
+// A reload that changes the replication keeps the queue (its data stays queued): the sender is
+// stopped without acknowledging anything the remote did not confirm, and a new one starts from
+// the durable cursor. Only a change of the queue's identity-bearing settings (name, which labels
+// the queue metrics, or the data directory and durability) closes and reopens the queue, under an
+// exclusive lock that waits for appends in progress.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "agent/admin/backend.h"
+#include "agent/frontdoor/routing.h"
+#include "agent/queue/fs.h"
+#include "agent/queue/queue.h"
+#include "agent/queue/queue_source.h"
+#include "agent/sender/sender.h"
+#include "agent/sender/sender_metrics.h"
+#include "common/clock.h"
+#include "common/config/config.h"
+#include "common/http/client.h"
+
+namespace edgerepl::app {
+
+// What a runtime borrows from the app; everything must outlive the runtime.
+struct RuntimeDeps {
+  prometheus::Registry& registry;
+  Clock& clock;
+  Random& random;
+  queue::FileSystem& fs;
+};
+
+// The settings of one replication as the runtime applies them.
+struct RuntimeConfig {
+  config::ReplicationConfig replication;
+  config::RemoteConfig remote;
+  std::string queue_dir;  // <dataDir>/queues/<id>
+  config::Durability durability = config::Durability::kSync;
+  std::chrono::milliseconds sync_interval{100};
+  bool operator==(const RuntimeConfig&) const = default;
+};
+
+class ReplicationRuntime {
+ public:
+  // Opens (or recovers) the queue and starts the sender, which drains what is already queued at
+  // once. `client` is the remote's HTTP client, shared by the replications of that remote.
+  static Result<std::shared_ptr<ReplicationRuntime>> Open(RuntimeConfig config,
+                                                          std::shared_ptr<http::HttpClient> client,
+                                                          RuntimeDeps deps);
+  ~ReplicationRuntime();
+
+  // Applies changed settings without losing queued data (see the file comment).
+  Status Reconfigure(RuntimeConfig config, std::shared_ptr<http::HttpClient> client);
+  // Stops the sender and closes the queue (its cursor saved); later appends get kAborted.
+  void Close();
+
+  RuntimeConfig runtime_config() const;
+  admin::ReplicationStatus Snapshot() const;
+  void SkipHead();
+  void RetryNow();
+
+  // The write path's calls (see frontdoor::WriteTarget).
+  bool HasRoomFor(uint64_t bytes) const;
+  Status Append(std::string_view payload, uint32_t points);
+  void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason);
+
+ private:
+  ReplicationRuntime(RuntimeConfig config, std::shared_ptr<http::HttpClient> client,
+                     RuntimeDeps deps);
+  Status OpenQueue();  // REQUIRES: queue_mu_ held exclusively
+  void StartSender();  // REQUIRES: queue_mu_ held exclusively, queue_ open
+  void StopSender();   // REQUIRES: queue_mu_ held exclusively
+
+  RuntimeConfig config_;  // GUARDED_BY(queue_mu_)
+  std::shared_ptr<http::HttpClient> client_;
+  RuntimeDeps deps_;
+
+  // Appends hold it shared; reconfigure and close hold it exclusively.
+  mutable std::shared_mutex queue_mu_;
+  std::unique_ptr<queue::QueueMetrics> queue_metrics_;
+  std::unique_ptr<queue::Queue> queue_;  // null once closed
+  std::unique_ptr<queue::QueueSource> source_;
+  std::unique_ptr<sender::SenderMetrics> sender_metrics_;
+  std::unique_ptr<sender::Sender> sender_;
+};
+
+// The write path's view of a runtime for one Routing snapshot: the replication's settings as of
+// that snapshot (immutable, so a reload never changes them under a request) and the runtime.
+class RoutedTarget final : public frontdoor::WriteTarget {
+ public:
+  RoutedTarget(config::ReplicationConfig replication, std::shared_ptr<ReplicationRuntime> runtime)
+      : replication_(std::move(replication)), runtime_(std::move(runtime)) {}
+  const config::ReplicationConfig& replication() const override { return replication_; }
+  bool HasRoomFor(uint64_t bytes) const override { return runtime_->HasRoomFor(bytes); }
+  Status Append(std::string_view payload, uint32_t points) override {
+    return runtime_->Append(payload, points);
+  }
+  void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+    runtime_->CountDropped(points, bytes, reason);
+  }
+
+ private:
+  const config::ReplicationConfig replication_;
+  const std::shared_ptr<ReplicationRuntime> runtime_;
+};
+
+}  // namespace edgerepl::app

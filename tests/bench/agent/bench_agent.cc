@@ -1,0 +1,297 @@
+// Write throughput and latency through edgerepl-agent versus straight to influxd, same load
+// generator, same run (docs/benchmarks.md, "Agent").
+//
+//   bench_agent [--seconds N] [--clients C] [--points P] [--remote vm|influxd]
+//
+// Starts a local influxd, a remote (VictoriaMetrics by default) and the agent (1 replication,
+// durability: sync) on loopback ports. Phase 1 measures the maximum throughput: C keep-alive
+// clients post P-point /write requests as fast as they are answered, alternating direct and
+// through-agent rounds (direct, agent, direct, agent) so drift on a shared machine hits both.
+// Phase 2 paces the same clients to half of the direct maximum and compares p99 latencies.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/agent/agent_process.h"
+#include "tests/support/servers.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using edgerepl::testing::AgentProcess;
+using edgerepl::testing::Influxd;
+using edgerepl::testing::TempDir;
+using edgerepl::testing::VictoriaMetrics;
+
+// One keep-alive HTTP/1.1 connection that posts bodies and reads the answers.
+class Connection {
+ public:
+  explicit Connection(int port) : port_(port) { Connect(); }
+  ~Connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Returns the status (0 on a transport error; the connection is re-opened then).
+  int Post(const std::string& target, const std::string& body) {
+    std::string req = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n";
+    if (!SendAll(req) || !SendAll(body)) return Reconnect();
+    // Headers.
+    std::string head;
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return Reconnect();
+    }
+    head = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    int status = std::atoi(head.c_str() + head.find(' ') + 1);
+    std::string lower;
+    for (char c : head) lower.push_back(static_cast<char>(std::tolower(c)));
+    size_t cl = lower.find("content-length:");
+    size_t len = cl == std::string::npos ? 0 : std::strtoul(lower.c_str() + cl + 15, nullptr, 10);
+    if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+      for (;;) {
+        while ((end = buf_.find("\r\n")) == std::string::npos) {
+          if (!Fill()) return Reconnect();
+        }
+        size_t n = std::strtoul(buf_.c_str(), nullptr, 16);
+        while (buf_.size() < end + 2 + n + 2) {
+          if (!Fill()) return Reconnect();
+        }
+        buf_.erase(0, end + 2 + n + 2);
+        if (n == 0) break;
+      }
+    } else {
+      while (buf_.size() < len) {
+        if (!Fill()) return Reconnect();
+      }
+      buf_.erase(0, len);
+    }
+    return status;
+  }
+
+ private:
+  void Connect() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    buf_.clear();
+  }
+  int Reconnect() {
+    if (fd_ >= 0) ::close(fd_);
+    Connect();
+    return 0;
+  }
+  bool SendAll(const std::string& s) {
+    size_t sent = 0;
+    while (sent < s.size()) {
+      ssize_t n = ::send(fd_, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+  bool Fill() {
+    char tmp[16384];
+    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<size_t>(n));
+    return true;
+  }
+
+  int port_;
+  int fd_ = -1;
+  std::string buf_;
+};
+
+struct RoundResult {
+  double points_per_second = 0;
+  std::vector<double> latencies_ms;
+  long long errors = 0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+  return v[i];
+}
+
+// Pre-built request bodies per client, so generating load costs nothing during a round.
+std::vector<std::vector<std::string>> MakeBodies(int clients, int points, int per_client) {
+  const int64_t base = (std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() -
+                        3600) *
+                       1'000'000'000LL;
+  std::vector<std::vector<std::string>> out(clients);
+  for (int c = 0; c < clients; ++c) {
+    for (int b = 0; b < per_client; ++b) {
+      std::string body;
+      for (int i = 0; i < points; ++i) {
+        int64_t n = (int64_t{b} * points + i);
+        body += "bench,client=c" + std::to_string(c) + ",host=h" + std::to_string(i % 50) +
+                " usage_user=" + std::to_string(n % 1000) +
+                ".5,usage_idle=" + std::to_string(n % 97) + "i,ok=true " +
+                std::to_string(base + n * 1000 + c) + "\n";
+      }
+      out[c].push_back(std::move(body));
+    }
+  }
+  return out;
+}
+
+// `rate` requests per second in total (0 = as fast as answered).
+RoundResult Round(int port, const std::string& target,
+                  const std::vector<std::vector<std::string>>& bodies, int points, double seconds,
+                  double rate) {
+  const int clients = static_cast<int>(bodies.size());
+  std::atomic<long long> requests{0}, errors{0};
+  std::vector<std::vector<double>> lat(clients);
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  const auto stop =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      Connection conn(port);
+      auto interval = rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(clients / rate))
+                               : Clock::duration::zero();
+      // Stagger paced clients so their requests do not arrive in bursts.
+      auto next = start + interval * c / clients;
+      for (size_t i = 0;; ++i) {
+        if (rate > 0) {
+          std::this_thread::sleep_until(next);
+          next += interval;
+        }
+        auto t0 = Clock::now();
+        if (t0 >= stop) break;
+        int code = conn.Post(target, bodies[c][i % bodies[c].size()]);
+        auto t1 = Clock::now();
+        if (code != 204) {
+          ++errors;
+          continue;
+        }
+        ++requests;
+        lat[c].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  RoundResult r;
+  r.points_per_second = static_cast<double>(requests.load()) * points / elapsed;
+  r.errors = errors.load();
+  for (auto& l : lat) r.latencies_ms.insert(r.latencies_ms.end(), l.begin(), l.end());
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 10;
+  int clients = 8, points = 1000;
+  std::string remote_kind = "vm";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--seconds") seconds = std::atof(argv[i + 1]);
+    if (a == "--clients") clients = std::atoi(argv[i + 1]);
+    if (a == "--points") points = std::atoi(argv[i + 1]);
+    if (a == "--remote") remote_kind = argv[i + 1];
+  }
+  if (!Influxd::Available()) {
+    std::fprintf(stderr, "bench_agent: influxd not installed\n");
+    return 2;
+  }
+  try {
+    Influxd local;
+    local.Start();
+    local.CreateDatabase("direct");
+    local.CreateDatabase("agent");
+    std::unique_ptr<Influxd> remote_influxd;
+    std::unique_ptr<VictoriaMetrics> remote_vm;
+    std::string remote_yaml;
+    if (remote_kind == "vm" && VictoriaMetrics::Available()) {
+      remote_vm = std::make_unique<VictoriaMetrics>();
+      remote_vm->Start();
+      remote_yaml = "    url: \"" + remote_vm->url() + "\"\n    orgID: bench\n";
+    } else {
+      remote_kind = "influxd";
+      remote_influxd = std::make_unique<Influxd>();
+      remote_influxd->Start();
+      remote_influxd->CreateDatabase("agent");
+      remote_yaml = "    url: \"" + remote_influxd->url() + "\"\n    protocol: v1\n";
+    }
+    TempDir dir;
+    AgentProcess agent(dir, "local: {url: \"" + local.url() + "\"}\ndataDir: \"" +
+                                dir.Join("data") +
+                                "\"\ndurability: sync\nremotes:\n  - name: remote\n" + remote_yaml +
+                                "replications:\n  - {id: bench, name: bench, remote: remote, "
+                                "localBucket: agent, remoteBucket: agent}\n");
+    if (!agent.Start()) {
+      std::fprintf(stderr, "agent did not start:\n%s\n", agent.Log().c_str());
+      return 1;
+    }
+    auto bodies = MakeBodies(clients, points, 50);
+    const std::string direct_target = "/write?db=direct&precision=ns";
+    const std::string agent_target = "/write?db=agent&precision=ns";
+    std::printf("bench_agent: %d clients x %d points/request, %.0f s rounds, remote %s\n", clients,
+                points, seconds, remote_kind.c_str());
+
+    // Warm-up: connections, influxd's WAL and caches, the agent's queue segment.
+    Round(local.port(), direct_target, bodies, points, 1, 0);
+    Round(agent.write_port(), agent_target, bodies, points, 1, 0);
+
+    double direct_sum = 0, agent_sum = 0;
+    for (int i = 0; i < 2; ++i) {
+      RoundResult d = Round(local.port(), direct_target, bodies, points, seconds / 2, 0);
+      RoundResult a = Round(agent.write_port(), agent_target, bodies, points, seconds / 2, 0);
+      std::printf(
+          "  max load round %d: direct %.0f points/s (p99 %.2f ms), agent %.0f points/s "
+          "(p99 %.2f ms), errors %lld/%lld\n",
+          i + 1, d.points_per_second, Percentile(d.latencies_ms, 0.99), a.points_per_second,
+          Percentile(a.latencies_ms, 0.99), d.errors, a.errors);
+      direct_sum += d.points_per_second;
+      agent_sum += a.points_per_second;
+    }
+    double ratio = agent_sum / direct_sum;
+    double half_rate = direct_sum / 2 / 2 / points;  // requests/s at half the direct maximum
+    RoundResult dh = Round(local.port(), direct_target, bodies, points, seconds, half_rate);
+    RoundResult ah = Round(agent.write_port(), agent_target, bodies, points, seconds, half_rate);
+    double d99 = Percentile(dh.latencies_ms, 0.99), a99 = Percentile(ah.latencies_ms, 0.99);
+    std::printf(
+        "  half load (%.0f points/s): direct p50 %.2f ms p99 %.2f ms; agent p50 %.2f ms "
+        "p99 %.2f ms\n",
+        half_rate * points, Percentile(dh.latencies_ms, 0.5), d99, Percentile(ah.latencies_ms, 0.5),
+        a99);
+    std::printf("RESULT throughput ratio agent/direct = %.3f (target >= 0.9)\n", ratio);
+    std::printf("RESULT added p99 latency at half load = %.2f ms (target <= 2 ms)\n", a99 - d99);
+    std::printf("agent replication status: %s\n", agent.Replications().c_str());
+    agent.Stop();
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_agent: %s\n", e.what());
+    return 1;
+  }
+}

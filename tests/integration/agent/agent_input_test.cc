@@ -1,0 +1,274 @@
+// Bad input, bad configs, local authentication, and what the agent exposes: each bad request gets
+// a clear error and leaves nothing stored or queued; no token ever shows in logs, metrics or
+// status; /metrics passes `promtool check metrics`.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <thread>
+
+#include "common/codec/gzip.h"
+#include "tests/integration/agent/test_env.h"
+
+namespace edgerepl::testing {
+namespace {
+
+using std::chrono::seconds;
+
+std::string Base64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out.push_back(k[(v >> s) & 63]);
+  }
+  if (i < in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
+    out.push_back(k[(v >> 18) & 63]);
+    out.push_back(k[(v >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? k[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+class AgentInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override { EDGEREPL_REQUIRE_SERVERS(); }
+
+  void StartServers(InfluxdOptions local_options = {}) {
+    local_ = std::make_unique<Influxd>(local_options);
+    remote_ = std::make_unique<Influxd>();
+    local_->Start();
+    remote_->Start();
+    if (!local_options.auth_enabled) local_->CreateDatabase("db");
+    remote_->CreateDatabase("db");
+  }
+
+  void StartAgent(const std::string& extra_top = "", const std::string& remote_extra = "") {
+    agent_ = std::make_unique<AgentProcess>(
+        dir_, AgentBody(local_->url(), dir_.Join("data"), remote_->url(), extra_top, remote_extra));
+    ASSERT_TRUE(agent_->Start()) << agent_->Log();
+  }
+
+  // Nothing reached the queue or the remote.
+  void ExpectNothingQueued() {
+    std::string status = agent_->Replications();
+    EXPECT_EQ(JsonInt(status, "pendingPoints"), 0) << status;
+    EXPECT_EQ(JsonInt(status, "currentQueueSizeBytes"), 0) << status;
+    std::string metrics = agent_->Metrics();
+    // Absent (-1) or 0: nothing was ever enqueued.
+    EXPECT_LE(MetricValue(metrics, "edgerepl_queue_enqueued_points_total{replication=\"r1\"}"), 0)
+        << metrics;
+    EXPECT_EQ(remote_->CountPoints("db", "m", "v"), 0);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Influxd> local_;
+  std::unique_ptr<Influxd> remote_;
+  std::unique_ptr<AgentProcess> agent_;
+};
+
+TEST_F(AgentInputTest, BadRequestsGetClearErrorsAndStoreNothing) {
+  StartServers();
+  StartAgent("maxBodyBytes: 100000\n");
+  std::string resp;
+
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\nm v=\n m v=3 3\n", &resp), 400);
+  EXPECT_NE(resp.find("\"code\":\"invalid\""), std::string::npos) << resp;
+  EXPECT_NE(resp.find("line 2"), std::string::npos) << resp;
+
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\nm,t=a x\n", &resp), 400);
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n", &resp, {{"Content-Encoding", "br"}}), 415);
+  EXPECT_NE(resp.find("unsupported media type"), std::string::npos) << resp;
+  EXPECT_EQ(agent_->WriteV1("db=db&precision=x", "m v=1 1\n", &resp), 400);
+
+  std::string big;
+  while (big.size() <= 100000) big += "m v=1 " + std::to_string(big.size()) + "\n";
+  EXPECT_EQ(agent_->WriteV1("db=db", big, &resp), 413);
+  auto bomb = codec::GzipCompress(std::string(64 << 20, ' ') + "m v=1 1\n").value();
+  ASSERT_LT(bomb.size(), 100000u);  // small on the wire, 64 MiB inflated
+  EXPECT_EQ(agent_->WriteV1("db=db", bomb, &resp, {{"Content-Encoding", "gzip"}}), 413);
+  EXPECT_NE(resp.find("request too large"), std::string::npos) << resp;
+
+  // Unknown database: the local InfluxDB's own answer comes back; nothing is queued.
+  EXPECT_EQ(agent_->WriteV1("db=nosuch", "m v=1 1\n", &resp), 404);
+  EXPECT_NE(resp.find("database not found"), std::string::npos) << resp;
+
+  EXPECT_EQ(local_->CountPoints("db", "m", "v"), 0);
+  ExpectNothingQueued();
+  std::string metrics = agent_->Metrics();
+  EXPECT_EQ(MetricValue(metrics, "edgerepl_write_requests_total{api=\"v1\",code=\"400\"}"), 3);
+  EXPECT_EQ(MetricValue(metrics, "edgerepl_write_requests_total{api=\"v1\",code=\"413\"}"), 1)
+      << "the raw-size check answers before the handler for plain bodies";
+
+  // A good write still works afterwards and gzip bodies are accepted.
+  auto gz = codec::GzipCompress("m v=1 1\nm v=2 2\n").value();
+  EXPECT_EQ(agent_->WriteV1("db=db", gz, &resp, {{"Content-Encoding", "gzip"}}), 204) << resp;
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db", "m", "v"), 2);
+}
+
+TEST_F(AgentInputTest, EveryKindOfConfigErrorRefusesToStartNamingTheField) {
+  StartServers();
+  struct Case {
+    std::string name, body, expect;
+  };
+  std::string ok = AgentBody(local_->url(), dir_.Join("data"), remote_->url());
+  std::vector<Case> cases = {
+      {"unknown field", ok + "colour: blue\n", "colour"},
+      {"unknown remote",
+       "local: {url: \"" + local_->url() + "\"}\ndataDir: \"" + dir_.Join("d") +
+           "\"\nreplications:\n  - {id: a, name: a, remote: clod, "
+           "localBucket: db, remoteBucket: db}\n",
+       "replications[0].remote"},
+      {"bad duration", "orphanGracePeriod: soon\n" + ok, "orphanGracePeriod"},
+      {"queue too small", ok + "    maxQueueSizeBytes: 1000\n",
+       "replications[0].maxQueueSizeBytes"},
+      {"bad enum", "durability: sometimes\n" + ok, "durability"},
+      {"bad url", "local: {url: \"ftp://x\"}\n", "local.url"},
+      {"not yaml", "remotes: [\n", ""},
+  };
+  for (const auto& c : cases) {
+    TempDir dir;
+    AgentProcess agent(dir, c.body);
+    EXPECT_FALSE(agent.Start(false)) << c.name;
+    for (int i = 0; i < 100 && agent.Running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_FALSE(agent.Running()) << c.name;
+    std::string log = agent.Log();
+    EXPECT_NE(log.find("cannot start"), std::string::npos) << c.name << ": " << log;
+    EXPECT_NE(log.find(c.expect), std::string::npos) << c.name << ": " << log;
+  }
+  // A missing config file too.
+  TempDir dir;
+  AgentProcess missing(dir, "");
+  std::remove(missing.config_path().c_str());
+  EXPECT_FALSE(missing.Start(false));
+}
+
+TEST_F(AgentInputTest, ReloadWithBrokenFileKeepsOldConfigThenAppliesFixedOne) {
+  StartServers();
+  StartAgent();
+  std::string good = AgentBody(local_->url(), dir_.Join("data"), remote_->url());
+  agent_->RewriteConfig(good + "    maxQueueSizeBytes: 5\n");
+  agent_->Signal(SIGHUP);
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = agent_->Metrics();
+    if (MetricValue(metrics, "edgerepl_config_last_reload_successful") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(MetricValue(metrics, "edgerepl_config_last_reload_successful"), 0);
+  EXPECT_NE(agent_->Log().find("replications[0].maxQueueSizeBytes"), std::string::npos);
+  // The old config still runs.
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n"), 204);
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db", "m", "v"), 1);
+
+  // A valid change: a second replication of another database.
+  remote_->CreateDatabase("db2");
+  local_->CreateDatabase("db2");
+  agent_->RewriteConfig(good +
+                        "  - {id: rep-2, name: r2, remote: remote, localBucket: db2, "
+                        "remoteBucket: db2}\n");
+  agent_->Signal(SIGHUP);
+  std::string status;
+  for (int i = 0; i < 100; ++i) {
+    status = agent_->Replications();
+    if (status.find("\"rep-2\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(status.find("\"rep-2\""), std::string::npos) << status;
+  EXPECT_EQ(MetricValue(agent_->Metrics(), "edgerepl_config_last_reload_successful"), 1);
+  EXPECT_EQ(agent_->WriteV1("db=db2", "m v=1 1\nm v=2 2\n"), 204);
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db2", "m", "v"), 2);
+  EXPECT_EQ(remote_->CountPoints("db", "m", "v"), 1);
+}
+
+TEST_F(AgentInputTest, LocalAuthRefusesBadTokenAndNothingIsQueued) {
+  InfluxdOptions options;
+  options.auth_enabled = true;
+  StartServers(options);
+  local_->CreateAdmin("admin", "s3cret");
+  std::string good = "Basic " + Base64("admin:s3cret");
+  ASSERT_FALSE(local_->Query("CREATE DATABASE db", "", good).empty());
+  StartAgent();
+  std::string resp;
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n", &resp,
+                            {{"Authorization", "Basic " + Base64("admin:wrong")}}),
+            401)
+      << resp;
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n", &resp), 401) << resp;
+  ExpectNothingQueued();
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\nm v=2 2\n", &resp, {{"Authorization", good}}), 204)
+      << resp;
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db", "m", "v"), 2);
+  EXPECT_EQ(local_->CountPoints("db", "m", "v", good), 2);
+  // Query parameters (u, p) are forwarded too.
+  EXPECT_EQ(agent_->WriteV1("db=db&u=admin&p=s3cret", "m v=3 3\n", &resp), 204) << resp;
+}
+
+TEST_F(AgentInputTest, MetricsPassPromtoolAndTokensNeverShow) {
+  StartServers();
+  const std::string remote_token = "tok-DISTINCTIVE-7f3a91";
+  const std::string admin_token = "adm-DISTINCTIVE-9c1e44";
+  StartAgent("adminToken: \"" + admin_token + "\"\n", "    token: \"" + remote_token + "\"\n");
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n"), 204);
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  // Admin calls: refused without the token, accepted with it.
+  EXPECT_EQ(
+      HttpRequest(agent_->admin_port(), "POST", "/api/v1/replications/rep-1/retry-now", {}, ""),
+      401);
+  EXPECT_EQ(HttpRequest(agent_->admin_port(), "POST", "/api/v1/replications/rep-1/retry-now",
+                        {{"Authorization", "Bearer " + admin_token}}, ""),
+            202);
+  agent_->Signal(SIGHUP);  // a reload logs about the config
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  std::string metrics = agent_->Metrics();
+  std::string status = agent_->Replications();
+  std::string influx_shape;
+  HttpGetStatus(agent_->write_port(), "/api/v2/replications", &influx_shape);
+  EXPECT_NE(influx_shape.find("\"replications\":[{\"id\":\"rep-1\""), std::string::npos)
+      << influx_shape;
+  for (const std::string& secret : {remote_token, admin_token, std::string("DISTINCTIVE")}) {
+    EXPECT_EQ(metrics.find(secret), std::string::npos);
+    EXPECT_EQ(status.find(secret), std::string::npos);
+    EXPECT_EQ(influx_shape.find(secret), std::string::npos);
+    EXPECT_EQ(agent_->Log().find(secret), std::string::npos);
+  }
+  EXPECT_EQ(MetricValue(metrics, "edgerepl_build_info{version=\"" EDGEREPL_VERSION "\"}"), 1);
+
+  auto promtool = FindExecutable("promtool");
+  if (!promtool) GTEST_SKIP() << "promtool not installed";
+  WriteFileOrDie(dir_.Join("scrape.txt"), metrics);
+  std::string cmd = *promtool + " check metrics < " + dir_.Join("scrape.txt") + " > " +
+                    dir_.Join("promtool.out") + " 2>&1";
+  int rc = std::system(cmd.c_str());
+  EXPECT_EQ(rc, 0) << ReadFileOrDie(dir_.Join("promtool.out"));
+}
+
+TEST_F(AgentInputTest, OtherPathsAreProxiedUnchanged) {
+  StartServers();
+  StartAgent();
+  std::string body;
+  EXPECT_EQ(HttpGetStatus(agent_->write_port(), "/ping", &body), 204);
+  EXPECT_EQ(agent_->WriteV1("db=db", "m v=7 7\n"), 204);
+  int code = HttpRequest(agent_->write_port(), "GET",
+                         "/query?db=db&q=" + UrlEncode("SELECT v FROM m"), {}, "", &body);
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(body.find("[\"1970-01-01T00:00:00.000000007Z\",7]"), std::string::npos) << body;
+  code = HttpRequest(agent_->write_port(), "GET", "/query?q=" + UrlEncode("SELECT nonsense"), {},
+                     "", &body);
+  EXPECT_EQ(code, 400) << body;
+  EXPECT_NE(body.find("error"), std::string::npos) << body;
+}
+
+}  // namespace
+}  // namespace edgerepl::testing

@@ -1,0 +1,168 @@
+// The agent's App in-process, with scripted HTTP servers as the local InfluxDB and the remote:
+// reloads that change, remove and re-add a replication keep its queued data; selectors follow the
+// pod labels; readiness follows the local InfluxDB.
+#include "agent/app/app.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/support/fault_server/fault_server.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace edgerepl::app {
+namespace {
+
+using edgerepl::testing::FaultServer;
+using edgerepl::testing::Reply;
+using edgerepl::testing::TempDir;
+using edgerepl::testing::WriteFileOrDie;
+
+Reply ReplyWith(int code) {
+  Reply r;
+  r.status = code;
+  return r;
+}
+
+template <typename Pred>
+bool Eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+class AppTest : public ::testing::Test {
+ protected:
+  std::string Top() const {
+    return "listen: \"127.0.0.1:0\"\nadminListen: \"127.0.0.1:0\"\nlocal: {url: \"" + local_.url() +
+           "\", timeout: 5s}\ndataDir: \"" + dir_.Join("data") +
+           "\"\norphanGracePeriod: 1h\nremotes:\n  - {name: remote, url: \"" + remote_.url() +
+           "\", protocol: v1, timeout: 2s}\n";
+  }
+  static std::string Replication(const std::string& id, const std::string& extra = "") {
+    return "  - {id: " + id + ", name: n-" + id + ", remote: remote, localBucket: db, " +
+           "remoteBucket: db, backoff: {min: 50ms, max: 200ms}" + extra + "}\n";
+  }
+  void WriteConfig(const std::string& replications) {
+    std::string text = Top() + "replications:\n" + replications;
+    WriteFileOrDie(dir_.Join("agent.yaml.tmp"), text);
+    std::filesystem::rename(dir_.Join("agent.yaml.tmp"), dir_.Join("agent.yaml"));
+  }
+  std::unique_ptr<App> StartApp() {
+    AppOptions options;
+    options.config_path = dir_.Join("agent.yaml");
+    auto app = App::Start(options);
+    EXPECT_TRUE(app.ok()) << app.status().ToString();
+    return app.ok() ? std::move(app).value() : nullptr;
+  }
+  int Write(App& app, const std::string& body) {
+    return edgerepl::testing::HttpRequest(app.write_port(), "POST", "/write?db=db", {}, body);
+  }
+  // Reloads and waits for the new config to be in effect.
+  void Reload(App& app, const std::string& replications) {
+    std::string before = app.ConfigHash();
+    WriteConfig(replications);
+    app.RequestReload();
+    ASSERT_TRUE(Eventually([&] { return app.ConfigHash() != before; }));
+  }
+  static uint64_t Pending(App& app) {
+    uint64_t n = 0;
+    for (const auto& r : app.Replications()) n += r.pending_points;
+    return n;
+  }
+
+  TempDir dir_;
+  FaultServer local_;
+  FaultServer remote_;
+};
+
+TEST_F(AppTest, ReloadChangeRemoveReAddKeepsQueuedData) {
+  remote_.Script({ReplyWith(503)});
+  WriteConfig(Replication("rep-1"));
+  auto app = StartApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_EQ(Write(*app, "m v=1 1\nm v=2 2\nm v=3 3\n"), 204);
+  ASSERT_TRUE(Eventually([&] { return Pending(*app) == 3; }));
+  EXPECT_TRUE(Eventually([&] { return app->Replications()[0].consecutive_failures > 0; }));
+
+  // Changed settings: the queue and its data stay.
+  Reload(*app, Replication("rep-1", ", batch: {maxPoints: 2}"));
+  EXPECT_EQ(Pending(*app), 3u);
+
+  // Removed: no longer runs, its queue directory stays as an orphan.
+  Reload(*app, "");
+  EXPECT_TRUE(app->Replications().empty());
+  EXPECT_TRUE(std::filesystem::exists(dir_.Join("data/queues/rep-1")));
+  ASSERT_EQ(Write(*app, "m v=4 4\n"), 204);  // not replicated now
+
+  // Re-added: the queued points are still there and drain once the remote accepts.
+  Reload(*app, Replication("rep-1"));
+  EXPECT_EQ(Pending(*app), 3u);
+  remote_.Script({ReplyWith(204)});
+  app->RetryNow("rep-1");
+  ASSERT_TRUE(Eventually([&] { return Pending(*app) == 0; }));
+  auto lines = remote_.accepted_lines();
+  EXPECT_EQ(lines, (std::vector<std::string>{"m v=1 1", "m v=2 2", "m v=3 3"}));
+  app->Shutdown();
+}
+
+TEST_F(AppTest, RestartDrainsWhatWasQueued) {
+  remote_.Script({ReplyWith(503)});
+  WriteConfig(Replication("rep-1"));
+  {
+    auto app = StartApp();
+    ASSERT_NE(app, nullptr);
+    ASSERT_EQ(Write(*app, "m v=1 1\nm v=2 2\n"), 204);
+    app->Shutdown();
+  }
+  EXPECT_TRUE(remote_.accepted_lines().empty());
+  remote_.Script({ReplyWith(204)});
+  auto app = StartApp();
+  ASSERT_NE(app, nullptr);
+  ASSERT_TRUE(Eventually([&] { return remote_.accepted_lines().size() == 2; }));
+  EXPECT_TRUE(Eventually([&] { return Pending(*app) == 0; }));
+}
+
+TEST_F(AppTest, SelectorsFollowPodLabels) {
+  WriteFileOrDie(dir_.Join("labels"), "app=\"edge\"\nzone=\"a\"\n");
+  std::string text = "podLabelsFile: \"" + dir_.Join("labels") + "\"\n";
+  WriteConfig(Replication("edge-only", ", selector: {matchLabels: {app: edge}}") +
+              Replication("core-only", ", selector: {matchLabels: {app: core}}") +
+              Replication("everyone"));
+  // podLabelsFile is a top-level field: prepend it.
+  std::string config = text + edgerepl::testing::ReadFileOrDie(dir_.Join("agent.yaml"));
+  WriteFileOrDie(dir_.Join("agent.yaml"), config);
+  auto app = StartApp();
+  ASSERT_NE(app, nullptr);
+  std::vector<std::string> ids;
+  for (const auto& r : app->Replications()) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"edge-only", "everyone"}));
+}
+
+TEST_F(AppTest, ReadyOnlyWhileLocalAnswersPing) {
+  WriteConfig(Replication("rep-1"));
+  auto app = StartApp();
+  ASSERT_NE(app, nullptr);
+  EXPECT_TRUE(app->Ready().ok()) << app->Ready().ToString();
+  local_.Script({ReplyWith(500)});
+  EXPECT_FALSE(app->Ready().ok());
+  EXPECT_NE(app->Ready().message().find("500"), std::string::npos);
+}
+
+TEST_F(AppTest, InvalidConfigRefusesToStart) {
+  WriteFileOrDie(dir_.Join("agent.yaml"), Top() + "replications:\n  - {id: x}\n");
+  AppOptions options;
+  options.config_path = dir_.Join("agent.yaml");
+  auto app = App::Start(options);
+  ASSERT_FALSE(app.ok());
+  EXPECT_NE(app.status().message().find("replications[0]"), std::string::npos)
+      << app.status().message();
+}
+
+}  // namespace
+}  // namespace edgerepl::app
