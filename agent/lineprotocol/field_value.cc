@@ -103,7 +103,37 @@ bool IsValidFloat(std::string_view s) {
   return !std::isinf(d);
 }
 
+// The common shapes, -?digits[.digits] and -?digits followed by i or u, too short to need a
+// range check; 0 when the value is anything else and needs the full rules of ScanNumber.
+size_t ScanSimpleNumber(std::string_view buf, size_t i, FieldType* type) {
+  constexpr size_t kMaxSimpleLength = 18;  // below every range-check threshold
+  const size_t n = buf.size();
+  const size_t start = i;
+  const bool negative = buf[i] == '-';
+  if (negative) ++i;
+  size_t digits = 0;
+  while (i < n && IsDigit(buf[i])) ++i, ++digits;
+  bool decimal = false;
+  if (i < n && buf[i] == '.') {
+    decimal = true;
+    ++i;
+    while (i < n && IsDigit(buf[i])) ++i, ++digits;
+  }
+  if (digits == 0 || i - start > kMaxSimpleLength) return 0;
+  if (i == n || buf[i] == ',' || buf[i] == ' ') {
+    *type = FieldType::kFloat;
+    return i;
+  }
+  const char suffix = buf[i];
+  if (decimal || (suffix != 'i' && (suffix != 'u' || negative))) return 0;
+  ++i;
+  if (i != n && buf[i] != ',' && buf[i] != ' ') return 0;
+  *type = suffix == 'i' ? FieldType::kInteger : FieldType::kUnsigned;
+  return i;
+}
+
 size_t ScanNumber(std::string_view buf, size_t i, FieldType* type, std::string* error) {
+  if (size_t end = ScanSimpleNumber(buf, i, type); end != 0) return end;
   const size_t n = buf.size();
   const size_t start = i;
   bool is_int = false;

@@ -10,7 +10,8 @@
 namespace edgerepl::lp {
 
 // Returns the index of the '\n' ending the line that starts at `pos`, or body.size() when the
-// line runs to the end of the body. REQUIRES: pos <= body.size().
-size_t FindLineEnd(std::string_view body, size_t pos);
+// line runs to the end of the body. If `inner_newlines` is given, it receives the number of
+// newlines inside the line (for counting physical lines). REQUIRES: pos <= body.size().
+size_t FindLineEnd(std::string_view body, size_t pos, size_t* inner_newlines = nullptr);
 
 }  // namespace edgerepl::lp

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "agent/lineprotocol/escape.h"
 #include "agent/lineprotocol/line_end.h"
@@ -41,6 +42,18 @@ bool EndsWithLoneBackslash(std::string_view s) {
   return run % 2 == 1;
 }
 
+// memchr finds newlines several times faster than a counting loop compiles to.
+size_t CountNewlines(std::string_view s) {
+  size_t count = 0;
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while ((p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr) {
+    ++count;
+    ++p;
+  }
+  return count;
+}
+
 void AppendInt(int64_t v, std::string* out) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -63,7 +76,7 @@ Result<NormalizeStats> Normalize(std::string_view body, const NormalizeOptions& 
     AppendEscapedTag(options.extra_tag_value, &extra_tag);
   }
 
-  const size_t newlines = static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
+  const size_t newlines = CountNewlines(body);
   out->reserve(out->size() + body.size() + (newlines + 1) * (kTimestampBytes + extra_tag.size()));
 
   const int64_t default_ns = TruncateToPrecision(options.now_ns, options.precision);
@@ -74,11 +87,12 @@ Result<NormalizeStats> Normalize(std::string_view body, const NormalizeOptions& 
   uint64_t line_number = 1;
   size_t pos = 0;
   while (pos < body.size()) {
-    const size_t end = FindLineEnd(body, pos);
+    size_t inner_newlines;
+    const size_t end = FindLineEnd(body, pos, &inner_newlines);
     const std::string_view raw = body.substr(pos, end - pos);
     const uint64_t this_line = line_number;
     ++stats.lines;
-    line_number += 1 + static_cast<uint64_t>(std::count(raw.begin(), raw.end(), '\n'));
+    line_number += 1 + inner_newlines;
     pos = end + 1;
 
     const size_t start = SkipWhitespace(raw, 0);
