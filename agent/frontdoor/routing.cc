@@ -8,8 +8,11 @@ std::vector<WriteTarget*> MatchTargets(const Routing& routing, Api api, std::str
   std::vector<WriteTarget*> out;
   std::string v1_key;
   if (api == Api::kV1) {
-    v1_key = std::string(db);
-    if (!rp.empty()) v1_key += "/" + std::string(rp);
+    v1_key.assign(db);
+    if (!rp.empty()) {
+      v1_key.push_back('/');
+      v1_key.append(rp);
+    }
   }
   for (const auto& target : routing.targets) {
     const config::ReplicationConfig& r = target->replication();

@@ -1,13 +1,15 @@
 // Write throughput and latency through edgerepl-agent versus straight to influxd, same load
 // generator, same run (docs/benchmarks.md, "Agent").
 //
-//   bench_agent [--seconds N] [--clients C] [--points P] [--remote vm|influxd]
+//   bench_agent [--seconds N] [--clients C] [--points P] [--remote sink|vm|influxd]
 //
-// Starts a local influxd, a remote (VictoriaMetrics by default) and the agent (1 replication,
-// durability: sync) on loopback ports. Phase 1 measures the maximum throughput: C keep-alive
-// clients post P-point /write requests as fast as they are answered, alternating direct and
-// through-agent rounds (direct, agent, direct, agent) so drift on a shared machine hits both.
-// Phase 2 paces the same clients to half of the direct maximum and compares p99 latencies.
+// Starts a local influxd, a remote and the agent (1 replication, durability: sync) on loopback
+// ports. The default remote is a sink that answers 204 to every write: on a 2-core box a remote
+// database would take its CPU from the local influxd and measure the remote, not the agent. Phase 1
+// measures the maximum throughput: C keep-alive clients post P-point /write requests as fast as
+// they are answered, alternating direct and through-agent rounds (direct, agent, direct, agent) so
+// drift on a shared machine hits both. Phase 2 paces the same clients to half of the direct maximum
+// and compares p99 latencies.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -124,6 +126,73 @@ class Connection {
   std::string buf_;
 };
 
+// A remote that accepts every write and does nothing else, so the replication's cost in the
+// benchmark is the agent's own (batching, gzip, HTTP), not a database sharing the two cores.
+class SinkRemote {
+ public:
+  SinkRemote() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, 16) != 0) {
+      throw std::runtime_error("sink: bind/listen failed");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    accept_thread_ = std::thread([this] {
+      for (;;) {
+        int fd = ::accept(listen_fd_, nullptr, nullptr);
+        if (fd < 0) return;
+        std::thread([this, fd] { Serve(fd); }).detach();
+      }
+    });
+  }
+  ~SinkRemote() {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    accept_thread_.join();
+  }
+  int port() const { return port_; }
+  long long requests() const { return requests_.load(); }
+
+ private:
+  void Serve(int fd) {
+    std::string buf;
+    char tmp[65536];
+    for (;;) {
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return (void)::close(fd);
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      std::string lower;
+      for (size_t i = 0; i < end; ++i) lower.push_back(static_cast<char>(std::tolower(buf[i])));
+      size_t cl = lower.find("content-length:");
+      size_t len = cl == std::string::npos ? 0 : std::strtoul(lower.c_str() + cl + 15, nullptr, 10);
+      while (buf.size() < end + 4 + len) {
+        ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+        if (n <= 0) return (void)::close(fd);
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      buf.erase(0, end + 4 + len);
+      ++requests_;
+      static const char kAnswer[] = "HTTP/1.1 204 No Content\r\n\r\n";
+      if (::send(fd, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL) <= 0) return (void)::close(fd);
+    }
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<long long> requests_{0};
+  std::thread accept_thread_;
+};
+
 struct RoundResult {
   double points_per_second = 0;
   std::vector<double> latencies_ms;
@@ -212,7 +281,7 @@ RoundResult Round(int port, const std::string& target,
 int main(int argc, char** argv) {
   double seconds = 10;
   int clients = 8, points = 1000;
-  std::string remote_kind = "vm";
+  std::string remote_kind = "sink";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--seconds") seconds = std::atof(argv[i + 1]);
@@ -231,8 +300,13 @@ int main(int argc, char** argv) {
     local.CreateDatabase("agent");
     std::unique_ptr<Influxd> remote_influxd;
     std::unique_ptr<VictoriaMetrics> remote_vm;
+    std::unique_ptr<SinkRemote> sink;
     std::string remote_yaml;
-    if (remote_kind == "vm" && VictoriaMetrics::Available()) {
+    if (remote_kind == "sink") {
+      sink = std::make_unique<SinkRemote>();
+      remote_yaml =
+          "    url: \"http://127.0.0.1:" + std::to_string(sink->port()) + "\"\n    orgID: bench\n";
+    } else if (remote_kind == "vm" && VictoriaMetrics::Available()) {
       remote_vm = std::make_unique<VictoriaMetrics>();
       remote_vm->Start();
       remote_yaml = "    url: \"" + remote_vm->url() + "\"\n    orgID: bench\n";
