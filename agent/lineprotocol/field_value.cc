@@ -197,9 +197,12 @@ size_t ScanNumber(std::string_view buf, size_t i, FieldType* type, std::string* 
     }
     const std::string_view digits_text = buf.substr(start, i - 1 - start);
     if (!InIntegerRange(digits_text, is_unsigned)) {
+      // InfluxDB's wording, Go's strconv error included.
       *error = std::string(is_int ? "unable to parse integer " : "unable to parse unsigned ");
       error->append(digits_text);
-      error->append(": value out of range");
+      error->append(is_int ? ": strconv.ParseInt: parsing \"" : ": strconv.ParseUint: parsing \"");
+      error->append(digits_text);
+      error->append("\": value out of range");
       return i;
     }
     *type = is_int ? FieldType::kInteger : FieldType::kUnsigned;

@@ -58,6 +58,7 @@ const std::map<std::string, std::string>& ExpectedDifferences() {
       {"cpu value=1u", kUnsigned},
       {"cpu value=0u", kUnsigned},
       {"cpu value=18446744073709551615u", kUnsigned},
+      {"cpu value=18446744073709551616u", kUnsigned},
       {"cpu value=1{LF}mem free=2i{LF}disk used=3u", kUnsigned},
       {"cpu value=1,value=\"x\"", kTypeConflict},
       {"cpu value=1,value=2i", kTypeConflict},
@@ -270,6 +271,22 @@ std::string ComparePoints(const std::vector<DecodedPoint>& expected,
   return "";
 }
 
+// JSON string escaping as Go writes it, for finding a reason inside influxd's error body.
+std::string JsonEscaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '<' || c == '>' || c == '&') {  // Go escapes these for HTML safety
+      out += c == '<' ? "\\u003c" : c == '>' ? "\\u003e" : "\\u0026";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::string Printable(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -300,6 +317,8 @@ TEST(LineProtocolDifferentialTest, CorpusAgreesWithInfluxd) {
   std::set<std::string> differing;
   int accepted_by_both = 0;
   int values_checked = 0;
+  int rejected_by_both = 0;
+  int same_reason = 0;
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
     SCOPED_TRACE("corpus line " + std::to_string(c.corpus_line) + ": " + c.text);
@@ -338,6 +357,21 @@ TEST(LineProtocolDifferentialTest, CorpusAgreesWithInfluxd) {
       if (difference.empty()) ++values_checked;
     }
 
+    if (!influx_ok && !ours.ok() && c.body.find('\n') == std::string::npos) {
+      ++rejected_by_both;
+      // Same reason as InfluxDB: its message is "unable to parse '<line>': <reason>", ours adds
+      // "line <n>: " before the reason (and a hint after it for CRLF).
+      const std::string& m = ours.status().message();
+      const size_t at = m.find("': line 1: ");
+      std::string reason = at == std::string::npos ? m : m.substr(at + 11);
+      reason = reason.substr(0, reason.find(" (the line ends with \\r"));
+      if (response.find("': " + JsonEscaped(reason) + "\"}") != std::string::npos) {
+        ++same_reason;
+      } else {
+        difference = "reasons differ: influxd " + Printable(response) + ", library: " + reason;
+      }
+    }
+
     const auto listed = ExpectedDifferences().find(c.text);
     if (!difference.empty()) {
       differing.insert(c.text);
@@ -350,7 +384,8 @@ TEST(LineProtocolDifferentialTest, CorpusAgreesWithInfluxd) {
   }
   std::cout << cases.size() << " cases, " << accepted_by_both << " accepted by both, "
             << values_checked << " with stored values checked, " << differing.size()
-            << " expected differences\n";
+            << " expected differences; " << same_reason << " of " << rejected_by_both
+            << " one-line bodies both reject give InfluxDB's reason\n";
   EXPECT_GE(values_checked, 50);
 }
 

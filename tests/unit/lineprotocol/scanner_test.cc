@@ -131,9 +131,11 @@ TEST(ScannerTest, FieldValueRules) {
       {"m f=9223372036854775807i", ""},
       {"m f=-9223372036854775808i", ""},
       {"m f=9223372036854775808i",
-       "unable to parse integer 9223372036854775808: value out of range"},
+       "unable to parse integer 9223372036854775808: strconv.ParseInt: parsing "
+       "\"9223372036854775808\": value out of range"},
       {"m f=-9223372036854775809i",
-       "unable to parse integer -9223372036854775809: value out of range"},
+       "unable to parse integer -9223372036854775809: strconv.ParseInt: parsing "
+       "\"-9223372036854775809\": value out of range"},
       {"m f=1.5i", "invalid number"},
       {"m f=1e5i", "invalid number"},
       {"m f=1i5", "invalid number"},
@@ -143,7 +145,8 @@ TEST(ScannerTest, FieldValueRules) {
       {"m f=0u", ""},
       {"m f=18446744073709551615u", ""},
       {"m f=18446744073709551616u",
-       "unable to parse unsigned 18446744073709551616: value out of range"},
+       "unable to parse unsigned 18446744073709551616: strconv.ParseUint: parsing "
+       "\"18446744073709551616\": value out of range"},
       {"m f=-1u", "invalid number"},
       {"m f=1.5u", "invalid number"},
       {"m f=1iu", "invalid number"},
