@@ -63,11 +63,19 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   }
 
   const std::string now = FormatRfc3339(clock_.WallNow());
+  std::map<std::string, RemoteStatus> written_remotes;
+  std::map<std::string, ReplicationStatus> written_replications;
+  std::map<std::string, RemoteStatus>& old_remotes = written_remotes_[ns];
+  std::map<std::string, ReplicationStatus>& old_replications = written_replications_[ns];
   Status first_error;
   for (size_t i = 0; i < remote_objects.size(); ++i) {
     const Remote& remote = input.remotes[i];
     if (remote.meta.deleting) continue;
     RemoteStatus stored = RemoteStatusFromObject(remote_objects[i]);
+    if (auto w = old_remotes.find(remote.meta.uid); w != old_remotes.end()) {
+      stored = w->second;
+      written_remotes[remote.meta.uid] = w->second;
+    }
     RemoteStatus desired = RemoteStatusFor(remote, out.remotes[remote.meta.name],
                                            out.remote_references[remote.meta.name]);
     desired.conditions = MergeConditions(stored.conditions, desired.conditions, now);
@@ -78,6 +86,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       if (first_error.ok()) first_error = s;
       continue;
     }
+    written_remotes[remote.meta.uid] = desired;
     ++stats.status_patches;
     InvolvedObject who{"Remote", ns, remote.meta.name, remote.meta.uid,
                        remote.meta.resource_version};
@@ -107,6 +116,10 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
     // the stored status until the poller has read it (a rejected spec is reported at once).
     if (!all_polled && verdict.ok) continue;
     ReplicationStatus stored = ReplicationStatusFromObject(replication_objects[i]);
+    if (auto w = old_replications.find(rep.meta.uid); w != old_replications.end()) {
+      stored = w->second;
+      written_replications[rep.meta.uid] = w->second;
+    }
     ReplicationStatus desired = AggregateReplication(rep, verdict, polls);
     desired.conditions = MergeConditions(stored.conditions, desired.conditions, now);
     if (desired == stored) continue;
@@ -118,6 +131,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       continue;
     }
     gate_.Record(rep.meta.uid, steady_now);
+    written_replications[rep.meta.uid] = desired;
     ++stats.status_patches;
     InvolvedObject who{"Replication", ns, rep.meta.name, rep.meta.uid, rep.meta.resource_version};
     for (const EventSpec& e : ReplicationEvents(stored, desired)) {
@@ -125,6 +139,8 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       ++stats.events;
     }
   }
+  old_remotes = std::move(written_remotes);
+  old_replications = std::move(written_replications);
   // A failed status write is retried through the work queue's backoff; everything else done
   // above stays done (the next attempt finds it unchanged).
   if (!first_error.ok()) return first_error;

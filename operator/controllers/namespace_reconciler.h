@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include "common/clock.h"
@@ -14,6 +15,7 @@
 #include "operator/controllers/event_recorder.h"
 #include "operator/render/namespace_config.h"
 #include "operator/status/patch_gate.h"
+#include "operator/status/replication_status.h"
 
 namespace edgerepl::op {
 
@@ -45,6 +47,13 @@ class NamespaceReconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   PatchGate gate_;
+  // The status last written per object UID. The cache may not show our own write yet when the
+  // next reconcile runs; comparing with what we wrote keeps a status from being written (and
+  // its Events sent) twice.
+  // Keyed by namespace, then UID; a namespace's entries for deleted objects go at its next
+  // reconcile.
+  std::map<std::string, std::map<std::string, ReplicationStatus>> written_replications_;
+  std::map<std::string, std::map<std::string, RemoteStatus>> written_remotes_;
 };
 
 // "2026-11-25T13:40:05Z".

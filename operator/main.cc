@@ -1,0 +1,126 @@
+// edgerepl-operator: flags, logging, signals and the HTTP endpoints; OperatorRuntime does the rest.
+// spdlog (fmt) before cpprest: cpprest's U() macro breaks fmt's templates.
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include "common/httpserver/metrics_handler.h"
+#include "common/httpserver/server.h"
+#include "common/log/log.h"
+#include "operator/app/flags.h"
+#include "operator/app/operator_runtime.h"
+#include "operator/cluster/api_client.h"
+#include "operator/cluster/kube_access.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) {
+  g_stop.store(true);
+}
+
+edgerepl::httpserver::Response Text(int status, std::string body) {
+  edgerepl::httpserver::Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace edgerepl;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Result<op::Flags> flags = op::ParseFlags(args);
+  if (!flags.ok()) {
+    std::fprintf(stderr, "edgerepl-operator: %s\n%s", flags.status().message().c_str(),
+                 op::FlagsUsage().c_str());
+    return 2;
+  }
+  if (flags->help) {
+    std::printf("%s", op::FlagsUsage().c_str());
+    return 0;
+  }
+  log::LogOptions lo;
+  lo.name = "edgerepl-operator";
+  auto level = log::ParseLevel(flags->log_level);
+  auto format = log::ParseFormat(flags->log_format);
+  if (!level || !format) {
+    std::fprintf(stderr, "edgerepl-operator: invalid --log-level or --log-format\n");
+    return 2;
+  }
+  lo.level = *level;
+  lo.format = *format;
+  log::InstallLogging(lo);
+
+  Result<op::KubeAccess> access = op::LoadKubeAccess(flags->kubeconfig);
+  if (!access.ok()) {
+    spdlog::critical("Kubernetes access: {}", access.status().ToString());
+    return 1;
+  }
+  auto registry = std::make_shared<prometheus::Registry>();
+  Result<std::unique_ptr<op::ApiClient>> api = op::ApiClient::Make(*access, registry.get());
+  if (!api.ok()) {
+    spdlog::critical("Kubernetes client: {}", api.status().ToString());
+    return 1;
+  }
+  op::OperatorRuntime runtime(*flags, **api, *registry, RealClock::Instance());
+
+  std::vector<httpserver::ServerPtr> servers;
+  auto serve = [&](const std::string& listen, httpserver::Handler handler, const char* what) {
+    if (listen.empty() || listen == "0") return true;
+    Result<httpserver::ServerPtr> s = httpserver::Server::Start(listen, std::move(handler));
+    if (!s.ok()) {
+      spdlog::critical("{} on {}: {}", what, listen, s.status().ToString());
+      return false;
+    }
+    spdlog::info("{} on port {}", what, (*s)->port());
+    servers.push_back(std::move(*s));
+    return true;
+  };
+  bool ok = serve(
+      flags->metrics_bind_address,
+      [registry](const httpserver::Request& r) {
+        if (r.path != "/metrics") return Text(404, "not found\n");
+        return httpserver::ServeMetrics(*registry);
+      },
+      "metrics");
+  ok = ok && serve(
+                 flags->health_probe_bind_address,
+                 [&runtime](const httpserver::Request& r) {
+                   if (r.path == "/healthz") return Text(200, "ok\n");
+                   if (r.path == "/readyz") {
+                     return runtime.ready() ? Text(200, "ok\n") : Text(503, "caches not synced\n");
+                   }
+                   return Text(404, "not found\n");
+                 },
+                 "health probes");
+  if (!ok) return 1;
+
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
+  spdlog::info("edgerepl-operator {} using {} ({}), watching {}", EDGEREPL_VERSION, access->server,
+               access->source,
+               flags->namespaces.empty()
+                   ? std::string("every namespace")
+                   : std::to_string(flags->namespaces.size()) + " namespace(s)");
+  Status s = runtime.Run(g_stop);
+  for (auto& server : servers) server->Stop(std::chrono::seconds(2));
+  if (!s.ok()) return 1;
+  spdlog::info("stopped");
+  return 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+// cpprestsdk keeps TLS state of its pooled connections (OpenSSL allocations) alive on its own
+// threads until they run down, which may be after exit; not leaks of ours. Overrides the weak hook
+// of common/http/client_cpprest.cc, so its suppressions are repeated.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libcpprest.so\n"
+         "leak:pplx::details::\n"
+         "leak:libcrypto.so\n";
+}
+#endif
