@@ -1,6 +1,15 @@
 #include "operator/app/metrics.h"
 
 namespace edgerepl::op {
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& ReconcileBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return kBuckets;
+}
+
+}  // namespace
 
 OperatorMetrics::OperatorMetrics(prometheus::Registry& registry, std::string controller)
     : controller_(std::move(controller)),
@@ -31,15 +40,14 @@ OperatorMetrics::OperatorMetrics(prometheus::Registry& registry, std::string con
     reconcile_total_.Add({{"controller", controller_}, {"result", result}});
   }
   reconcile_errors_.Add({{"controller", controller_}});
+  reconcile_time_.Add({{"controller", controller_}}, ReconcileBuckets());
 }
 
 void OperatorMetrics::ObserveReconcile(const std::string& result,
                                        std::chrono::duration<double> took) {
   reconcile_total_.Add({{"controller", controller_}, {"result", result}}).Increment();
   if (result == "error") reconcile_errors_.Add({{"controller", controller_}}).Increment();
-  static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
-  reconcile_time_.Add({{"controller", controller_}}, kBuckets).Observe(took.count());
+  reconcile_time_.Add({{"controller", controller_}}, ReconcileBuckets()).Observe(took.count());
 }
 
 void OperatorMetrics::SetAgents(int agents, int reachable) {

@@ -1,0 +1,554 @@
+// The operator on a real kube-apiserver (envtest-style, api_server.h): the CRDs apply and refuse
+// invalid objects naming the field; the rendered agent config follows Secret, Remote and
+// Replication changes; a real agent's live state reaches Replication.status and `kubectl get`;
+// only the Lease holder writes, and a killed leader is replaced within 20 s.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cpprest/json.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <thread>
+
+#include "common/config/parse.h"
+#include "operator/model/base64.h"
+#include "tests/integration/operator/api_server.h"
+#include "tests/support/process.h"
+#include "tests/support/servers.h"
+#include "tests/support/temp_dir.h"
+
+namespace edgerepl::op::testing {
+namespace {
+
+using edgerepl::testing::ChildProcess;
+using edgerepl::testing::PickFreePort;
+using edgerepl::testing::TempDir;
+using namespace std::chrono_literals;
+
+std::string SourceDir() {
+  const char* s = std::getenv("EDGEREPL_SOURCE_DIR");
+  return s != nullptr ? s : ".";
+}
+std::string BinaryDir() {
+  const char* s = std::getenv("EDGEREPL_BINARY_DIR");
+  return s != nullptr ? s : ".";
+}
+
+std::string OperatorBinary() {
+  return BinaryDir() + "/operator/edgerepl-operator";
+}
+
+std::optional<std::string> AgentBinary() {
+  if (const char* a = std::getenv("EDGEREPL_AGENT_BINARY"); a != nullptr && *a != '\0') return a;
+  std::string p = BinaryDir() + "/agent/app/edgerepl-agent";
+  if (::access(p.c_str(), X_OK) == 0) return p;
+  return std::nullopt;
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return done();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class OperatorProcess {
+ public:
+  OperatorProcess(const ApiServer& api, const TempDir& dir, const std::string& name,
+                  std::vector<std::string> extra) {
+    metrics_port_ = PickFreePort();
+    health_port_ = PickFreePort();
+    std::vector<std::string> argv = {
+        OperatorBinary(),
+        "--kubeconfig=" + api.kubeconfig(),
+        "--metrics-bind-address=127.0.0.1:" + std::to_string(metrics_port_),
+        "--health-probe-bind-address=127.0.0.1:" + std::to_string(health_port_),
+        "--status-interval=1s",
+        "--identity=" + name,
+        "--log-level=debug"};
+    for (auto& e : extra) argv.push_back(e);
+    process_ = std::make_unique<ChildProcess>(argv, dir.Join(name + ".log"));
+  }
+  std::string Metrics() const {
+    std::string body;
+    edgerepl::testing::HttpGetStatus(metrics_port_, "/metrics", &body);
+    return body;
+  }
+  // The value of the first sample line starting with `prefix`, or -1.
+  double Metric(const std::string& prefix) const {
+    std::string m = Metrics();
+    size_t at = m.find("\n" + prefix);
+    if (at == std::string::npos) return -1;
+    size_t sp = m.find(' ', at + 1 + prefix.size());
+    return std::atof(m.c_str() + sp + 1);
+  }
+  bool Ready() const { return edgerepl::testing::HttpGetStatus(health_port_, "/readyz") == 200; }
+  ChildProcess& process() { return *process_; }
+
+ private:
+  int metrics_port_, health_port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+class OperatorIntegration : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    api_ = new ApiServer();
+    if (!api_->Start(&skip_reason_)) return;
+    KubectlResult r = api_->Kubectl("apply --validate=false -f " + SourceDir() + "/crds/");
+    if (r.exit_code != 0) {
+      skip_reason_.clear();
+      crd_error_ = r.output;
+      return;
+    }
+    api_->Kubectl(
+        "wait --for condition=established --timeout=60s crd/remotes.edgerepl.io "
+        "crd/replications.edgerepl.io");
+  }
+  static void TearDownTestSuite() {
+    delete api_;
+    api_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!skip_reason_.empty()) GTEST_SKIP() << "skipped: " << skip_reason_;
+    ASSERT_TRUE(crd_error_.empty()) << "kubectl apply -f crds/ failed: " << crd_error_;
+    ns_ = "t-" + Lower(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ns_ = std::regex_replace(ns_, std::regex("[^a-z0-9-]"), "-").substr(0, 60);
+    ASSERT_EQ(Kubectl("create namespace " + ns_).exit_code, 0);
+  }
+
+  KubectlResult Kubectl(const std::string& args, const std::string& in = "") {
+    return api_->Kubectl(args, in);
+  }
+  KubectlResult Apply(const std::string& yaml) {
+    return Kubectl("apply --validate=false -n " + ns_ + " -f -", yaml);
+  }
+  std::optional<web::json::value> GetJson(const std::string& what) {
+    KubectlResult r = Kubectl("get -n " + ns_ + " " + what + " -o json");
+    if (r.exit_code != 0) return std::nullopt;
+    try {
+      return web::json::value::parse(r.output);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  // agent.yaml of the rendered Secret, or "".
+  std::string AgentYaml() {
+    auto s = GetJson("secret edgerepl-agent-config");
+    if (!s || !s->has_object_field("data") || !s->at("data").has_string_field("agent.yaml")) {
+      return "";
+    }
+    return Base64Decode(s->at("data").at("agent.yaml").as_string()).value_or("");
+  }
+  std::optional<config::Config> AgentConfig() {
+    std::string y = AgentYaml();
+    if (y.empty()) return std::nullopt;
+    Result<config::Config> c = config::ParseConfig(y);
+    EXPECT_TRUE(c.ok()) << c.status().ToString() << "\n" << y;
+    if (!c.ok()) return std::nullopt;
+    return *c;
+  }
+  // "status/reason" of a condition of `object` ("replication/x", "remote/y").
+  std::string Condition(const std::string& object, const std::string& type) {
+    auto o = GetJson(object);
+    if (!o || !o->has_object_field("status") || !o->at("status").has_array_field("conditions")) {
+      return "";
+    }
+    for (const auto& c : o->at("status").at("conditions").as_array()) {
+      if (c.at("type").as_string() == type) {
+        return c.at("status").as_string() + "/" + c.at("reason").as_string();
+      }
+    }
+    return "";
+  }
+  std::string ConditionMessage(const std::string& object, const std::string& type) {
+    auto o = GetJson(object);
+    if (!o || !o->has_object_field("status")) return "";
+    for (const auto& c : o->at("status").at("conditions").as_array()) {
+      if (c.at("type").as_string() == type) return c.at("message").as_string();
+    }
+    return "";
+  }
+  std::string Uid(const std::string& object) {
+    auto o = GetJson(object);
+    return o ? o->at("metadata").at("uid").as_string() : "";
+  }
+  void ApplyExamples() {
+    KubectlResult r =
+        Kubectl("apply --validate=false -n " + ns_ + " -f " + SourceDir() + "/docs/examples/");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+
+  static ApiServer* api_;
+  static std::string skip_reason_;
+  static std::string crd_error_;
+  std::string ns_;
+  TempDir dir_;
+};
+
+ApiServer* OperatorIntegration::api_ = nullptr;
+std::string OperatorIntegration::skip_reason_;
+std::string OperatorIntegration::crd_error_;
+
+TEST_F(OperatorIntegration, ExamplesApplyAndColumnsReadLikeInfluxReplicationList) {
+  ApplyExamples();
+  KubectlResult r = Kubectl("get replications -n " + ns_);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* column : {"REMOTE", "LOCAL BUCKET", "REMOTE BUCKET", "QUEUE BYTES",
+                             "MAX QUEUE BYTES", "LATEST CODE", "READY", "AGE"}) {
+    EXPECT_NE(r.output.find(column), std::string::npos) << column << "\n" << r.output;
+  }
+  EXPECT_NE(r.output.find("134217728"), std::string::npos) << r.output;
+  KubectlResult wide = Kubectl("get replications -n " + ns_ + " -o wide");
+  EXPECT_NE(wide.output.find("AGENTS"), std::string::npos) << wide.output;
+  EXPECT_NE(wide.output.find("LAG"), std::string::npos) << wide.output;
+  // Defaults of the schema are applied by the API server.
+  auto rep = GetJson("replication telegraf-to-cloud");
+  ASSERT_TRUE(rep.has_value());
+  EXPECT_EQ(rep->at("spec").at("maxInFlight").as_integer(), 1);
+  auto remote = GetJson("remote cloud");
+  ASSERT_TRUE(remote.has_value());
+  EXPECT_EQ(remote->at("spec").at("tokenSecretRef").at("key").as_string(), "token");
+  EXPECT_EQ(Kubectl("get edgerepl -n " + ns_).exit_code, 0);  // the category
+}
+
+TEST_F(OperatorIntegration, InvalidObjectsAreRefusedNamingTheField) {
+  struct Case {
+    const char* name;
+    std::string yaml;
+    const char* field;
+  };
+  const std::string rep =
+      "apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: bad\nspec:\n"
+      "  remoteRef: {name: cloud}\n  localBucket: t\n  remoteBucket: e\n";
+  const std::string remote =
+      "apiVersion: edgerepl.io/v1alpha1\nkind: Remote\nmetadata:\n  name: bad\nspec:\n"
+      "  url: https://x.example\n  orgID: o\n  tokenSecretRef: {name: s}\n";
+  const Case cases[] = {
+      {"queue too small", rep + "  maxQueueSizeBytes: 1024\n", "spec.maxQueueSizeBytes"},
+      {"wrong type", rep + "  suspend: \"yes\"\n", "spec.suspend"},
+      {"wrong type number", rep + "  maxAgeSeconds: week\n", "spec.maxAgeSeconds"},
+      {"negative age", rep + "  maxAgeSeconds: -1\n", "spec.maxAgeSeconds"},
+      {"unknown protocol", remote + "  protocol: v3\n", "spec.protocol"},
+      {"unknown selector operator",
+       rep + "  agentSelector:\n    matchExpressions: [{key: k, operator: Near}]\n", "operator"},
+      {"malformed duration", rep + "  backoff: {min: soon}\n", "spec.backoff.min"},
+      {"too many in flight", rep + "  maxInFlight: 9\n", "spec.maxInFlight"},
+      {"ftp url",
+       "apiVersion: edgerepl.io/v1alpha1\nkind: Remote\nmetadata:\n  name: bad\nspec:\n"
+       "  url: ftp://x.example\n  orgID: o\n  tokenSecretRef: {name: s}\n",
+       "spec.url"},
+  };
+  for (const Case& c : cases) {
+    KubectlResult r = Apply(c.yaml);
+    EXPECT_NE(r.exit_code, 0) << c.name << ": accepted";
+    EXPECT_NE(r.output.find(c.field), std::string::npos) << c.name << ": " << r.output;
+  }
+}
+
+TEST_F(OperatorIntegration, CelRulesRefuseBothBucketsAndBadDurationsWhereSupported) {
+  if (api_->minor_version() < 25) {
+    GTEST_SKIP() << "kube-apiserver 1." << api_->minor_version()
+                 << " has no CEL validation (x-kubernetes-validations needs 1.25+); the "
+                    "operator's own InvalidSpec check covers these rules "
+                    "(OperatorReportsInvalidSpecWithoutCel)";
+  }
+  KubectlResult both = Apply(
+      "apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: both\nspec:\n"
+      "  remoteRef: {name: cloud}\n  localBucket: t\n  remoteBucket: e\n  remoteBucketID: "
+      "\"0123456789abcdef\"\n");
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.output.find("exactly one of remoteBucket and remoteBucketID"), std::string::npos)
+      << both.output;
+  KubectlResult backoff = Apply(
+      "apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: back\nspec:\n"
+      "  remoteRef: {name: cloud}\n  localBucket: t\n  remoteBucket: e\n  backoff: {min: 2s, max: "
+      "1s}\n");
+  EXPECT_NE(backoff.exit_code, 0);
+  EXPECT_NE(backoff.output.find("backoff.max must be at least backoff.min"), std::string::npos)
+      << backoff.output;
+}
+
+TEST_F(OperatorIntegration, OperatorReportsInvalidSpecWithoutCel) {
+  ApplyExamples();
+  KubectlResult r = Apply(
+      "apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: both\nspec:\n"
+      "  remoteRef: {name: cloud}\n  localBucket: t\n  remoteBucket: e\n  remoteBucketID: "
+      "\"0123456789abcdef\"\n");
+  if (r.exit_code != 0) {
+    // A CEL-capable server refused it already, naming the rule.
+    EXPECT_NE(r.output.find("remoteBucket"), std::string::npos) << r.output;
+    return;
+  }
+  OperatorProcess op(*api_, dir_, "op", {"--namespace=" + ns_});
+  ASSERT_TRUE(
+      WaitFor([&] { return Condition("replication/both", "Ready") == "False/InvalidSpec"; }, 30s))
+      << Condition("replication/both", "Ready");
+  EXPECT_NE(ConditionMessage("replication/both", "Ready").find("spec.remoteBucketID"),
+            std::string::npos);
+  // The valid example is in the file, the invalid one is not.
+  ASSERT_TRUE(WaitFor([&] { return AgentConfig().has_value(); }, 10s));
+  std::optional<config::Config> c = AgentConfig();
+  ASSERT_EQ(c->replications.size(), 1u);
+  EXPECT_EQ(c->replications[0].name, "telegraf-to-cloud");
+}
+
+TEST_F(OperatorIntegration, RenderedSecretFollowsTokenSpecAndDeletion) {
+  ApplyExamples();
+  OperatorProcess op(*api_, dir_, "op",
+                     {"--namespace=" + ns_, "--agent-data-dir=/data", "--agent-listen=:18186"});
+  ASSERT_TRUE(WaitFor([&] { return AgentConfig().has_value(); }, 30s));
+
+  config::Config expected;
+  expected.listen = ":18186";
+  expected.data_dir = "/data";
+  config::RemoteConfig remote;
+  remote.name = "cloud";
+  remote.url = "https://us-east-1-1.aws.cloud2.influxdata.com";
+  remote.org_id = "0123456789abcdef";
+  remote.token = "replace-with-your-remote-api-token";
+  expected.remotes.push_back(remote);
+  config::ReplicationConfig rep;
+  rep.id = Uid("replication telegraf-to-cloud");
+  rep.name = "telegraf-to-cloud";
+  rep.remote = "cloud";
+  rep.local_bucket = "telegraf";
+  rep.remote_bucket = "edge";
+  rep.max_queue_size_bytes = 134217728;
+  expected.replications.push_back(rep);
+  ASSERT_FALSE(rep.id.empty());
+  EXPECT_EQ(*AgentConfig(), expected);
+  EXPECT_TRUE(WaitFor([&] { return Condition("remote/cloud", "Ready") == "True/Resolved"; }, 10s));
+
+  // Token rotation.
+  ASSERT_EQ(Apply("apiVersion: v1\nkind: Secret\nmetadata:\n  name: cloud-token\nstringData:\n"
+                  "  token: rotated-token\n")
+                .exit_code,
+            0);
+  expected.remotes[0].token = "rotated-token";
+  EXPECT_TRUE(WaitFor([&] { return AgentConfig() == expected; }, 15s)) << AgentYaml();
+
+  // A Replication edit.
+  ASSERT_EQ(
+      Kubectl("patch replication telegraf-to-cloud -n " + ns_ +
+              " --type=merge -p '{\"spec\":{\"maxQueueSizeBytes\":40000000,\"suspend\":true}}'")
+          .exit_code,
+      0);
+  expected.replications[0].max_queue_size_bytes = 40000000;
+  expected.replications[0].suspend = true;
+  EXPECT_TRUE(WaitFor([&] { return AgentConfig() == expected; }, 15s)) << AgentYaml();
+
+  // The token Secret disappears: the Remote says so and its token leaves the file.
+  ASSERT_EQ(Kubectl("delete secret cloud-token -n " + ns_).exit_code, 0);
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/cloud", "Ready") == "False/SecretNotFound"; }, 15s));
+  EXPECT_TRUE(WaitFor([&] { return AgentYaml().find("rotated-token") == std::string::npos; }, 15s));
+  EXPECT_EQ(Condition("replication/telegraf-to-cloud", "Ready"), "False/RemoteNotReady");
+
+  // Deletion.
+  ASSERT_EQ(Kubectl("delete replication telegraf-to-cloud -n " + ns_).exit_code, 0);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto c = AgentConfig();
+        return c && c->replications.empty();
+      },
+      15s))
+      << AgentYaml();
+  EXPECT_GT(
+      op.Metric("controller_runtime_reconcile_total{controller=\"edgerepl\",result=\"success\"}"),
+      0);
+}
+
+TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {
+  auto agent = AgentBinary();
+  if (!agent) GTEST_SKIP() << "skipped: edgerepl-agent is not built (set EDGEREPL_AGENT_BINARY)";
+  if (!edgerepl::testing::Influxd::Available()) GTEST_SKIP() << "skipped: no influxd";
+  edgerepl::testing::Influxd local, remote;
+  local.Start();
+  remote.Start();
+  local.CreateDatabase("localdb");
+  remote.CreateDatabase("remotedb");
+
+  const int write_port = PickFreePort(), admin_port = PickFreePort();
+  ASSERT_EQ(
+      Apply(
+          "apiVersion: v1\nkind: Secret\nmetadata:\n  name: remote-token\nstringData:\n"
+          "  token: unused-by-influxd\n---\n"
+          "apiVersion: edgerepl.io/v1alpha1\nkind: Remote\nmetadata:\n  name: central\nspec:\n"
+          "  url: " +
+          remote.url() +
+          "\n  protocol: v1\n  tokenSecretRef: {name: remote-token}\n"
+          "---\napiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: edge\n"
+          "spec:\n  remoteRef: {name: central}\n  localBucket: localdb\n  remoteBucket: remotedb\n"
+          "  backoff: {min: 100ms, max: 1s}\n")
+          .exit_code,
+      0);
+  OperatorProcess op(
+      *api_, dir_, "op",
+      {"--namespace=" + ns_, "--agent-listen=127.0.0.1:" + std::to_string(write_port),
+       "--agent-admin-listen=127.0.0.1:" + std::to_string(admin_port),
+       "--agent-local-url=" + local.url(), "--agent-data-dir=" + dir_.Join("agent-data")});
+  ASSERT_TRUE(WaitFor(
+      [&] { return AgentConfig().has_value() && !AgentConfig()->replications.empty(); }, 30s));
+  // As the kubelet would mount it.
+  edgerepl::testing::WriteFileOrDie(dir_.Join("agent.yaml"), AgentYaml());
+  ChildProcess agent_process({*agent, "--config", dir_.Join("agent.yaml")}, dir_.Join("agent.log"));
+  ASSERT_TRUE(edgerepl::testing::WaitForTcp(admin_port, 20s));
+  ASSERT_TRUE(edgerepl::testing::WaitForTcp(write_port, 20s));
+
+  const std::string pod =
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: influxdb-0\n  labels:\n"
+      "    app.kubernetes.io/component: edgerepl-agent\nspec:\n  containers:\n"
+      "  - name: agent\n    image: edgerepl-agent\n    ports:\n    - name: edgerepl-admin\n"
+      "      containerPort: " +
+      std::to_string(admin_port) + "\n";
+  ASSERT_EQ(Apply(pod).exit_code, 0);
+  KubectlResult st = Kubectl("patch pod influxdb-0 -n " + ns_ +
+                             " --subresource=status --type=merge -p "
+                             "'{\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.0.1\"}}'");
+  ASSERT_EQ(st.exit_code, 0) << st.output;
+
+  auto write = [&](int n, int from) {
+    std::string body;
+    for (int i = 0; i < n; ++i) {
+      body += "cpu,host=edge value=" + std::to_string(from + i) + " " +
+              std::to_string(1700000000000000000LL + (from + i) * 1000000000LL) + "\n";
+    }
+    return edgerepl::testing::HttpRequest(write_port, "POST", "/write?db=localdb", {}, body);
+  };
+  ASSERT_EQ(write(100, 0), 204);
+  ASSERT_TRUE(
+      WaitFor([&] { return Condition("replication/edge", "Replicating") == "True/Sending"; }, 30s))
+      << Condition("replication/edge", "Replicating") << " "
+      << ConditionMessage("replication/edge", "Replicating");
+  EXPECT_EQ(Condition("replication/edge", "Ready"), "True/Delivered");
+  ASSERT_TRUE(WaitFor([&] { return remote.CountPoints("remotedb", "cpu", "value") == 100; }, 30s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto o = GetJson("replication edge");
+        return o && o->at("status").has_integer_field("latestResponseCode") &&
+               o->at("status").at("latestResponseCode").as_integer() == 204;
+      },
+      20s));
+  KubectlResult table = Kubectl("get replications -n " + ns_);
+  EXPECT_NE(table.output.find("204"), std::string::npos) << table.output;
+  EXPECT_NE(table.output.find("True"), std::string::npos) << table.output;
+
+  // The remote goes away: the queue grows, Replicating turns False with a reason and an Event.
+  remote.Stop();
+  ASSERT_EQ(write(50, 100), 204);
+  ASSERT_TRUE(WaitFor(
+      [&] { return Condition("replication/edge", "Replicating") == "False/RemoteUnreachable"; },
+      30s))
+      << Condition("replication/edge", "Replicating");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto o = GetJson("replication edge");
+        return o && o->at("status").at("currentQueueSizeBytes").as_number().to_int64() > 0;
+      },
+      20s));
+  KubectlResult events =
+      Kubectl("get events -n " + ns_ + " --field-selector reason=RemoteUnreachable");
+  EXPECT_NE(events.output.find("RemoteUnreachable"), std::string::npos) << events.output;
+  KubectlResult wide = Kubectl("get replications -n " + ns_ + " -o wide");
+  EXPECT_NE(wide.output.find("RemoteUnreachable"), std::string::npos) << wide.output;
+
+  // Back again.
+  remote.Start();
+  ASSERT_TRUE(
+      WaitFor([&] { return Condition("replication/edge", "Replicating") == "True/Sending"; }, 40s))
+      << Condition("replication/edge", "Replicating");
+  EXPECT_TRUE(WaitFor([&] { return remote.CountPoints("remotedb", "cpu", "value") == 150; }, 30s));
+  KubectlResult resumed =
+      Kubectl("get events -n " + ns_ + " --field-selector reason=ReplicationResumed");
+  EXPECT_NE(resumed.output.find("ReplicationResumed"), std::string::npos) << resumed.output;
+  EXPECT_EQ(op.Metric("edgerepl_agents_reachable"), 1);
+  agent_process.Stop();
+}
+
+std::string LeaseHolder(ApiServer& api, const std::string& ns) {
+  KubectlResult r =
+      api.Kubectl("get lease edgerepl-operator -n " + ns + " -o jsonpath={.spec.holderIdentity}");
+  return r.exit_code == 0 ? r.output : "";
+}
+
+TEST_F(OperatorIntegration, OnlyTheLeaderWritesAndAKilledLeaderIsReplacedWithin20s) {
+  ApplyExamples();
+  std::vector<std::string> flags = {"--namespace=" + ns_, "--leader-elect",
+                                    "--leader-election-namespace=" + ns_};
+  auto a = std::make_unique<OperatorProcess>(*api_, dir_, "op-a", flags);
+  ASSERT_TRUE(WaitFor([&] { return LeaseHolder(*api_, ns_) == "op-a"; }, 20s))
+      << LeaseHolder(*api_, ns_);
+  auto b = std::make_unique<OperatorProcess>(*api_, dir_, "op-b", flags);
+  ASSERT_TRUE(WaitFor([&] { return AgentConfig().has_value(); }, 20s));
+  ASSERT_TRUE(WaitFor([&] { return b->Ready(); }, 20s));
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(LeaseHolder(*api_, ns_), "op-a");
+  EXPECT_EQ(a->Metric("leader_election_master_status"), 1);
+  EXPECT_EQ(b->Metric("leader_election_master_status"), 0);
+  // The follower reads but never writes.
+  EXPECT_EQ(b->Metrics().find("method=\"PUT\""), std::string::npos);
+  EXPECT_EQ(b->Metrics().find("method=\"PATCH\""), std::string::npos);
+  EXPECT_EQ(
+      b->Metric("controller_runtime_reconcile_total{controller=\"edgerepl\",result=\"success\"}"),
+      0);
+
+  a->process().Signal(SIGKILL);
+  a->process().Wait(5s);
+  auto killed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return LeaseHolder(*api_, ns_) == "op-b"; }, 25s));
+  auto took = std::chrono::steady_clock::now() - killed;
+  EXPECT_LT(took, 20s) << std::chrono::duration_cast<std::chrono::seconds>(took).count() << " s";
+  // The new leader writes: an edit reaches the file.
+  ASSERT_EQ(Kubectl("patch replication telegraf-to-cloud -n " + ns_ +
+                    " --type=merge -p '{\"spec\":{\"localBucket\":\"after-failover\"}}'")
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto c = AgentConfig();
+        return c && !c->replications.empty() && c->replications[0].local_bucket == "after-failover";
+      },
+      15s));
+
+  // SIGTERM releases the Lease: a successor takes over without waiting for it to expire.
+  auto c = std::make_unique<OperatorProcess>(*api_, dir_, "op-c", flags);
+  ASSERT_TRUE(WaitFor([&] { return c->Ready(); }, 20s));
+  b->process().Signal(SIGTERM);
+  ASSERT_TRUE(b->process().Wait(10s).has_value());
+  auto released = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return LeaseHolder(*api_, ns_) == "op-c"; }, 20s));
+  EXPECT_LT(std::chrono::steady_clock::now() - released, 6s);
+}
+
+TEST_F(OperatorIntegration, HealthAndMetricsEndpoints) {
+  OperatorProcess op(*api_, dir_, "op", {"--namespace=" + ns_});
+  ASSERT_TRUE(WaitFor([&] { return op.Ready(); }, 20s));
+  std::string m = op.Metrics();
+  for (const char* name :
+       {"controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",
+        "controller_runtime_reconcile_time_seconds", "workqueue_depth", "workqueue_adds_total",
+        "workqueue_retries_total", "workqueue_queue_duration_seconds",
+        "workqueue_work_duration_seconds", "leader_election_master_status",
+        "rest_client_requests_total", "edgerepl_agents_reachable"}) {
+    EXPECT_NE(m.find("# TYPE " + std::string(name)), std::string::npos) << name;
+  }
+  op.process().Signal(SIGTERM);
+  std::optional<int> status = op.process().Wait(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+}  // namespace
+}  // namespace edgerepl::op::testing
