@@ -177,8 +177,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
+      // With --benchmark_repetitions the median stands for the benchmark (it is reported last).
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name != "median") continue;
       auto it = r.counters.find("bytes_per_second");
-      if (it != r.counters.end()) mb_per_s_[r.benchmark_name()] = it->second.value / 1e6;
+      if (it != r.counters.end()) mb_per_s_[r.run_name.function_name] = it->second.value / 1e6;
     }
   }
   void PrintSummary() const {
