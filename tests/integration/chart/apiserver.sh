@@ -42,6 +42,9 @@ start_apiserver() {
   openssl rsa -in "$WORK/sa.key" -pubout -out "$WORK/sa.pub" 2>/dev/null
   ADMIN_TOKEN="$(openssl rand -hex 16)"
   echo "$ADMIN_TOKEN,chart-admin,chart-admin,system:masters" >"$WORK/tokens.csv"
+  # Extra identities a test needs (token,user,uid,"group1,group2"), e.g. a ServiceAccount's name,
+  # so a process can run with exactly the RBAC a chart grants.
+  if [[ -n "${EXTRA_TOKENS:-}" ]]; then printf '%s\n' "$EXTRA_TOKENS" >>"$WORK/tokens.csv"; fi
   "$assets/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$WORK/certs" \
     --token-auth-file "$WORK/tokens.csv" --authorization-mode RBAC \
@@ -50,6 +53,7 @@ start_apiserver() {
     --service-cluster-ip-range 10.0.0.0/24 --disable-admission-plugins ServiceAccount \
     >"$WORK/apiserver.log" 2>&1 &
   APISERVER_PID=$!
+  API_URL="https://127.0.0.1:$api_port"
   export KUBECONFIG="$WORK/kubeconfig"
   cat >"$KUBECONFIG" <<KC
 apiVersion: v1
