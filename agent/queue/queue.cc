@@ -1,0 +1,615 @@
+#include "agent/queue/queue.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+
+#include "agent/queue/segment.h"
+
+namespace edgerepl::queue {
+
+struct Queue::Writer {
+  std::string_view payload;
+  uint32_t points = 0;
+  int64_t enqueue_time_ns = 0;
+  bool sync_only = false;  // the interval syncer or Close: commits no record
+  bool done = false;
+  Status status;
+  std::condition_variable cv;
+  uint64_t size() const { return sync_only ? 0 : kRecordHeaderBytes + payload.size(); }
+};
+
+namespace {
+
+Cursor CursorAt(uint64_t position) {
+  return Cursor{PositionSegment(position), PositionOffset(position)};
+}
+
+// Every append failure reads as a full queue to the caller (DESIGN §3: ENOSPC behaves like a full
+// queue); the message and errno keep the cause.
+Status AsNoSpace(const Status& st) {
+  if (st.IsNoSpace()) return st;
+  return Status(StatusCode::kNoSpace, "queue cannot append: " + st.message(), st.errno_value());
+}
+
+}  // namespace
+
+Queue::Queue(const QueueOptions& options, FileSystem& fs, const Clock& clock, QueueMetrics* metrics)
+    : options_(options),
+      fs_(fs),
+      clock_(clock),
+      metrics_(metrics),
+      max_bytes_(options.max_bytes),
+      max_age_seconds_(options.max_age_seconds) {}
+
+Result<std::unique_ptr<Queue>> Queue::Open(const QueueOptions& options, FileSystem& fs,
+                                           const Clock& clock, QueueMetrics* metrics) {
+  if (options.dir.empty()) return Status::InvalidArgument("queue directory is empty");
+  if (options.segment_bytes < kSegmentHeaderBytes + kRecordHeaderBytes ||
+      options.segment_bytes > kMaxSegmentBytes) {
+    return Status::InvalidArgument("segment_bytes " + std::to_string(options.segment_bytes) +
+                                   " out of range");
+  }
+  if (options.durability == config::Durability::kInterval &&
+      options.sync_interval <= std::chrono::milliseconds::zero()) {
+    return Status::InvalidArgument("sync_interval must be positive");
+  }
+  std::unique_ptr<Queue> q(new Queue(options, fs, clock, metrics));
+  EDGEREPL_RETURN_IF_ERROR(q->Recover());
+  if (options.durability == config::Durability::kInterval) {
+    q->sync_thread_ = std::thread([raw = q.get()] { raw->SyncLoop(); });
+  }
+  return q;
+}
+
+Queue::~Queue() {
+  Status st = Close();
+  if (!st.ok()) spdlog::error("queue {}: close: {}", options_.dir, st.ToString());
+}
+
+// ---- recovery --------------------------------------------------------------------------------
+
+namespace {
+
+class DropReporter final : public Reporter {
+ public:
+  DropReporter(const std::string& dir, std::function<void(uint64_t, uint64_t)> drop)
+      : dir_(dir), drop_(std::move(drop)) {}
+  void Corruption(uint64_t points, uint64_t bytes, const Status& why) override {
+    spdlog::warn("queue {}: dropped {} bytes: {}", dir_, bytes, why.message());
+    drop_(points, bytes);
+  }
+
+ private:
+  const std::string& dir_;
+  std::function<void(uint64_t, uint64_t)> drop_;
+};
+
+}  // namespace
+
+Status Queue::Recover() {
+  const std::string& dir = options_.dir;
+  EDGEREPL_RETURN_IF_ERROR(fs_.MkdirAll(dir));
+  // A queue being opened is in use: it is no longer an orphan.
+  EDGEREPL_RETURN_IF_ERROR(fs_.Unlink(dir + "/" + kOrphanMarkerFileName));
+  EDGEREPL_RETURN_IF_ERROR(fs_.Unlink(dir + "/" + kCursorTempFileName));
+
+  Result<std::vector<DirEntry>> entries = fs_.List(dir);
+  if (!entries.ok()) return entries.status();
+  std::set<uint64_t> found;
+  for (const DirEntry& e : *entries) {
+    if (e.is_dir) continue;
+    if (std::optional<uint64_t> n = ParseSegmentFileName(e.name)) found.insert(*n);
+  }
+  Result<Cursor> cursor = LoadCursor(fs_, dir);
+  bool use_cursor = cursor.ok() && found.count(cursor->segment) > 0;
+  if (!cursor.ok() && !cursor.status().IsNotFound()) {
+    spdlog::warn("queue {}: {}; resending from the oldest segment", dir, cursor.status().message());
+  } else if (cursor.ok() && !use_cursor && !found.empty()) {
+    spdlog::warn("queue {}: cursor names missing segment {}; resending from the oldest segment",
+                 dir, cursor->segment);
+  }
+  uint64_t highest = found.empty() ? 0 : *found.rbegin();
+  if (cursor.ok()) highest = std::max(highest, cursor->segment);
+  if (use_cursor) {
+    // Segments before the cursor's were fully acknowledged; their deletion did not finish.
+    for (auto it = found.begin(); it != found.end() && *it < cursor->segment;) {
+      EDGEREPL_RETURN_IF_ERROR(fs_.Unlink(dir + "/" + SegmentFileName(*it)));
+      it = found.erase(it);
+    }
+  }
+
+  std::unique_lock<std::mutex> lock(mu_);
+  segments_ = found;
+  bool reusable = false;
+  uint64_t end = 0;
+  for (uint64_t n : found) {
+    uint64_t start = kSegmentHeaderBytes;
+    if (use_cursor && n == cursor->segment) start = std::max(start, cursor->offset);
+    EDGEREPL_RETURN_IF_ERROR(RecoverSegment(n, start, n == highest, &reusable, &end));
+  }
+  next_segment_ = highest + 1;
+  lock.unlock();
+
+  if (reusable) {
+    Result<std::unique_ptr<SegmentWriter>> w = SegmentWriter::Reopen(fs_, dir, highest, end);
+    if (!w.ok()) return w.status();
+    active_ = std::move(*w);
+  } else {
+    Result<std::unique_ptr<SegmentWriter>> w = SegmentWriter::Create(fs_, dir, next_segment_);
+    if (!w.ok()) return w.status();
+    active_ = std::move(*w);
+    ++next_segment_;
+  }
+  lock.lock();
+  segments_.insert(active_->number());
+  synced_end_ = active_->end();
+  tail_position_ = PackPosition(active_->number(), active_->end());
+  UpdateGaugesLocked();
+  return Status::Ok();
+}
+
+Status Queue::RecoverSegment(uint64_t number, uint64_t start, bool last, bool* reusable,
+                             uint64_t* end) {
+  *reusable = false;
+  std::string path = options_.dir + "/" + SegmentFileName(number);
+  Result<std::string> data = ReadWholeFile(fs_, path);
+  if (!data.ok()) return data.status();
+  DropReporter reporter(options_.dir, [this](uint64_t points, uint64_t bytes) {
+    DropLocked(kDropCorrupt, points, bytes);
+  });
+  switch (CheckSegmentHeader(*data, number)) {
+    case HeaderCheck::kOk:
+      break;
+    case HeaderCheck::kShort:
+      // Too short to hold a record: the crash came while the segment was being created.
+      if (!last && !data->empty()) {
+        reporter.Corruption(0, data->size(), Status::Corruption(path + ": cut short"));
+      }
+      segments_.erase(number);
+      return fs_.Unlink(path);
+    case HeaderCheck::kUnsupportedVersion:
+      // Written by another format version: refuse rather than drop data this build cannot read.
+      return Status::Corruption(path + ": unsupported segment format version");
+    case HeaderCheck::kDamaged:
+    case HeaderCheck::kWrongNumber:
+      // The records after it may still verify; never append to this file again.
+      reporter.Corruption(0, kSegmentHeaderBytes, Status::Corruption(path + ": bad header"));
+      last = false;
+      break;
+  }
+  start = std::min<uint64_t>(start, data->size());
+  ScanResult scan = ScanSegment(*data, start, last, number, &reporter);
+  if (scan.torn_tail) {
+    // Never acknowledged to a writer (it would have been whole); cut it so appends continue
+    // from a clean end.
+    spdlog::info("queue {}: truncating torn tail of {} at {}", options_.dir, path, scan.end);
+    Result<FilePtr> f = fs_.Open(path, /*create=*/false);
+    if (!f.ok()) return f.status();
+    EDGEREPL_RETURN_IF_ERROR((*f)->Truncate(scan.end));
+    EDGEREPL_RETURN_IF_ERROR((*f)->Sync());
+  }
+  for (const RecordView& r : scan.records) {
+    Entry e{PackPosition(number, r.offset), static_cast<uint32_t>(r.payload.size()), r.points,
+            r.enqueue_time_ns};
+    bytes_ += e.size();
+    pending_points_ += e.points;
+    index_.push_back(e);
+  }
+  *reusable = last;
+  *end = scan.torn_tail ? scan.end : data->size();
+  return Status::Ok();
+}
+
+// ---- append ----------------------------------------------------------------------------------
+
+bool Queue::HasRoomFor(uint64_t bytes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sticky_.ok() && bytes_ + reserved_bytes_ + kRecordHeaderBytes + bytes <= max_bytes_;
+}
+
+bool Queue::Full() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return refusing_ || !sticky_.ok() || bytes_ + reserved_bytes_ + kRecordHeaderBytes > max_bytes_;
+}
+
+Status Queue::Append(std::string_view payload, uint32_t points) {
+  if (payload.size() > kMaxPayloadBytes) {
+    return Status::InvalidArgument("record of " + std::to_string(payload.size()) +
+                                   " bytes exceeds the queue's limit");
+  }
+  Writer w;
+  w.payload = payload;
+  w.points = points;
+  w.enqueue_time_ns = clock_.WallNowNanos();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return Status::Aborted("queue closed");
+  if (!sticky_.ok()) {
+    refusing_ = true;
+    return AsNoSpace(Status(sticky_.code(), "refusing appends until reopened: " + sticky_.message(),
+                            sticky_.errno_value()));
+  }
+  if (bytes_ + reserved_bytes_ + w.size() > max_bytes_) {
+    refusing_ = true;
+    return Status::NoSpace("queue full: " + std::to_string(bytes_ + reserved_bytes_) + " of " +
+                           std::to_string(max_bytes_) + " bytes used");
+  }
+  reserved_bytes_ += w.size();
+  return WaitAsWriter(&w, lock);
+}
+
+Status Queue::WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock) {
+  writers_.push_back(w);
+  while (!w->done && writers_.front() != w) w->cv.wait(lock);
+  if (w->done) return w->status;
+  return CommitGroup(lock, w);
+}
+
+// The front writer commits a group: every queued writer that fits the group cap and the current
+// segment, in queue order. The others wait; the next front leads the next group.
+// REQUIRES: lock held, leader == writers_.front(). Returns with lock held.
+Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
+  std::vector<Writer*> group;
+  bool want_sync = false;
+  bool has_data = false;
+  bool roll = false;
+  uint64_t data_bytes = 0;
+  const uint64_t active_end = active_->end();
+  for (Writer* w : writers_) {
+    if (w->sync_only) {
+      if (dirty_ || (has_data && options_.durability == config::Durability::kInterval)) {
+        want_sync = true;
+      }
+      group.push_back(w);
+      continue;
+    }
+    uint64_t size = w->size();
+    if (!has_data) {
+      // A record never spans segments; one bigger than a segment gets a segment of its own.
+      if (active_end > kSegmentHeaderBytes && active_end + size > options_.segment_bytes) {
+        roll = true;
+      }
+    } else {
+      uint64_t base = roll ? kSegmentHeaderBytes : active_end;
+      if (base + data_bytes + size > options_.segment_bytes) break;
+      if (data_bytes + size > kMaxGroupBytes) break;
+    }
+    group.push_back(w);
+    data_bytes += size;
+    has_data = true;
+  }
+  if (has_data && options_.durability == config::Durability::kSync) want_sync = true;
+  Status st = sticky_;
+  lock.unlock();
+
+  bool damaged = false;
+  uint64_t start = 0;
+  uint64_t segment = 0;
+  if (st.ok() && roll) st = RollOver();
+  if (st.ok()) {
+    start = active_->end();
+    segment = active_->number();
+    if (has_data) {
+      std::string buf;
+      buf.reserve(data_bytes);
+      for (Writer* w : group) {
+        if (!w->sync_only) EncodeRecord(w->enqueue_time_ns, w->points, w->payload, &buf);
+      }
+      st = active_->Append(buf, &damaged);
+    }
+  }
+  if (st.ok() && want_sync) {
+    st = SyncActive();
+    if (!st.ok()) {
+      // After a failed fdatasync the kernel may have dropped the dirty pages. If only this
+      // group was unsynced, cut it off and sync again: everything left was synced before.
+      // Otherwise records already answered are in doubt; stop appending until reopen.
+      if (synced_end_ != start || !active_->TruncateTo(start).ok()) damaged = true;
+    }
+  }
+  lock.lock();
+  segments_.insert(active_->number());
+  if (st.ok()) {
+    uint64_t offset = start;
+    for (Writer* w : group) {
+      if (w->sync_only) continue;
+      Entry e{PackPosition(segment, offset), static_cast<uint32_t>(w->payload.size()), w->points,
+              w->enqueue_time_ns};
+      offset += e.size();
+      bytes_ += e.size();
+      pending_points_ += e.points;
+      index_.push_back(e);
+      if (metrics_ != nullptr) metrics_->Enqueued(w->points, w->payload.size());
+    }
+    if (has_data) refusing_ = false;
+    dirty_ = !want_sync && (dirty_ || has_data);
+  } else {
+    refusing_ = true;
+    spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
+    if (damaged && sticky_.ok()) sticky_ = st;
+  }
+  tail_position_ = PackPosition(active_->number(), active_->end());
+  for (Writer* w : group) {
+    reserved_bytes_ -= w->size();
+    w->status = st.ok() || w->sync_only ? st : AsNoSpace(st);
+    w->done = true;
+    writers_.pop_front();
+    if (w != leader) w->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  UpdateGaugesLocked();
+  return leader->status;
+}
+
+// REQUIRES: the caller leads the current group (owns active_), mu_ not held.
+Status Queue::RollOver() {
+  if (synced_end_ != active_->end()) {
+    // Interval mode: the old segment's records must be durable before a later one exists.
+    Status st = SyncActive();
+    if (!st.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (sticky_.ok()) sticky_ = st;
+      return st;
+    }
+  }
+  Result<std::unique_ptr<SegmentWriter>> next =
+      SegmentWriter::Create(fs_, options_.dir, next_segment_);
+  if (!next.ok()) return next.status();
+  ++next_segment_;
+  active_ = std::move(*next);
+  synced_end_ = active_->end();
+  return Status::Ok();
+}
+
+Status Queue::SyncActive() {
+  auto t0 = clock_.Now();
+  Status st = active_->Sync();
+  if (metrics_ != nullptr) {
+    metrics_->ObserveFsync(std::chrono::duration<double>(clock_.Now() - t0).count());
+  }
+  if (st.ok()) synced_end_ = active_->end();
+  return st;
+}
+
+void Queue::SyncLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!closed_) {
+    sync_cv_.wait_for(lock, options_.sync_interval, [this] { return closed_; });
+    if (closed_ || !dirty_ || !sticky_.ok()) continue;
+    Writer w;
+    w.sync_only = true;
+    Status st = WaitAsWriter(&w, lock);
+    if (!st.ok()) spdlog::error("queue {}: interval sync: {}", options_.dir, st.ToString());
+  }
+}
+
+Status Queue::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return Status::Ok();
+    closed_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
+  Status st;
+  if (active_ != nullptr) {
+    // Queued behind every pending append; syncs what interval mode left unsynced.
+    std::unique_lock<std::mutex> lock(mu_);
+    Writer w;
+    w.sync_only = true;
+    st = WaitAsWriter(&w, lock);
+  }
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  read_files_.clear();
+  active_.reset();
+  return st;
+}
+
+// ---- read side -------------------------------------------------------------------------------
+
+Result<File*> Queue::ReadFile(uint64_t segment) {
+  auto it = read_files_.find(segment);
+  if (it != read_files_.end()) return it->second.get();
+  Result<FilePtr> f = fs_.Open(options_.dir + "/" + SegmentFileName(segment), /*create=*/false);
+  if (!f.ok()) return f.status();
+  return read_files_.emplace(segment, std::move(*f)).first->second.get();
+}
+
+Result<std::vector<Record>> Queue::ReadNext(size_t max_bytes) {
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  std::vector<size_t> want;  // indexes into index_, stable: only this thread pops the front
+  std::vector<Entry> entries;
+  size_t scan_end;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int64_t cutoff = std::numeric_limits<int64_t>::min();
+    if (max_age_seconds_ > 0) cutoff = clock_.WallNowNanos() - max_age_seconds_ * 1000000000;
+    uint64_t payload_bytes = 0;
+    size_t i = handed_out_;
+    for (; i < index_.size() && (want.empty() || payload_bytes < max_bytes); ++i) {
+      Entry& e = index_[i];
+      if (e.dropped) continue;
+      if (e.enqueue_time_ns < cutoff) {
+        e.dropped = true;
+        pending_points_ -= e.points;
+        DropLocked(kDropExpired, e.points, e.length);
+        continue;
+      }
+      want.push_back(i);
+      entries.push_back(e);
+      payload_bytes += e.length;
+    }
+    scan_end = i;
+  }
+
+  std::vector<Record> out;
+  std::vector<size_t> corrupt;
+  std::string buf;
+  for (size_t a = 0; a < entries.size();) {
+    // One read for each run of adjacent records in one segment.
+    size_t b = a + 1;
+    while (b < entries.size() &&
+           entries[b].position == entries[b - 1].position + entries[b - 1].size()) {
+      ++b;
+    }
+    uint64_t segment = PositionSegment(entries[a].position);
+    uint64_t run_start = PositionOffset(entries[a].position);
+    uint64_t run_bytes = entries[b - 1].position + entries[b - 1].size() - entries[a].position;
+    Result<File*> f = ReadFile(segment);
+    if (!f.ok()) return f.status();
+    EDGEREPL_RETURN_IF_ERROR((*f)->Read(run_start, run_bytes, &buf));
+    for (size_t k = a; k < b; ++k) {
+      std::optional<RecordView> r =
+          ParseRecord(buf, PositionOffset(entries[k].position) - run_start);
+      if (!r || r->payload.size() != entries[k].length) {
+        spdlog::warn("queue {}: record at segment {} offset {} no longer verifies; dropped",
+                     options_.dir, segment, PositionOffset(entries[k].position));
+        corrupt.push_back(want[k]);
+        continue;
+      }
+      out.push_back(
+          Record{entries[k].position, r->enqueue_time_ns, r->points, std::string(r->payload)});
+    }
+    a = b;
+  }
+
+  bool skip_front = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i : corrupt) {
+      index_[i].dropped = true;
+      pending_points_ -= index_[i].points;
+      DropLocked(kDropCorrupt, index_[i].points, index_[i].length);
+    }
+    handed_out_ = scan_end;
+    skip_front = !index_.empty() && handed_out_ > 0 && index_.front().dropped;
+    UpdateGaugesLocked();
+  }
+  if (skip_front) {
+    // Dropped records at the head: move the cursor past them so they free space now.
+    Status st = MoveCursor(0);
+    if (!st.ok()) spdlog::error("queue {}: saving cursor: {}", options_.dir, st.ToString());
+  }
+  return out;
+}
+
+Status Queue::Ack(uint64_t position) {
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  size_t count;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t first = index_.empty() ? tail_position_ : index_.front().position;
+    if (position < first) return Status::Ok();  // already acknowledged
+    if (handed_out_ == 0 || position > index_[handed_out_ - 1].position) {
+      return Status::InvalidArgument("ack of position " + std::to_string(position) +
+                                     " that was not handed out");
+    }
+    auto end = index_.begin() + static_cast<std::ptrdiff_t>(handed_out_);
+    count = static_cast<size_t>(
+        std::upper_bound(index_.begin(), end, position,
+                         [](uint64_t p, const Entry& e) { return p < e.position; }) -
+        index_.begin());
+  }
+  return MoveCursor(count);
+}
+
+// Acknowledges the first `count` entries and any dropped ones right behind them: stores the
+// cursor, then forgets them and deletes segments wholly before the cursor.
+// REQUIRES: read_mu_ held.
+Status Queue::MoveCursor(size_t count) {
+  Cursor next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (count < handed_out_ && index_[count].dropped) ++count;
+    if (count == 0) return Status::Ok();
+    next = CursorAt(count < index_.size() ? index_[count].position : tail_position_);
+  }
+  EDGEREPL_RETURN_IF_ERROR(StoreCursor(fs_, options_.dir, next));
+  std::vector<uint64_t> obsolete;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < count; ++i) {
+      bytes_ -= index_.front().size();
+      if (!index_.front().dropped) pending_points_ -= index_.front().points;
+      index_.pop_front();
+    }
+    handed_out_ -= count;
+    refusing_ = false;
+    // The active segment is never before the cursor, which is at most the tail.
+    while (!segments_.empty() && *segments_.begin() < next.segment) {
+      obsolete.push_back(*segments_.begin());
+      segments_.erase(segments_.begin());
+    }
+    UpdateGaugesLocked();
+  }
+  for (uint64_t n : obsolete) {
+    read_files_.erase(n);
+    Status st = fs_.Unlink(options_.dir + "/" + SegmentFileName(n));
+    // Left behind, it is deleted on the next open (it lies before the cursor).
+    if (!st.ok()) spdlog::warn("queue {}: {}", options_.dir, st.ToString());
+  }
+  return Status::Ok();
+}
+
+void Queue::RewindToCursor() {
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  handed_out_ = 0;
+}
+
+// ---- accounting ------------------------------------------------------------------------------
+
+void Queue::CountDropped(uint64_t points, uint64_t bytes, std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropLocked(reason, points, bytes);
+}
+
+void Queue::DropLocked(std::string_view reason, uint64_t points, uint64_t bytes) {
+  auto& d = dropped_[std::string(reason)];
+  d.first += points;
+  d.second += bytes;
+  if (metrics_ != nullptr) metrics_->Dropped(reason, points, bytes);
+}
+
+void Queue::SetLimits(uint64_t max_bytes, int64_t max_age_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  max_bytes_ = max_bytes;
+  max_age_seconds_ = max_age_seconds;
+  UpdateGaugesLocked();
+}
+
+QueueStats Queue::StatsLocked() const {
+  QueueStats s;
+  s.bytes = bytes_;
+  s.max_bytes = max_bytes_;
+  s.pending_points = pending_points_;
+  s.pending_records = index_.size();
+  for (const Entry& e : index_) {
+    if (e.dropped) continue;
+    s.oldest_enqueue_ns = e.enqueue_time_ns;
+    break;
+  }
+  s.dropped = dropped_;
+  return s;
+}
+
+QueueStats Queue::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  UpdateGaugesLocked();
+  return StatsLocked();
+}
+
+void Queue::UpdateGaugesLocked() const {
+  if (metrics_ == nullptr) return;
+  double age = 0;
+  for (const Entry& e : index_) {
+    if (e.dropped) continue;
+    age = std::max(0.0, static_cast<double>(clock_.WallNowNanos() - e.enqueue_time_ns) / 1e9);
+    break;
+  }
+  metrics_->SetSize(bytes_, max_bytes_, pending_points_, age);
+}
+
+}  // namespace edgerepl::queue

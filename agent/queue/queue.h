@@ -1,0 +1,158 @@
+// One replication's durable queue (DESIGN.md §3): appends with group commit, a reader that hands
+// out records after the last one handed out, and an acknowledged position kept in the cursor file.
+//
+// Threads: Append may be called from any number of threads. ReadNext, Ack and RewindToCursor are
+// the reader's (one sender) and are serialized among themselves; they run alongside appends.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "agent/queue/cursor.h"
+#include "agent/queue/format.h"
+#include "agent/queue/fs.h"
+#include "agent/queue/queue_metrics.h"
+#include "agent/queue/segment_writer.h"
+#include "common/clock.h"
+#include "common/config/config.h"
+#include "common/status.h"
+
+namespace edgerepl::queue {
+
+struct QueueOptions {
+  std::string dir;
+  uint64_t max_bytes = config::kDefaultMaxQueueSizeBytes;
+  int64_t max_age_seconds = static_cast<int64_t>(config::kDefaultMaxAgeSeconds);  // 0 = no limit
+  config::Durability durability = config::Durability::kSync;
+  std::chrono::milliseconds sync_interval{100};  // durability kInterval only
+  uint64_t segment_bytes = kDefaultSegmentBytes;
+};
+
+struct Record {
+  uint64_t position = 0;  // opaque, increasing; PackPosition(segment, offset)
+  int64_t enqueue_time_ns = 0;
+  uint32_t points = 0;
+  std::string payload;
+};
+
+struct QueueStats {
+  uint64_t bytes = 0;  // unacknowledged records on disk, headers included
+  uint64_t max_bytes = 0;
+  uint64_t pending_points = 0;
+  uint64_t pending_records = 0;
+  int64_t oldest_enqueue_ns = 0;                                 // 0 when empty
+  std::map<std::string, std::pair<uint64_t, uint64_t>> dropped;  // reason -> {points, bytes}
+};
+
+// A commit group is capped so the writers behind it are not held up by one huge write.
+inline constexpr uint64_t kMaxGroupBytes = 4 << 20;
+
+class Queue {
+ public:
+  // Opens (creating if needed) the queue in options.dir and recovers it: see docs/queue-format.md
+  // "Recovery". `fs` and `clock` are borrowed and must outlive the queue; `metrics` too, when set.
+  static Result<std::unique_ptr<Queue>> Open(const QueueOptions& options, FileSystem& fs,
+                                             const Clock& clock, QueueMetrics* metrics);
+  ~Queue();  // Close()
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  // Whether a payload of `bytes` fits under max_bytes now (queueFullPolicy reject pre-check).
+  bool HasRoomFor(uint64_t bytes) const;
+  // Whether appends are being refused: the last append found no room (limit, ENOSPC, I/O error)
+  // and none succeeded since, or there is no room for even an empty record.
+  bool Full() const;
+
+  // Appends one record, durable per options before returning (group commit). kNoSpace when the
+  // queue is full or the disk refused the write; the files stay consistent and the caller counts
+  // the drop (CountDropped). InvalidArgument for a payload over kMaxPayloadBytes; Aborted after
+  // Close.
+  Status Append(std::string_view payload, uint32_t points);
+  void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason);
+  void SetLimits(uint64_t max_bytes, int64_t max_age_seconds);
+
+  // Records after the last one handed out, about `max_bytes` of payload (at least one when any is
+  // pending); empty when none. Records older than max_age are skipped and counted `expired`, and
+  // records that no longer verify are skipped and counted `corrupt`. Never blocks on appends.
+  Result<std::vector<Record>> ReadNext(size_t max_bytes);
+  // Every record up to and including `position` (a handed-out record's) is done: the cursor moves
+  // past it and is stored atomically before this returns; fully acknowledged segments are deleted.
+  Status Ack(uint64_t position);
+  // The next ReadNext starts again at the first unacknowledged record.
+  void RewindToCursor();
+
+  // Also refreshes the metrics gauges (the oldest-pending age grows without any call).
+  QueueStats Stats() const;
+  // Finishes pending appends and the last interval sync. Later appends get Aborted.
+  Status Close();
+
+ private:
+  struct Entry {
+    uint64_t position;
+    uint32_t length;  // payload
+    uint32_t points;
+    int64_t enqueue_time_ns;
+    bool dropped = false;  // expired or corrupt: skipped by the reader, already counted
+    uint64_t size() const { return kRecordHeaderBytes + length; }
+  };
+  struct Writer;
+
+  Queue(const QueueOptions& options, FileSystem& fs, const Clock& clock, QueueMetrics* metrics);
+  Status Recover();
+  Status RecoverSegment(uint64_t number, uint64_t start, bool last, bool* reusable, uint64_t* end);
+  Status CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader);
+  Status RollOver();
+  Status SyncActive();
+  Status WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock);
+  void SyncLoop();
+  Status MoveCursor(size_t count);
+  Result<File*> ReadFile(uint64_t segment);
+  void DropLocked(std::string_view reason, uint64_t points, uint64_t bytes);
+  void UpdateGaugesLocked() const;
+  QueueStats StatsLocked() const;
+
+  const QueueOptions options_;
+  FileSystem& fs_;
+  const Clock& clock_;
+  QueueMetrics* const metrics_;
+
+  mutable std::mutex mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Writer*> writers_;  // GUARDED_BY(mu_); front is the leader
+  std::deque<Entry> index_;      // GUARDED_BY(mu_); every unacknowledged record
+  size_t handed_out_ = 0;        // GUARDED_BY(mu_); leading entries of index_ read
+  uint64_t tail_position_ = 0;   // GUARDED_BY(mu_); after the last record in index_
+  uint64_t bytes_ = 0;           // GUARDED_BY(mu_)
+  uint64_t reserved_bytes_ = 0;  // GUARDED_BY(mu_); of writers not yet committed
+  uint64_t pending_points_ = 0;  // GUARDED_BY(mu_)
+  uint64_t max_bytes_;           // GUARDED_BY(mu_)
+  int64_t max_age_seconds_;      // GUARDED_BY(mu_)
+  std::set<uint64_t> segments_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::pair<uint64_t, uint64_t>> dropped_;  // GUARDED_BY(mu_)
+  Status sticky_;          // GUARDED_BY(mu_); set when a file is in doubt
+  bool refusing_ = false;  // GUARDED_BY(mu_); last append found no room
+  bool closed_ = false;    // GUARDED_BY(mu_)
+  bool dirty_ = false;     // GUARDED_BY(mu_); written since the last sync
+
+  // Only the group leader touches the active segment.
+  std::unique_ptr<SegmentWriter> active_;
+  uint64_t synced_end_ = 0;  // end of the active segment as of its last successful sync
+  uint64_t next_segment_ = 1;
+
+  std::mutex read_mu_;                      // serializes ReadNext, Ack, RewindToCursor
+  std::map<uint64_t, FilePtr> read_files_;  // GUARDED_BY(read_mu_)
+
+  std::thread sync_thread_;  // durability kInterval only
+};
+
+}  // namespace edgerepl::queue

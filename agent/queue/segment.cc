@@ -1,0 +1,165 @@
+#include "agent/queue/segment.h"
+
+#include <cstring>
+
+#include "agent/queue/format.h"
+#include "common/crc32c.h"
+
+namespace edgerepl::queue {
+namespace {
+
+void PutU32(std::string* out, uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, 4);
+}
+
+void PutU64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out->append(b, 8);
+}
+
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+uint64_t GetU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+constexpr size_t kSegmentNameDigits = 20;
+
+}  // namespace
+
+std::string SegmentFileName(uint64_t number) {
+  std::string digits = std::to_string(number);
+  return std::string(kSegmentNameDigits - digits.size(), '0') + digits + kSegmentSuffix;
+}
+
+std::optional<uint64_t> ParseSegmentFileName(std::string_view name) {
+  std::string_view suffix = kSegmentSuffix;
+  if (name.size() != kSegmentNameDigits + suffix.size()) return std::nullopt;
+  if (name.substr(kSegmentNameDigits) != suffix) return std::nullopt;
+  uint64_t n = 0;
+  for (size_t i = 0; i < kSegmentNameDigits; ++i) {
+    char c = name[i];
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t next = n * 10 + static_cast<uint64_t>(c - '0');
+    if (next / 10 != n) return std::nullopt;  // overflow
+    n = next;
+  }
+  return n;
+}
+
+std::string EncodeSegmentHeader(uint64_t number) {
+  std::string out(kSegmentMagic, sizeof(kSegmentMagic));
+  PutU32(&out, kSegmentVersion);
+  PutU64(&out, number);
+  PutU32(&out, MaskCrc(crc32c::Value(out)));
+  return out;
+}
+
+HeaderCheck CheckSegmentHeader(std::string_view bytes, uint64_t number) {
+  if (bytes.size() < kSegmentHeaderBytes) return HeaderCheck::kShort;
+  if (std::memcmp(bytes.data(), kSegmentMagic, sizeof(kSegmentMagic)) != 0) {
+    return HeaderCheck::kDamaged;
+  }
+  uint32_t stored = UnmaskCrc(GetU32(bytes.data() + 16));
+  if (crc32c::Value(bytes.data(), 16) != stored) return HeaderCheck::kDamaged;
+  if (GetU32(bytes.data() + 4) != kSegmentVersion) return HeaderCheck::kUnsupportedVersion;
+  if (GetU64(bytes.data() + 8) != number) return HeaderCheck::kWrongNumber;
+  return HeaderCheck::kOk;
+}
+
+void EncodeRecord(int64_t enqueue_time_ns, uint32_t points, std::string_view payload,
+                  std::string* out) {
+  size_t start = out->size();
+  PutU32(out, 0);  // CRC, filled in below
+  PutU32(out, static_cast<uint32_t>(payload.size()));
+  PutU64(out, static_cast<uint64_t>(enqueue_time_ns));
+  PutU32(out, points);
+  uint32_t crc = crc32c::Value(out->data() + start + 4, kRecordHeaderBytes - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  out->append(payload);
+  uint32_t masked = MaskCrc(crc);
+  for (int i = 0; i < 4; ++i) (*out)[start + i] = static_cast<char>(masked >> (8 * i));
+}
+
+uint64_t RecordView::size() const {
+  return kRecordHeaderBytes + payload.size();
+}
+
+std::optional<RecordView> ParseRecord(std::string_view data, uint64_t offset) {
+  if (offset > data.size() || data.size() - offset < kRecordHeaderBytes) return std::nullopt;
+  const char* h = data.data() + offset;
+  uint32_t length = GetU32(h + 4);
+  if (length > kMaxPayloadBytes || data.size() - offset - kRecordHeaderBytes < length) {
+    return std::nullopt;
+  }
+  uint32_t crc = crc32c::Value(h + 4, kRecordHeaderBytes - 4);
+  crc = crc32c::Extend(crc, h + kRecordHeaderBytes, length);
+  if (crc != UnmaskCrc(GetU32(h))) return std::nullopt;
+  RecordView r;
+  r.offset = offset;
+  r.enqueue_time_ns = static_cast<int64_t>(GetU64(h + 8));
+  r.points = GetU32(h + 16);
+  r.payload = data.substr(offset + kRecordHeaderBytes, length);
+  return r;
+}
+
+ScanResult ScanSegment(std::string_view data, uint64_t start, bool tail_may_be_torn,
+                       uint64_t segment_number, Reporter* reporter) {
+  ScanResult result;
+  uint64_t offset = start;
+  while (offset < data.size()) {
+    if (std::optional<RecordView> r = ParseRecord(data, offset)) {
+      offset += r->size();
+      result.records.push_back(*r);
+      continue;
+    }
+    // Never follow the length of a record that failed: look for the next offset where a whole
+    // record verifies.
+    uint64_t next = offset + 1;
+    std::optional<RecordView> found;
+    for (; next + kRecordHeaderBytes <= data.size(); ++next) {
+      found = ParseRecord(data, next);
+      if (found) break;
+    }
+    if (!found) {
+      result.end = offset;
+      if (tail_may_be_torn) {
+        result.torn_tail = true;
+        return result;
+      }
+      if (reporter != nullptr) {
+        reporter->Corruption(
+            0, data.size() - offset,
+            Status::Corruption("segment " + std::to_string(segment_number) + " offset " +
+                               std::to_string(offset) + ": damaged tail"));
+      }
+      result.end = data.size();
+      return result;
+    }
+    uint64_t points = 0;
+    if (data.size() - offset >= kRecordHeaderBytes) {
+      uint64_t claimed = kRecordHeaderBytes + uint64_t{GetU32(data.data() + offset + 4)};
+      if (offset + claimed == next) points = GetU32(data.data() + offset + 16);
+    }
+    if (reporter != nullptr) {
+      reporter->Corruption(
+          points, next - offset,
+          Status::Corruption("segment " + std::to_string(segment_number) + " offset " +
+                             std::to_string(offset) + ": record fails its checksum"));
+    }
+    offset = next;
+  }
+  result.end = offset;
+  return result;
+}
+
+}  // namespace edgerepl::queue
