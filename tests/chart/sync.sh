@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Regenerates the copies that must equal their single source (tests/chart checks it):
-#   crds/*.yaml                              -> helm/edgerepl/files/crds/ (the chart embeds them)
 #   helm/edgerepl/templates/_alerts.tpl      -> monitoring/edgerepl-rules.yaml (default values)
 #   helm/edgerepl/files/dashboards/*.json    -> monitoring/dashboards/
 # Usage: tests/chart/sync.sh [build-dir]   (run from anywhere; builds the renderer if needed)
@@ -9,9 +8,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/chart-sync}
 mkdir -p "$build"
 (cd "$root/tests/chart/renderer" && "$root/tests/chart/go.sh" "$build/go" build -o "$build/chartrender" .)
-
-rm -f "$root"/helm/edgerepl/files/crds/*.yaml
-cp "$root"/crds/*.yaml "$root/helm/edgerepl/files/crds/"
 
 mkdir -p "$root/monitoring/dashboards"
 {
@@ -22,4 +18,4 @@ mkdir -p "$root/monitoring/dashboards"
 } > "$root/monitoring/edgerepl-rules.yaml"
 rm -f "$root"/monitoring/dashboards/*.json
 cp "$root"/helm/edgerepl/files/dashboards/*.json "$root/monitoring/dashboards/"
-echo "synced crds, rules and dashboards"
+echo "synced rules and dashboards (the chart reads crds/ through the link helm/edgerepl/files/crds)"

@@ -87,15 +87,7 @@ func LoadChart(dir string) (*Chart, error) {
 			}
 		}
 	}
-	err = filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if info.IsDir() {
-			return nil
-		}
+	err = walkFollowingLinks(dir, "", func(rel string, p string) error {
 		for _, pat := range ignore {
 			if ok, _ := path.Match(pat, rel); ok {
 				return nil
@@ -121,6 +113,37 @@ func LoadChart(dir string) (*Chart, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// walkFollowingLinks calls fn for every regular file under root (rel is slash-separated and
+// relative to root), following symbolic links to files and directories as Helm's loader does
+// (so files/crds can link to the repository's crds/).
+func walkFollowingLinks(root, rel string, fn func(rel, path string) error) error {
+	dir := filepath.Join(root, filepath.FromSlash(rel))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		childRel := e.Name()
+		if rel != "" {
+			childRel = rel + "/" + e.Name()
+		}
+		info, err := os.Stat(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return fmt.Errorf("%s: %v", childRel, err)
+		}
+		if info.IsDir() {
+			if err := walkFollowingLinks(root, childRel, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := fn(childRel, filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Name is the chart's name from Chart.yaml.

@@ -153,3 +153,23 @@ func TestLargeIntegersNeedIntInTemplatesAsInHelm(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// Files reached through a symbolic link to a directory outside the chart are loaded, as Helm's
+// loader follows links.
+func TestLoaderFollowsDirectoryLinks(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "x.yaml"), []byte("linked: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeChart(t, map[string]string{"templates/t.yaml": "apiVersion: v1\nkind: A\nmetadata: {name: a}\n"})
+	if err := os.Symlink(outside, filepath.Join(dir, "files")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadChart(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Files.Get("files/x.yaml") != "linked: true\n" {
+		t.Fatalf("files through the link: %v", c.Files)
+	}
+}

@@ -28,10 +28,13 @@ func globNames(t *testing.T, pattern string) []string {
 	return names
 }
 
-// The chart's CRDs are crds/, byte for byte, and the chart installs exactly them, annotated
-// helm.sh/resource-policy: keep.
+// The chart's CRDs are crds/ (files/crds links there), and the chart installs exactly them,
+// annotated helm.sh/resource-policy: keep.
 func TestChartCRDsAreTheRepositoryCRDs(t *testing.T) {
 	root := repoRoot(t)
+	if target, err := os.Readlink(filepath.Join(chartDir(t), "files", "crds")); err != nil || target != "../../../crds" {
+		t.Errorf("helm/edgerepl/files/crds must be a link to ../../../crds (one source), got %q, %v", target, err)
+	}
 	src := globNames(t, filepath.Join(root, "crds", "*.yaml"))
 	cp := globNames(t, filepath.Join(chartDir(t), "files", "crds", "*.yaml"))
 	if len(src) == 0 {
