@@ -103,6 +103,9 @@ TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
   TempDir dir;
   const int write_port = PickFreePort();
   const int admin_port = PickFreePort();
+  // Nothing listens here: the "stuck" replication backs off, so its head can be skipped, which
+  // makes the lazily created dropped counters appear.
+  const int closed_port = PickFreePort();
   std::ostringstream config;
   config << "listen: \"127.0.0.1:" << write_port << "\"\n"
          << "adminListen: \"127.0.0.1:" << admin_port << "\"\n"
@@ -113,10 +116,21 @@ TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
          << "    url: \"" << influxd.url() << "\"\n"
          << "    token: \"unused:unused\"\n"
          << "    protocol: v1\n"
+         << "  - name: nowhere\n"
+         << "    url: \"http://127.0.0.1:" << closed_port << "\"\n"
+         << "    token: \"unused:unused\"\n"
+         << "    protocol: v1\n"
+         << "    timeout: 1s\n"
          << "replications:\n"
          << "  - id: scrape-test\n"
          << "    name: scrape-test\n"
          << "    remote: sink\n"
+         << "    localBucket: telegraf\n"
+         << "    remoteBucket: replica\n"
+         << "    backoff: {min: 50ms, max: 1s}\n"
+         << "  - id: stuck\n"
+         << "    name: stuck\n"
+         << "    remote: nowhere\n"
          << "    localBucket: telegraf\n"
          << "    remoteBucket: replica\n"
          << "    backoff: {min: 50ms, max: 1s}\n";
@@ -147,6 +161,23 @@ TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
       << ReadFileOrDie(dir.Join("agent.log")) << "\nscrape:\n"
       << scrape;
   EXPECT_EQ(influxd.CountPoints("replica", "cpu", "usage"), 1);
+
+  // Drop the stuck replication's head batch so the dropped counters exist (reason skipped).
+  int skip = 0;
+  for (int i = 0; i < 50 && skip != 202; ++i) {
+    skip = HttpRequest(admin_port, "POST", "/api/v1/replications/stuck/skip-head", {}, "");
+    if (skip != 202) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(skip, 202);
+  for (int i = 0; i < 100; ++i) {
+    scrape.clear();
+    HttpGetStatus(admin_port, "/metrics", &scrape);
+    if (SampleValue(scrape, "edgerepl_queue_dropped_points_total{") >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GE(SampleValue(scrape, "edgerepl_queue_dropped_points_total{"), 1)
+      << "skip-head did not count a drop; scrape:\n"
+      << scrape;
 
   const std::set<std::string> declared = DeclaredFamilies(scrape);
   int checked = 0;
