@@ -17,9 +17,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool Dropped(std::string_view name, bool drop_content_encoding) {
   static constexpr std::string_view kNames[] = {
-      "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
-      "te",         "trailer",    "trailers",           "transfer-encoding",
-      "upgrade",    "host",       "content-length"};
+      "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+      "trailers", "transfer-encoding", "upgrade", "host", "content-length",
+      // The agent has read the whole body already; passed on, the local InfluxDB would answer
+      // "100 Continue", which the HTTP client would take for the final answer.
+      "expect"};
   for (std::string_view n : kNames) {
     if (EqualsIgnoreCase(n, name)) return true;
   }

@@ -270,5 +270,22 @@ TEST_F(AgentInputTest, OtherPathsAreProxiedUnchanged) {
   EXPECT_NE(body.find("error"), std::string::npos) << body;
 }
 
+// Regression: curl sends "Expect: 100-continue" with bodies over 1 MiB. Forwarded as is, the local
+// InfluxDB's interim "100 Continue" was passed back as the final answer and the client hung.
+TEST_F(AgentInputTest, LargeBodyWithExpectContinueIsAnsweredOnce) {
+  StartServers();
+  StartAgent();
+  std::string body;
+  for (int i = 0; i < 30000; ++i) {
+    body += "big,host=h" + std::to_string(i % 10) + " v=" + std::to_string(i) + "i " +
+            std::to_string(BaseNs() + i) + "\n";
+  }
+  ASSERT_GT(body.size(), 1u << 20);
+  std::string resp;
+  EXPECT_EQ(agent_->WriteV1("db=db", body, &resp, {{"Expect", "100-continue"}}), 204) << resp;
+  ASSERT_TRUE(agent_->WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db", "big", "v"), 30000);
+}
+
 }  // namespace
 }  // namespace edgerepl::testing

@@ -25,11 +25,9 @@ TEST(Proxy, PassesEverythingThroughButHopByHopHeaders) {
   in.path = "/query";
   in.query = "db=x&q=SELECT%201";
   in.body = "q=show+databases";
-  in.headers = {{"Authorization", "Token t"},
-                {"Connection", "keep-alive"},
-                {"Host", "agent:8186"},
-                {"Content-Length", "16"},
-                {"Accept-Encoding", "gzip"}};
+  in.headers = {{"Authorization", "Token t"}, {"Connection", "keep-alive"},
+                {"Host", "agent:8186"},       {"Content-Length", "16"},
+                {"Accept-Encoding", "gzip"},  {"Expect", "100-continue"}};
   auto out = Proxy(local, in);
   EXPECT_EQ(local.last.method, "POST");
   EXPECT_EQ(local.last.target, "/query?db=x&q=SELECT%201");
@@ -39,6 +37,7 @@ TEST(Proxy, PassesEverythingThroughButHopByHopHeaders) {
   EXPECT_EQ(http::FindHeader(local.last.headers, "connection"), nullptr);
   EXPECT_EQ(http::FindHeader(local.last.headers, "host"), nullptr);
   EXPECT_EQ(http::FindHeader(local.last.headers, "content-length"), nullptr);
+  EXPECT_EQ(http::FindHeader(local.last.headers, "expect"), nullptr);
   EXPECT_EQ(out.status, 200);
   EXPECT_EQ(out.body, "{\"results\":[]}");
   EXPECT_NE(http::FindHeader(out.headers, "x-influxdb-version"), nullptr);
