@@ -44,6 +44,7 @@ class TokenSource {
   std::mutex mu_;
   std::string token_;
   std::optional<std::chrono::steady_clock::time_point> read_at_;
+  bool stale_ = false;
 };
 using TokenSourcePtr = std::shared_ptr<TokenSource>;
 

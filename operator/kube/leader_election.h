@@ -61,7 +61,9 @@ class LeaderElector {
   // Thread-safe; Run() returns promptly.
   void Stop();
 
-  bool IsLeader() const { return leader_.load(); }
+  // True while this identity holds the Lease and renewed it within the renew deadline: it turns
+  // false on time even while a renewal request hangs, so it is a safe fence for writers.
+  bool IsLeader() const;
   std::string observed_holder() const;
 
  private:
@@ -76,6 +78,8 @@ class LeaderElector {
   Clock& clock_;
 
   std::atomic<bool> leader_{false};
+  std::atomic<int64_t> renewed_at_ns_{0};  // steady clock, of the last successful renewal
+  RealRandom random_;
   std::atomic<bool> stopped_{false};
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;

@@ -16,7 +16,6 @@
 #include <mutex>
 #include <string>
 
-#include "common/backoff/backoff.h"
 #include "common/clock.h"
 #include "operator/kube/resource.h"
 #include "operator/kube/rest_client.h"
@@ -77,11 +76,15 @@ class Watcher {
   Status HandleEvent(const std::string& text);
   void Deliver(const Delta& delta);
   bool SleepUnlessStopped(std::chrono::milliseconds d);
+  // client-go's watch backoff: min * 2^failures capped at max, plus up to as much again in jitter
+  // (capped at max too).
+  std::chrono::milliseconds NextBackoff();
 
   RestClient& client_;
   const WatcherOptions options_;
   const WatcherCallbacks callbacks_;
-  Backoff backoff_;
+  Random& random_;
+  int failures_ = 0;
 
   std::map<std::string, ObjectPtr> known_;  // what was delivered, by key (watcher thread only)
   mutable std::mutex mu_;
