@@ -30,11 +30,11 @@ using namespace std::chrono_literals;
 
 std::string SourceDir() {
   const char* s = std::getenv("EDGEREPL_SOURCE_DIR");
-  return s != nullptr ? s : ".";
+  return s != nullptr && *s != '\0' ? s : EDGEREPL_TEST_SOURCE_DIR;
 }
 std::string BinaryDir() {
   const char* s = std::getenv("EDGEREPL_BINARY_DIR");
-  return s != nullptr ? s : ".";
+  return s != nullptr && *s != '\0' ? s : EDGEREPL_TEST_BINARY_DIR;
 }
 
 std::string OperatorBinary() {
