@@ -89,3 +89,17 @@ stop_apiserver() {
   if [[ -n "${WORK:-}" ]]; then rm -rf "$WORK"; fi
   return 0
 }
+
+# Prints the path of a chart renderer built from the current sources: the given binary when no
+# renderer source is newer, else a fresh build in $WORK (ctest does not rebuild before running).
+fresh_renderer() {
+  local built="$1" src
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../chart/renderer" && pwd)"
+  if [[ -x "$built" && -z "$(find "$src" -name '*.go' ! -name '*_test.go' -newer "$built")" ]]; then
+    echo "$built"
+    return 0
+  fi
+  echo "chart renderer at $built is missing or older than its sources; building a fresh one" >&2
+  (cd "$src" && "$src/../go.sh" "$WORK/go" build -o "$WORK/chartrender" .) >&2
+  echo "$WORK/chartrender"
+}

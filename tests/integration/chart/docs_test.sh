@@ -15,6 +15,7 @@ chartrender="$1"
 docs=(docs/quickstart-helm.md docs/runbooks.md docs/troubleshooting.md)
 source "$here/apiserver.sh"
 start_apiserver
+chartrender="$(fresh_renderer "$chartrender")"
 cd "$root"
 
 server_version="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)"

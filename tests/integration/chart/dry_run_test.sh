@@ -9,6 +9,7 @@ root="$(cd "$here/../../.." && pwd)"
 chartrender="$1"
 source "$here/apiserver.sh"
 start_apiserver
+chartrender="$(fresh_renderer "$chartrender")"
 
 server_version="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)"
 kubectl apply -f "$here/stub-monitoring-crds.yaml" >/dev/null
@@ -44,7 +45,11 @@ checked=0
 for values in "$root"/tests/chart/values/*.yaml; do
   name="$(basename "$values" .yaml)"
   out="$WORK/$name"
-  render "$values" >"$out.yaml" 2>"$out.stderr"
+  if ! render "$values" >"$out.yaml" 2>"$out.stderr"; then
+    echo "FAIL $name: the chart does not render:"; sed 's/^/  /' "$out.stderr"
+    failures=$((failures + 1))
+    continue
+  fi
   sed 's/^/  /' "$out.stderr"
   split_crds "$out.yaml" "$out.crds.yaml" "$out.rest.yaml"
   ok=1

@@ -20,6 +20,7 @@ SA_TOKEN="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 EXTRA_TOKENS="$SA_TOKEN,system:serviceaccount:edgerepl:edgerepl-operator,operator-uid,\"system:serviceaccounts,system:serviceaccounts:edgerepl,system:authenticated\""
 source "$here/apiserver.sh"
 start_apiserver
+chartrender="$(fresh_renderer "$chartrender")"
 cd "$root"
 fail() { echo "FAIL: $*"; echo "--- operator log:"; tail -40 "$WORK/operator.log" 2>/dev/null || true; exit 1; }
 
