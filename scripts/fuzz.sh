@@ -26,7 +26,7 @@ fi
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DEDGEREPL_FUZZ=ON -DEDGEREPL_SANITIZE=ON \
-  -DEDGEREPL_BENCH=OFF >/dev/null
+  -DEDGEREPL_BENCH=ON >/dev/null
 cmake --build "$build_dir" --target "fuzz_$target"
 
 corpus=$build_dir/corpus/$target
