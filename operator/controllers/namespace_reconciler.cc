@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "common/log/redact.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/decode.h"
 #include "operator/status/aggregate.h"
@@ -53,6 +54,8 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   }
 
   NamespaceRender out = RenderNamespace(input, options_.render);
+  // Whatever ends up in a log line (an API error echoing a request, say), the tokens do not.
+  log::GlobalSecrets().AddAll(config::Secrets(out.config));
   Result<SecretWrite> written = ApplyConfigSecret(writer_, ns, kAgentConfigSecretName, out.data);
   if (!written.ok()) return written.status();
   if (*written != SecretWrite::kUnchanged) {

@@ -35,6 +35,10 @@ KubectlResult Run(const std::string& command) {
 
 }  // namespace
 
+KubectlResult RunCommand(const std::string& command) {
+  return Run(command);
+}
+
 std::optional<std::string> ApiServer::FindAssets(std::string* why) {
   std::vector<std::string> dirs;
   if (const char* a = std::getenv("KUBEBUILDER_ASSETS"); a != nullptr && *a != '\0') {

@@ -19,6 +19,9 @@ struct KubectlResult {
   std::string output;  // stdout and stderr
 };
 
+// Runs a shell command, capturing stdout and stderr.
+KubectlResult RunCommand(const std::string& command);
+
 class ApiServer {
  public:
   // The directory holding kube-apiserver and etcd, or nullopt (with *why) when there is none.

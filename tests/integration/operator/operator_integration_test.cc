@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <regex>
 #include <thread>
 
@@ -543,6 +544,13 @@ TEST_F(OperatorIntegration, HealthAndMetricsEndpoints) {
         "workqueue_work_duration_seconds", "leader_election_master_status",
         "rest_client_requests_total", "edgerepl_agents_reachable"}) {
     EXPECT_NE(m.find("# TYPE " + std::string(name)), std::string::npos) << name;
+  }
+  if (auto promtool = edgerepl::testing::FindExecutable("promtool")) {
+    edgerepl::testing::WriteFileOrDie(dir_.Join("metrics.txt"), m);
+    KubectlResult lint = RunCommand(*promtool + " check metrics < " + dir_.Join("metrics.txt"));
+    EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  } else {
+    std::cout << "promtool not installed: metric lint skipped\n";
   }
   op.process().Signal(SIGTERM);
   std::optional<int> status = op.process().Wait(10s);
