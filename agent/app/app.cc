@@ -7,6 +7,7 @@
 
 #include "agent/admin/status_json.h"
 #include "agent/frontdoor/proxy.h"
+#include "agent/queue/orphans.h"
 #include "agent/queue/queue.h"
 #include "agent/sender/from_config.h"
 #include "common/config/parse.h"

@@ -107,6 +107,9 @@ void ReplicationRuntime::Close() {
     }
     queue_.reset();
   }
+  // Its series leave /metrics now, not when the last request holding this runtime lets go.
+  queue_metrics_.reset();
+  sender_metrics_.reset();
 }
 
 RuntimeConfig ReplicationRuntime::runtime_config() const {
