@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -10,8 +11,17 @@
 namespace edgerepl::testing {
 
 std::string AgentBinary() {
-  const char* dir = std::getenv("EDGEREPL_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/agent/app/edgerepl-agent";
+  if (const char* bin = std::getenv("EDGEREPL_AGENT_BIN"); bin && *bin) return bin;
+  if (const char* dir = std::getenv("EDGEREPL_BINARY_DIR"); dir && *dir) {
+    return std::string(dir) + "/agent/app/edgerepl-agent";
+  }
+  // ctest may not pass EDGEREPL_BINARY_DIR (gtest_discover_tests keeps only the first ENVIRONMENT
+  // entry); test and benchmark binaries sit three levels below the build directory.
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "edgerepl-agent";
+  return (self.parent_path().parent_path().parent_path().parent_path() / "agent/app/edgerepl-agent")
+      .string();
 }
 
 AgentProcess::AgentProcess(const TempDir& dir, std::string body)
