@@ -184,6 +184,18 @@ TEST(SegmentTest, ScanStartsAtTheGivenOffset) {
   EXPECT_EQ(r.records[0].offset, o[2]);
 }
 
+// The example in docs/queue-format.md, byte for byte.
+TEST(SegmentTest, DocumentedExampleRecord) {
+  std::string out;
+  EncodeRecord(1700000000000000000, 1, "m v=1i 1\n", &out);
+  const unsigned char want[] = {0xb7, 0xe9, 0xf3, 0x48, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                0x2a, 0x36, 0xfe, 0x9c, 0x97, 0x17, 0x01, 0x00, 0x00, 0x00,
+                                0x6d, 0x20, 0x76, 0x3d, 0x31, 0x69, 0x20, 0x31, 0x0a};
+  EXPECT_EQ(out, std::string(reinterpret_cast<const char*>(want), sizeof(want)));
+  std::string header = EncodeSegmentHeader(1);
+  EXPECT_EQ(header.substr(0, 16), std::string("EQSG\x01\0\0\0\x01\0\0\0\0\0\0\0", 16));
+}
+
 TEST(SegmentTest, MaskedCrcRoundTrips) {
   for (uint32_t v : {0u, 1u, 0xffffffffu, 0x12345678u}) EXPECT_EQ(UnmaskCrc(MaskCrc(v)), v);
   EXPECT_NE(MaskCrc(0x12345678u), 0x12345678u);
