@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <set>
@@ -270,6 +271,60 @@ std::string TrimTrailingSpace(std::string s) {
   return s;
 }
 
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t extra;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8 either.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+// YAML text is UTF-8. yaml-cpp passes other bytes through, but its emitter would rewrite them,
+// so a config with them could not round-trip through Render: refuse them, naming the field and
+// never echoing the value (it may be a token).
+void CheckUtf8(const YAML::Node& n, const std::string& path, Errors& errors) {
+  if (n.IsScalar()) {
+    if (!IsValidUtf8(n.Scalar())) errors.Add(path, "must be valid UTF-8 text");
+  } else if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i) CheckUtf8(n[i], Index(path, i), errors);
+  } else if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && !IsValidUtf8(kv.first.Scalar())) {
+        errors.Add(path, "field names must be valid UTF-8 text");
+        continue;
+      }
+      CheckUtf8(kv.second, kv.first.IsScalar() ? Join(path, kv.first.Scalar()) : path, errors);
+    }
+  }
+}
+
 class Parser {
  public:
   explicit Parser(const ParseOptions& options) : options_(options) {}
@@ -286,7 +341,10 @@ class Parser {
       return out;
     }
     try {
-      if (!root.IsNull()) {
+      CheckUtf8(root, "", errors_);
+      if (!errors_.list().empty()) {
+        // Field-level errors on text that is not even UTF-8 would only add noise.
+      } else if (!root.IsNull()) {
         if (!root.IsMap()) {
           errors_.Add("", "the config must be a map of fields, got " + KindName(root));
         } else {

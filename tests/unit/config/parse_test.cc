@@ -363,3 +363,37 @@ TEST(ConfigDocsTest, FullExampleParses) {
 
 }  // namespace
 }  // namespace edgerepl::config
+
+namespace edgerepl::config {
+namespace {
+
+TEST(ParseConfigUtf8Test, InvalidUtf8IsRefusedNamingTheFieldWithoutEchoingIt) {
+  const std::string yaml =
+      "remotes:\n  - {name: r, url: \"http://127.0.0.1:8086\", protocol: v1, token: \"s\xEFx\"}\n"
+      "replications:\n  - {id: a, name: a, remote: r, localBucket: db, remoteBucket: db}\n";
+  ParseOutput out = ParseConfigDetailed(yaml, {});
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0], "remotes[0].token: must be valid UTF-8 text");
+}
+
+TEST(ParseConfigUtf8Test, MultibyteTextIsKept) {
+  const std::string yaml =
+      "remotes:\n  - {name: r, url: \"http://127.0.0.1:8086\", protocol: v1}\n"
+      "replications:\n  - {id: a, name: \"m\xC3\xA9t\xC3\xA9o \xF0\x9F\x8C\xA7\", remote: r, "
+      "localBucket: db, remoteBucket: db}\n";
+  ParseOutput out = ParseConfigDetailed(yaml, {});
+  ASSERT_TRUE(out.errors.empty()) << out.errors[0];
+  EXPECT_EQ(out.config.replications[0].name, "m\xC3\xA9t\xC3\xA9o \xF0\x9F\x8C\xA7");
+}
+
+TEST(ParseConfigUtf8Test, OverlongAndSurrogateFormsAreRefused) {
+  for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+    const std::string yaml = "dataDir: \"/d" + bad + "\"\n";
+    ParseOutput out = ParseConfigDetailed(yaml, {});
+    ASSERT_EQ(out.errors.size(), 1u);
+    EXPECT_EQ(out.errors[0], "dataDir: must be valid UTF-8 text");
+  }
+}
+
+}  // namespace
+}  // namespace edgerepl::config
