@@ -17,7 +17,10 @@ function(edgerepl_add_gtest name)
     # not as a pass.
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
-               ENVIRONMENT "EDGEREPL_SOURCE_DIR=${PROJECT_SOURCE_DIR};EDGEREPL_BINARY_DIR=${PROJECT_BINARY_DIR}")
+               # One variable only: gtest_discover_tests splits a list-valued ENVIRONMENT into
+               # separate properties whatever the escaping. scripts/test.sh exports
+               # EDGEREPL_BINARY_DIR; tests fall back to paths relative to their own binary.
+               ENVIRONMENT "EDGEREPL_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
 
 # Adds every immediate subdirectory of the current source dir that has a CMakeLists.txt, so each

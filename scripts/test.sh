@@ -26,5 +26,6 @@ fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export EDGEREPL_BINARY_DIR=$(cd "$build_dir" && pwd)
 cd "$build_dir"
 ctest --output-on-failure -j "$jobs" "$@"
