@@ -78,7 +78,7 @@ class MetricsScrapeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     source_ = EnvOr("EDGEREPL_SOURCE_DIR", ".");
-    const std::string binary = EnvOr("EDGEREPL_BINARY_DIR", ".");
+    const std::string binary = EnvOr("EDGEREPL_BINARY_DIR", EDGEREPL_TEST_BINARY_DIR);
     agent_ = EnvOr("EDGEREPL_AGENT_BIN", binary + "/agent/app/edgerepl-agent");
     chartrender_ = EnvOr("EDGEREPL_CHARTRENDER", binary + "/tests/chart/bin/chartrender");
     if (!FindExecutable(agent_)) GTEST_SKIP() << "edgerepl-agent not built at " << agent_;
@@ -151,12 +151,14 @@ TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
   while (std::chrono::steady_clock::now() < deadline) {
     scrape.clear();
     if (HttpGetStatus(admin_port, "/metrics", &scrape) == 200 &&
-        SampleValue(scrape, "edgerepl_remote_sent_points_total{") >= 1) {
+        SampleValue(scrape, "edgerepl_remote_sent_points_total{replication=\"scrape-test\"}") >=
+            1) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_GE(SampleValue(scrape, "edgerepl_remote_sent_points_total{"), 1)
+  ASSERT_GE(SampleValue(scrape, "edgerepl_remote_sent_points_total{replication=\"scrape-test\"}"),
+            1)
       << "the point was not replicated; agent log:\n"
       << ReadFileOrDie(dir.Join("agent.log")) << "\nscrape:\n"
       << scrape;
