@@ -25,8 +25,15 @@ start_apiserver() {
   fi
   local etcd_bin="$assets/etcd"
   [[ -x "$etcd_bin" ]] || etcd_bin="$(command -v etcd || true)"
-  if [[ -z "$etcd_bin" ]] || ! command -v kubectl >/dev/null || ! command -v openssl >/dev/null; then
-    echo "SKIPPED: etcd, kubectl or openssl missing (scripts/install-deps.sh envtest)" >&2
+  local tool
+  for tool in kubectl openssl jq python3 curl; do
+    if ! command -v "$tool" >/dev/null; then
+      echo "SKIPPED: $tool missing (scripts/install-deps.sh envtest)" >&2
+      exit 77
+    fi
+  done
+  if [[ -z "$etcd_bin" ]]; then
+    echo "SKIPPED: etcd missing (scripts/install-deps.sh envtest)" >&2
     exit 77
   fi
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgerepl-chart-kube.XXXXXX")"
