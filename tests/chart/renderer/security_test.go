@@ -113,7 +113,7 @@ func TestWritablePathsAreVolumes(t *testing.T) {
 	objs := render(t, []string{"influxdb.yaml"})
 	sts := mustFind(t, objs, "StatefulSet", "edgerepl-influxdb")
 	want := map[string][]string{
-		"influxdb":       {"/var/lib/influxdb2", "/etc/influxdb2", "/tmp"},
+		"influxdb":       {"/var/lib/influxdb2", "/etc/influxdb2", "/tmp", "/home/influxdb"},
 		"edgerepl-agent": {"/var/lib/edgerepl"},
 	}
 	for _, c := range containers(sts) {
