@@ -10,8 +10,8 @@
 #include "common/log/log.h"
 #include "operator/app/flags.h"
 #include "operator/app/operator_runtime.h"
-#include "operator/cluster/api_client.h"
-#include "operator/cluster/kube_access.h"
+#include "operator/kube/config.h"
+#include "operator/kube/rest_client.h"
 
 namespace {
 
@@ -56,18 +56,32 @@ int main(int argc, char** argv) {
   lo.format = *format;
   log::InstallLogging(lo);
 
-  Result<op::KubeAccess> access = op::LoadKubeAccess(flags->kubeconfig);
-  if (!access.ok()) {
-    spdlog::critical("Kubernetes access: {}", access.status().ToString());
+  Clock& clock = RealClock::Instance();
+  Result<kube::Config> config = kube::LoadDefaultConfig(flags->kubeconfig, clock);
+  if (!config.ok()) {
+    spdlog::critical("Kubernetes config: {}", config.status().ToString());
     return 1;
   }
+  const std::string server = config->server, source = config->source;
   auto registry = std::make_shared<prometheus::Registry>();
-  Result<std::unique_ptr<op::ApiClient>> api = op::ApiClient::Make(*access, registry.get());
-  if (!api.ok()) {
-    spdlog::critical("Kubernetes client: {}", api.status().ToString());
+  op::LeaderFlag leader;
+  kube::RestClientOptions rest_options;
+  rest_options.user_agent = "edgerepl-operator/" EDGEREPL_VERSION;
+  // Nothing is written unless this process leads (always, without --leader-elect).
+  rest_options.write_allowed = [&leader] { return leader.value.load(); };
+  kube::RestClientOptions election_options;
+  election_options.user_agent = rest_options.user_agent;
+  // The Lease is written by its own client, which the write gate must not block.
+  Result<std::unique_ptr<kube::RestClient>> election_client =
+      kube::RestClient::Make(*config, clock, registry.get(), election_options);
+  Result<std::unique_ptr<kube::RestClient>> client =
+      kube::RestClient::Make(std::move(*config), clock, registry.get(), rest_options);
+  if (!client.ok() || !election_client.ok()) {
+    spdlog::critical("Kubernetes client: {}",
+                     (client.ok() ? election_client.status() : client.status()).ToString());
     return 1;
   }
-  op::OperatorRuntime runtime(*flags, **api, *registry, RealClock::Instance());
+  op::OperatorRuntime runtime(*flags, **client, **election_client, *registry, clock, leader);
 
   std::vector<httpserver::ServerPtr> servers;
   auto serve = [&](const std::string& listen, httpserver::Handler handler, const char* what) {
@@ -102,8 +116,7 @@ int main(int argc, char** argv) {
 
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGINT, OnSignal);
-  spdlog::info("edgerepl-operator {} using {} ({}), watching {}", EDGEREPL_VERSION, access->server,
-               access->source,
+  spdlog::info("edgerepl-operator {} using {} ({}), watching {}", EDGEREPL_VERSION, server, source,
                flags->namespaces.empty()
                    ? std::string("every namespace")
                    : std::to_string(flags->namespaces.size()) + " namespace(s)");

@@ -5,24 +5,21 @@
 
 #include <unistd.h>
 
-#include <set>
 #include <thread>
 
 #include "common/http/client_cpprest.h"
-#include "operator/cluster/api_writer.h"
-#include "operator/cluster/lease_elector.h"
-#include "operator/cluster/polling_cache.h"
-#include "operator/cluster/work_queue.h"
+#include "operator/app/metrics.h"
 #include "operator/controllers/agent_poller.h"
 #include "operator/controllers/event_recorder.h"
 #include "operator/controllers/http_agent_client.h"
 #include "operator/controllers/namespace_reconciler.h"
+#include "operator/kube/leader_election.h"
+#include "operator/kube/workqueue.h"
+#include "operator/kube_cluster/kube_cluster.h"
 #include "operator/model/resources.h"
 
 namespace edgerepl::op {
 namespace {
-
-constexpr auto kResync = std::chrono::seconds(1);
 
 std::string DefaultIdentity() {
   char host[256] = {0};
@@ -45,83 +42,89 @@ ReconcilerOptions MakeReconcilerOptions(const Flags& f) {
 // Sleeps up to `d`, waking early when `stop` turns true.
 void SleepUnless(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
   auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(50), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           until - std::chrono::steady_clock::now()) +
-                                           std::chrono::milliseconds(1)));
+  while (!stop.load()) {
+    auto left = until - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(50)));
   }
+}
+
+std::string Key(const std::string& ns) {
+  return ns + "/" + kAgentConfigSecretName;
 }
 
 }  // namespace
 
 struct OperatorRuntime::Impl {
-  Impl(Flags f, ApiClient& api, prometheus::Registry& registry, const Clock& clock)
+  Impl(Flags f, kube::RestClient& client, kube::RestClient& election_client,
+       prometheus::Registry& registry, Clock& clock, LeaderFlag& leader)
       : flags(std::move(f)),
-        api(api),
+        client(client),
+        election_client(election_client),
+        registry(registry),
         clock(clock),
+        leader(leader),
         identity(flags.identity.empty() ? DefaultIdentity() : flags.identity),
-        cache(api, flags.namespaces),
-        writer(api),
-        queue("edgerepl", &registry),
+        queue("edgerepl", clock, &registry),
+        cluster(client, flags.namespaces, random,
+                [this](const std::string& ns) {
+                  if (this->leader.value.load()) queue.Add(Key(ns));
+                }),
         metrics(registry, "edgerepl"),
         agent_client(http::MakeCpprestHttpClient, std::chrono::seconds(5)),
-        recorder(writer, clock, identity),
-        reconciler(cache, writer, polls, recorder, clock, MakeReconcilerOptions(flags)),
-        poller(cache, agent_client, polls, [this](const std::string& ns) { queue.Add(Key(ns)); }),
-        master_status(prometheus::BuildGauge()
-                          .Name("leader_election_master_status")
-                          .Help("1 while this process holds the leader Lease (always 1 without "
-                                "--leader-elect).")
-                          .Register(registry)
-                          .Add({{"name", flags.leader_election_id}})) {}
+        recorder(cluster, clock, identity),
+        reconciler(cluster, cluster, polls, recorder, clock, MakeReconcilerOptions(flags)),
+        poller(cluster, agent_client, polls,
+               [this](const std::string& ns) { queue.Add(Key(ns)); }) {}
 
-  static std::string Key(const std::string& ns) { return ns + "/" + kAgentConfigSecretName; }
+  void EnqueueAll() {
+    for (const std::string& ns : cluster.Namespaces()) queue.Add(Key(ns));
+  }
 
   Flags flags;
-  ApiClient& api;
-  const Clock& clock;
+  kube::RestClient& client;
+  kube::RestClient& election_client;
+  prometheus::Registry& registry;
+  Clock& clock;
+  LeaderFlag& leader;
   std::string identity;
-  PollingCache cache;
-  ApiWriter writer;
-  WorkQueue queue;
+  RealRandom random;
+  kube::WorkQueue queue;
+  KubeCluster cluster;
   OperatorMetrics metrics;
   HttpAgentClient agent_client;
   AgentPolls polls;
   EventRecorder recorder;
   NamespaceReconciler reconciler;
   AgentPoller poller;
-  prometheus::Gauge& master_status;
 };
 
-OperatorRuntime::OperatorRuntime(Flags flags, ApiClient& api, prometheus::Registry& registry,
-                                 const Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(flags), api, registry, clock)) {}
+OperatorRuntime::OperatorRuntime(Flags flags, kube::RestClient& client,
+                                 kube::RestClient& election_client, prometheus::Registry& registry,
+                                 Clock& clock, LeaderFlag& leader)
+    : impl_(std::make_unique<Impl>(std::move(flags), client, election_client, registry, clock,
+                                   leader)) {}
 
 OperatorRuntime::~OperatorRuntime() = default;
 
 Status OperatorRuntime::Run(const std::atomic<bool>& stop) {
   Impl& m = *impl_;
   std::atomic<bool> halt{false};  // stop, or leadership lost
-  auto stopping = [&] { return stop.load() || halt.load(); };
+  m.cluster.Start();
 
-  std::thread cache_loop([&] {
-    while (!stopping()) {
-      std::set<std::string> changed;
-      Status s = m.cache.Refresh(&changed);
-      if (!s.ok()) spdlog::warn("listing resources: {}", s.ToString());
-      if (m.cache.synced() && !ready_.exchange(true)) spdlog::info("caches synced");
-      if (leader_.load()) {
-        for (const std::string& ns : changed) m.queue.Add(Impl::Key(ns));
-      }
-      SleepUnless(halt, kResync);
-      if (stop.load()) break;
+  std::thread sync_watch([&] {
+    while (!halt.load() && !m.cluster.synced()) SleepUnless(halt, std::chrono::milliseconds(100));
+    if (m.cluster.synced()) {
+      ready_.store(true);
+      spdlog::info("caches synced");
+      if (m.leader.value.load()) m.EnqueueAll();
     }
   });
 
   std::thread worker([&] {
     while (std::optional<std::string> key = m.queue.Get()) {
-      if (!leader_.load()) {
+      if (!m.leader.value.load() || !ready_.load()) {
         m.queue.Done(*key);
         continue;
       }
@@ -142,67 +145,71 @@ Status OperatorRuntime::Run(const std::atomic<bool>& stop) {
   });
 
   std::thread poll_loop([&] {
-    while (!stopping()) {
-      if (leader_.load() && ready_.load()) {
+    while (!halt.load()) {
+      if (m.leader.value.load() && ready_.load()) {
         PollSummary s = m.poller.PollOnce();
         m.metrics.SetAgents(s.agents, s.reachable);
       }
       SleepUnless(halt, m.flags.status_interval);
-      if (stop.load()) break;
     }
   });
 
-  auto become_leader = [&] {
-    leader_.store(true);
-    m.master_status.Set(1);
-    // Everything is due once on taking over: the old leader may have stopped mid-way.
-    while (!stopping() && !ready_.load()) SleepUnless(stop, std::chrono::milliseconds(100));
-    for (const std::string& ns : m.cache.Namespaces()) m.queue.Add(Impl::Key(ns));
-  };
-
   Status result;
   if (!m.flags.leader_elect) {
-    become_leader();
+    prometheus::BuildGauge()
+        .Name("leader_election_master_status")
+        .Help("1 while this process holds the leader Lease (always 1 without --leader-elect).")
+        .Register(m.registry)
+        .Add({{"name", m.flags.leader_election_id}})
+        .Set(1);
+    m.leader.value.store(true);
+    if (ready_.load()) m.EnqueueAll();
     while (!stop.load()) SleepUnless(stop, std::chrono::milliseconds(200));
   } else {
-    LeaseOptions lo;
-    lo.ns = m.flags.leader_election_namespace.empty() ? m.api.access().namespace_
-                                                      : m.flags.leader_election_namespace;
-    lo.name = m.flags.leader_election_id;
-    lo.identity = m.identity;
-    LeaseElector elector(m.api, m.clock, lo);
-    spdlog::info("leader election: Lease {}/{} as {}", lo.ns, lo.name, lo.identity);
-    while (!stop.load()) {
-      bool holds = elector.TryAcquireOrRenew();
-      if (holds && !leader_.load()) {
-        spdlog::info("became leader");
-        become_leader();
-      } else if (!holds && leader_.load()) {
-        // Stop writing before anything else happens; the process exits and restarts clean.
-        leader_.store(false);
-        m.master_status.Set(0);
-        result = Status::Aborted("leadership lost: Lease not renewed within the renew deadline");
-        spdlog::error("{}", result.message());
-        halt.store(true);
-        break;
-      }
-      SleepUnless(stop, lo.retry_period);
+    kube::LeaderElectionConfig lc;
+    lc.lease_namespace = m.flags.leader_election_namespace.empty()
+                             ? m.client.config().namespace_
+                             : m.flags.leader_election_namespace;
+    lc.lease_name = m.flags.leader_election_id;
+    lc.identity = m.identity;
+    lc.on_started_leading = [&] {
+      spdlog::info("became leader");
+      m.leader.value.store(true);
+      // Everything is due once on taking over: the old leader may have stopped mid-way.
+      if (ready_.load()) m.EnqueueAll();
+    };
+    lc.on_stopped_leading = [&] {
+      // The REST client's write gate reads this flag: nothing is written after it turns false.
+      m.leader.value.store(false);
+      spdlog::info("stopped leading");
+    };
+    spdlog::info("leader election: Lease {}/{} as {}", lc.lease_namespace, lc.lease_name,
+                 lc.identity);
+    kube::LeaderElector elector(m.election_client, lc, &m.registry);
+    std::atomic<bool> elector_done{false};
+    Status elector_status;
+    std::thread election([&] {
+      elector_status = elector.Run();
+      elector_done.store(true);
+    });
+    while (!stop.load() && !elector_done.load()) SleepUnless(stop, std::chrono::milliseconds(100));
+    if (!elector_done.load()) {
+      elector.Stop();  // releases the Lease
+    } else {
+      result = elector_status.ok()
+                   ? Status::Aborted("leadership lost: Lease not renewed within the deadline")
+                   : elector_status;
+      spdlog::error("{}", result.ToString());
     }
-    if (result.ok() && leader_.load()) {
-      leader_.store(false);
-      m.master_status.Set(0);
-      m.queue.ShutDown();
-      worker.join();
-      elector.Release();
-      spdlog::info("released the leader Lease");
-    }
+    election.join();
   }
   halt.store(true);
-  leader_.store(false);
+  m.leader.value.store(false);
   m.queue.ShutDown();
-  if (worker.joinable()) worker.join();
-  cache_loop.join();
+  worker.join();
   poll_loop.join();
+  sync_watch.join();
+  m.cluster.Stop();
   return result;
 }
 
