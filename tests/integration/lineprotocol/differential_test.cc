@@ -167,8 +167,8 @@ std::vector<StoredPoint> QueryAll(int port, const std::string& db) {
   for (const Json& s : series->items) {
     std::map<std::string, std::string> tags;
     if (const Json* t = s.Get("tags")) {
-      for (const auto& [k, v] : t->members) {
-        if (!v.text.empty()) tags[k] = v.text;
+      for (size_t i = 0; i < t->keys.size(); ++i) {
+        if (!t->items[i].text.empty()) tags[t->keys[i]] = t->items[i].text;
       }
     }
     const Json* columns = s.Get("columns");

@@ -153,13 +153,14 @@ class Parser {
       if (i_ < s_.size() && s_[i_] == '}') return ++i_, true;
       for (;;) {
         Ws();
-        std::pair<std::string, Json> m;
-        if (!String(&m.first)) return false;
+        std::string key;
+        if (!String(&key)) return false;
         Ws();
         if (i_ >= s_.size() || s_[i_] != ':') return false;
         ++i_;
-        if (!Value(&m.second)) return false;
-        v->members.push_back(std::move(m));
+        v->keys.push_back(std::move(key));
+        v->items.emplace_back();
+        if (!Value(&v->items.back())) return false;
         Ws();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
@@ -187,8 +188,8 @@ class Parser {
 }  // namespace
 
 const Json* Json::Get(std::string_view key) const {
-  for (const auto& [k, v] : members) {
-    if (k == key) return &v;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] == key) return &items[i];
   }
   return nullptr;
 }

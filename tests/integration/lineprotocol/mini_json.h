@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace edgerepl::testing {
@@ -17,7 +16,8 @@ struct Json {
   bool boolean = false;
   std::string text;  // number text or decoded string
   std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;
+  // Object members, keys[i] naming items[i] (two vectors: a pair cannot hold the incomplete Json).
+  std::vector<std::string> keys;
 
   // The member named `key`, or nullptr.
   const Json* Get(std::string_view key) const;
