@@ -91,6 +91,8 @@ KC
 }
 
 stop_apiserver() {
+  if [[ -n "${AGENT_PID:-}" ]]; then kill "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; fi
+  if [[ -n "${INFLUXD_PID:-}" ]]; then kill "$INFLUXD_PID" 2>/dev/null || true; wait "$INFLUXD_PID" 2>/dev/null || true; fi
   if [[ -n "${APISERVER_PID:-}" ]]; then kill "$APISERVER_PID" 2>/dev/null || true; wait "$APISERVER_PID" 2>/dev/null || true; fi
   if [[ -n "${ETCD_PID:-}" ]]; then kill "$ETCD_PID" 2>/dev/null || true; wait "$ETCD_PID" 2>/dev/null || true; fi
   if [[ -n "${WORK:-}" ]]; then rm -rf "$WORK"; fi
