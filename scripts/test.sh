@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh envtest chart
 
+# A real kube-apiserver for the operator's integration tests, built once from Debian's source
+# package and cached outside the checkout (a few minutes the first time, instant afterwards).
+# KUBEBUILDER_ASSETS pointing at other envtest binaries wins; EDGEREPL_SKIP_ENVTEST=1 skips the
+# build, and those tests then report themselves as skipped.
+if [ -z "${KUBEBUILDER_ASSETS:-}" ] && [ "${EDGEREPL_SKIP_ENVTEST:-0}" != 1 ]; then
+  KUBEBUILDER_ASSETS=$(./scripts/envtest.sh | tail -1)
+  export KUBEBUILDER_ASSETS
+fi
+
 build_dir=${BUILD_DIR:-build/test}
 jobs=${JOBS:-$(nproc)}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGEREPL_SANITIZE=ON \
