@@ -157,9 +157,13 @@ info "$(status)"
 
 say "Stopping the remote InfluxDB: writes keep succeeding locally, the queue grows"
 kill "$REMOTE_PID"; wait "$REMOTE_PID" 2>/dev/null || true
-write_points "$HALF" "$POINTS"
-sleep 2
-info "$(status)"
+STEP=$(((POINTS - HALF) / 3))
+for part in 1 2 3; do
+  from=$((HALF + (part - 1) * STEP)); to=$((part == 3 ? POINTS : HALF + part * STEP))
+  write_points "$from" "$to"
+  sleep 1
+  info "$(status)"
+done
 info "local has $(count "$LOCAL_PORT") points; the remote is down"
 
 say "Restarting the remote: the agent drains its queue"
