@@ -148,13 +148,24 @@ run_cluster_block() { # <block>: joined lines, each run, skipped or adapted, wit
     line="${line//127.0.0.1:9186/127.0.0.1:$LOCAL_ADMIN}"
     line="${line//127.0.0.1:8086/127.0.0.1:$LOCAL_WRITE}"
     echo "  \$ $line"
-    out="$(eval "$line")"
-    echo "$out" | sed 's/^/    /'
-    if [[ "$line" == *"/api/v1/replications"* ]]; then
-      grep -q '"name": "telegraf-to-cloud"' <<<"$out" && grep -q '"state": "[A-Z]' <<<"$out" ||
-        { echo "the agent's answer lacks the fields the page selects"; exit 1; }
-      grep -q ': null' <<<"$out" && { echo "the page selects a field the agent does not return"; exit 1; }
+    if [[ "$line" =~ ^[A-Z_]+= ]]; then
+      eval "$line"  # an assignment the next lines use: run it in this shell
+      out=""
+    else
+      out="$(eval "$line")"
+      echo "$out" | sed 's/^/    /'
     fi
+    # What each kind of line must have produced, so a page cannot drift from the agent's API.
+    case "$line" in
+      *"jq '.replications[] | {"*)
+        grep -q '"name": "telegraf-to-cloud"' <<<"$out" && grep -q '"state": "[A-Z]' <<<"$out" ||
+          { echo "the agent's answer lacks the fields the page selects"; exit 1; }
+        if grep -q ': null' <<<"$out"; then echo "the page selects a field the agent does not return"; exit 1; fi ;;
+      *"-X POST"*"/api/v1/replications/"*)
+        grep -q '"action"' <<<"$out" || { echo "the admin call was not accepted: $out"; exit 1; } ;;
+      ID=*)
+        [[ -n "${ID:-}" ]] || { echo "the page's ID lookup found nothing"; exit 1; } ;;
+    esac
   done < <(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$block")
   ran=$((ran + 1))
 }
