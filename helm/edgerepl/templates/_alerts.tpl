@@ -158,6 +158,24 @@ groups:
             {{`{{ $labels.controller }}`}} failed over the last 5 minutes. Status and agent config
             may be stale.
           runbook_url: {{ $runbook }}#{{ lower "EdgereplOperatorReconcileErrors" }}
+      - alert: EdgereplAgentsUnreachable
+        expr: |
+          edgerepl_agents{ {{- $operator -}} } - edgerepl_agents_reachable{ {{- $operator -}} } > 0
+          and on (job, instance)
+          leader_election_master_status{ {{- $operator -}} } == 1
+        for: 15m
+        labels:
+          severity: warning
+          {{- with $extra }}
+          {{- toYaml . | nindent 10 }}
+          {{- end }}
+        annotations:
+          summary: The operator cannot read some agents' status.
+          description: >-
+            {{`{{ $value }}`}} agent pod(s) did not answer the operator's status poll for 15 minutes.
+            Their replications' status is Unknown and their events are missing; replication itself
+            is not affected.
+          runbook_url: {{ $runbook }}#{{ lower "EdgereplAgentsUnreachable" }}
       - alert: EdgereplOperatorDown
         expr: |
           sum by (job, namespace) (up{ {{- $operator -}} }) == 0
