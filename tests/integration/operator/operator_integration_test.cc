@@ -127,6 +127,8 @@ class OperatorIntegration : public ::testing::Test {
     ns_ = "t-" + Lower(::testing::UnitTest::GetInstance()->current_test_info()->name());
     ns_ = std::regex_replace(ns_, std::regex("[^a-z0-9-]"), "-").substr(0, 60);
     ASSERT_EQ(Kubectl("create namespace " + ns_).exit_code, 0);
+    // No controller-manager runs here to create it, and Pods need it to be admitted.
+    Kubectl("create serviceaccount default -n " + ns_);
   }
 
   KubectlResult Kubectl(const std::string& args, const std::string& in = "") {
