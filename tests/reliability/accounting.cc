@@ -78,7 +78,7 @@ std::string AccountingReport::Summary() const {
   for (const auto& [reason, points] : dropped) s << " dropped[" << reason << "]=" << points;
   s << " resent=" << resent;
   if (!missing_examples.empty()) {
-    s << " missing e.g.";
+    s << " missing ranges start at";
     for (uint64_t m : missing_examples) s << " " << m;
   }
   return s.str();
@@ -102,7 +102,10 @@ AccountingReport Account(const std::vector<PointFate>& fates, const RemoteView& 
         ++r.acked;
         if (!present) {
           ++r.acked_missing;
-          if (r.missing_examples.size() < 10) r.missing_examples.push_back(seq);
+          // First seq of each missing range, so the report shows where losses are.
+          bool starts_range = seq == 0 || fates[seq - 1] != PointFate::kAcked ||
+                              (seq - 1 < remote.present.size() && remote.present[seq - 1]);
+          if (starts_range && r.missing_examples.size() < 20) r.missing_examples.push_back(seq);
         }
         break;
       case PointFate::kUnknown:

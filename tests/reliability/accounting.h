@@ -30,8 +30,8 @@ struct AccountingReport {
   uint64_t acked_missing = 0;  // must be explained by drops (zero when nothing was dropped)
   uint64_t unknown_present = 0;
   uint64_t refused_present = 0;  // the agent answered an error yet the point was replicated
-  std::vector<uint64_t> missing_examples;
-  std::map<std::string, double> dropped;  // reason -> points, from the agent's metrics
+  std::vector<uint64_t> missing_examples;  // first seq of each missing range (up to 20)
+  std::map<std::string, double> dropped;   // reason -> points, from the agent's metrics
   double dropped_total = 0;
   double resent = 0;  // points the agent sent more than once (absorbed by the remote's dedup)
 

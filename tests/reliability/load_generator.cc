@@ -66,6 +66,8 @@ void LoadGenerator::Run() {
       }
     }
     if (options_.pause.count() > 0) std::this_thread::sleep_for(options_.pause);
+    // No answer: the agent is down or restarting; do not spin through sequence numbers.
+    if (r.status == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
 

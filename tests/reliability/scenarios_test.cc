@@ -233,7 +233,7 @@ TEST(ReliabilityTest, QueueDiskFillsUp) {
   EXPECT_TRUE(world.agent().Running())
       << "agent died on a full disk; see " << world.agent().log_path();
   world.proxy()->SetDefault(FaultRule::Forward());
-  ASSERT_TRUE(world.Drain("diskfull", DrainTimeout()));
+  ASSERT_TRUE(world.Drain("diskfull", seconds(IsLongForm() ? 600 : 60)));
   AccountingReport r = world.Check("diskfull", load.Fates());
   std::printf("accounting: %s\n", r.Summary().c_str());
   EXPECT_TRUE(r.Explained()) << r.Summary();

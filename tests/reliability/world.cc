@@ -134,6 +134,13 @@ bool World::Drain(const std::string& run, std::chrono::seconds timeout) {
     if (!metrics && stable >= 8) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
+  // Say why, so a failed drain can be diagnosed from the test output alone.
+  std::string log = testing::ReadFileOrDie(agent_->log_path());
+  std::printf(
+      "drain of run %s timed out: remote count %lld\n/api/v1/replications: %s\n"
+      "agent log (tail):\n%s\n",
+      run.c_str(), last, agent_->AdminGet("/api/v1/replications").c_str(),
+      log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
   return false;
 }
 
