@@ -433,6 +433,7 @@ Result<std::vector<Record>> Queue::ReadNext(size_t max_bytes) {
       if (e.dropped) continue;
       if (e.enqueue_time_ns < cutoff) {
         e.dropped = true;
+        ++dropped_entries_;
         pending_points_ -= e.points;
         DropLocked(kDropExpired, e.points, e.length);
         continue;
@@ -480,6 +481,7 @@ Result<std::vector<Record>> Queue::ReadNext(size_t max_bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i : corrupt) {
       index_[i].dropped = true;
+      ++dropped_entries_;
       pending_points_ -= index_[i].points;
       DropLocked(kDropCorrupt, index_[i].points, index_[i].length);
     }
@@ -532,7 +534,11 @@ Status Queue::MoveCursor(size_t count) {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < count; ++i) {
       bytes_ -= index_.front().size();
-      if (!index_.front().dropped) pending_points_ -= index_.front().points;
+      if (index_.front().dropped) {
+        --dropped_entries_;
+      } else {
+        pending_points_ -= index_.front().points;
+      }
       index_.pop_front();
     }
     handed_out_ -= count;
@@ -585,7 +591,7 @@ QueueStats Queue::StatsLocked() const {
   s.bytes = bytes_;
   s.max_bytes = max_bytes_;
   s.pending_points = pending_points_;
-  s.pending_records = index_.size();
+  s.pending_records = index_.size() - dropped_entries_;
   for (const Entry& e : index_) {
     if (e.dropped) continue;
     s.oldest_enqueue_ns = e.enqueue_time_ns;

@@ -213,6 +213,7 @@ TEST_F(QueueTest, ExpiredRecordsBehindHandedOutOnesGoWithTheNextAck) {
   clock_.Advance(std::chrono::seconds(61));
   EXPECT_TRUE(q->ReadNext(1 << 20)->empty());
   EXPECT_EQ(Dropped(q->Stats(), "expired"), 1u);
+  EXPECT_EQ(q->Stats().pending_records, 1u);  // the expired one is no longer pending
   ASSERT_TRUE(q->Ack((*first)[0].position).ok());
   EXPECT_EQ(q->Stats().pending_records, 0u);
   EXPECT_EQ(q->Stats().bytes, 0u);
