@@ -10,7 +10,7 @@ packages=(
   libcpprest-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libspdlog-dev libgtest-dev
   libgmock-dev libbenchmark-dev zlib1g-dev libdeflate-dev libboost-dev
   # real peers for tests and the demo
-  influxdb victoria-metrics prometheus curl jq openssl procps iproute2
+  influxdb victoria-metrics prometheus curl jq openssl procps iproute2 python3
 )
 # Extra sets, e.g. `install-deps.sh envtest` for the kube-apiserver build.
 for extra in "$@"; do
