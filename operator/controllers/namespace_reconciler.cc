@@ -53,6 +53,10 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
     if (IsAgentPod(p.meta)) pods.push_back(std::move(p));
   }
 
+  // A namespace with none of our objects gets no config Secret: a change to some unrelated
+  // Secret must not plant one in every namespace.
+  if (remote_objects.empty() && replication_objects.empty() && pods.empty()) return stats;
+
   NamespaceRender out = RenderNamespace(input, options_.render);
   // Whatever ends up in a log line (an API error echoing a request, say), the tokens do not.
   log::GlobalSecrets().AddAll(config::Secrets(out.config));

@@ -111,6 +111,16 @@ TEST_F(ControllerTest, WritesTheConfigSecretOnceAndOnlyOnChange) {
   EXPECT_EQ(AgentYaml().find("r0tated"), std::string::npos);
 }
 
+TEST_F(ControllerTest, NamespaceWithoutOurObjectsGetsNoConfigSecret) {
+  cluster_.Put(Kind::kSecret,
+               Json(R"({"metadata":{"name":"unrelated","namespace":"other"},"data":{}})"));
+  Result<ReconcileStats> r = reconciler_.Reconcile("other");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->secret_written);
+  EXPECT_EQ(cluster_.Find(Kind::kSecret, "other", kAgentConfigSecretName), nullptr);
+  EXPECT_EQ(cluster_.creates, 0);
+}
+
 TEST_F(ControllerTest, ConflictIsRetriedWithAFreshRead) {
   Reconcile();
   cluster_.Put(Kind::kSecret, TokenSecret("next"));
