@@ -17,14 +17,20 @@ std::optional<std::string> FindAgentBinary() {
   if (const char* env = std::getenv("EDGEREPL_AGENT_BIN"); env != nullptr && *env != '\0') {
     return testing::FindExecutable(env);
   }
-  const char* bin = std::getenv("EDGEREPL_BINARY_DIR");
-  if (bin == nullptr) return std::nullopt;
-  for (const char* name : {"edgerepl-agent", "edgerepl_agent", "agent"}) {
-    for (const char* sub : {"/agent/", "/agent/app/", "/"}) {
-      std::string path = std::string(bin) + sub + name;
-      std::error_code ec;
-      if (std::filesystem::is_regular_file(path, ec)) return testing::FindExecutable(path);
-    }
+  std::string bin;
+  if (const char* env = std::getenv("EDGEREPL_BINARY_DIR"); env != nullptr && *env != '\0') {
+    bin = env;
+  } else {
+    // This test binary lives in <build>/tests/reliability/.
+    std::error_code ec;
+    std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return std::nullopt;
+    bin = self.parent_path().parent_path().parent_path().string();
+  }
+  for (const char* sub : {"/agent/app/", "/agent/"}) {
+    std::string path = bin + sub + "edgerepl-agent";
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) return testing::FindExecutable(path);
   }
   return std::nullopt;
 }

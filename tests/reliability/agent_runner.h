@@ -15,8 +15,8 @@
 
 namespace edgerepl::reliability {
 
-// The agent executable: $EDGEREPL_AGENT_BIN, else the first known agent target name under
-// $EDGEREPL_BINARY_DIR/agent. nullopt when it is not built.
+// The agent executable: $EDGEREPL_AGENT_BIN, else edgerepl-agent in the build tree
+// ($EDGEREPL_BINARY_DIR, or the tree this test binary is in). nullopt when it is not built.
 std::optional<std::string> FindAgentBinary();
 
 class AgentRunner {
