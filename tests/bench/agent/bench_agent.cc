@@ -1,15 +1,15 @@
 // Write throughput and latency through edgerepl-agent versus straight to influxd, same load
 // generator, same run (docs/benchmarks.md, "Agent").
 //
-//   bench_agent [--seconds N] [--clients C] [--points P] [--remote sink|vm|influxd]
+//   bench_agent [--seconds N] [--rounds R] [--clients C] [--points P] [--remote sink|vm|influxd]
 //
 // Starts a local influxd, a remote and the agent (1 replication, durability: sync) on loopback
 // ports. The default remote is a sink that answers 204 to every write: on a 2-core box a remote
 // database would take its CPU from the local influxd and measure the remote, not the agent. Phase 1
 // measures the maximum throughput: C keep-alive clients post P-point /write requests as fast as
-// they are answered, alternating direct and through-agent rounds (direct, agent, direct, agent) so
-// drift on a shared machine hits both. Phase 2 paces the same clients to half of the direct maximum
-// and compares p99 latencies.
+// they are answered, in R direct and R through-agent rounds of N/R seconds each, alternating
+// (direct, agent, direct, agent, ...) so drift on a shared machine hits both. Phase 2 paces the
+// same clients to half of the direct maximum for N seconds each way and compares latencies.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -280,7 +280,7 @@ RoundResult Round(int port, const std::string& target,
 
 int main(int argc, char** argv) {
   double seconds = 10;
-  int clients = 8, points = 1000;
+  int clients = 8, points = 1000, rounds = 2;
   std::string remote_kind = "sink";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -288,6 +288,7 @@ int main(int argc, char** argv) {
     if (a == "--clients") clients = std::atoi(argv[i + 1]);
     if (a == "--points") points = std::atoi(argv[i + 1]);
     if (a == "--remote") remote_kind = argv[i + 1];
+    if (a == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
   }
   if (!Influxd::Available()) {
     std::fprintf(stderr, "bench_agent: influxd not installed\n");
@@ -330,17 +331,18 @@ int main(int argc, char** argv) {
     auto bodies = MakeBodies(clients, points, 50);
     const std::string direct_target = "/write?db=direct&precision=ns";
     const std::string agent_target = "/write?db=agent&precision=ns";
-    std::printf("bench_agent: %d clients x %d points/request, %.0f s rounds, remote %s\n", clients,
-                points, seconds, remote_kind.c_str());
+    std::printf(
+        "bench_agent: %d clients x %d points/request, %.0f s per side in %d rounds, remote %s\n",
+        clients, points, seconds, rounds, remote_kind.c_str());
 
     // Warm-up: connections, influxd's WAL and caches, the agent's queue segment.
     Round(local.port(), direct_target, bodies, points, 1, 0);
     Round(agent.write_port(), agent_target, bodies, points, 1, 0);
 
     double direct_sum = 0, agent_sum = 0;
-    for (int i = 0; i < 2; ++i) {
-      RoundResult d = Round(local.port(), direct_target, bodies, points, seconds / 2, 0);
-      RoundResult a = Round(agent.write_port(), agent_target, bodies, points, seconds / 2, 0);
+    for (int i = 0; i < rounds; ++i) {
+      RoundResult d = Round(local.port(), direct_target, bodies, points, seconds / rounds, 0);
+      RoundResult a = Round(agent.write_port(), agent_target, bodies, points, seconds / rounds, 0);
       std::printf(
           "  max load round %d: direct %.0f points/s (p99 %.2f ms), agent %.0f points/s "
           "(p99 %.2f ms), errors %lld/%lld\n",
@@ -350,16 +352,29 @@ int main(int argc, char** argv) {
       agent_sum += a.points_per_second;
     }
     double ratio = agent_sum / direct_sum;
-    double half_rate = direct_sum / 2 / 2 / points;  // requests/s at half the direct maximum
+    double half_rate = direct_sum / rounds / 2 / points;  // requests/s at half the direct maximum
     RoundResult dh = Round(local.port(), direct_target, bodies, points, seconds, half_rate);
     RoundResult ah = Round(agent.write_port(), agent_target, bodies, points, seconds, half_rate);
     double d99 = Percentile(dh.latencies_ms, 0.99), a99 = Percentile(ah.latencies_ms, 0.99);
     std::printf(
-        "  half load (%.0f points/s): direct p50 %.2f ms p99 %.2f ms; agent p50 %.2f ms "
-        "p99 %.2f ms\n",
-        half_rate * points, Percentile(dh.latencies_ms, 0.5), d99, Percentile(ah.latencies_ms, 0.5),
-        a99);
+        "  half load (%.0f points/s): direct p50 %.2f p90 %.2f p99 %.2f ms; agent p50 %.2f "
+        "p90 %.2f p99 %.2f ms\n",
+        half_rate * points, Percentile(dh.latencies_ms, 0.5), Percentile(dh.latencies_ms, 0.9), d99,
+        Percentile(ah.latencies_ms, 0.5), Percentile(ah.latencies_ms, 0.9), a99);
+    // Where the agent's time goes: the queue's fsync and the local write, from its own metrics.
+    std::string metrics = agent.Metrics();
+    auto mean = [&](const std::string& name, const std::string& labels) {
+      double sum = edgerepl::testing::MetricValue(metrics, name + "_sum" + labels);
+      double count = edgerepl::testing::MetricValue(metrics, name + "_count" + labels);
+      return count > 0 ? sum / count * 1000 : -1;
+    };
+    std::printf("  agent means: queue fsync %.2f ms, local write %.2f ms, client-seen %.2f ms\n",
+                mean("edgerepl_queue_fsync_duration_seconds", "{replication=\"bench\"}"),
+                mean("edgerepl_local_write_duration_seconds", ""),
+                mean("edgerepl_write_duration_seconds", ""));
     std::printf("RESULT throughput ratio agent/direct = %.3f (target >= 0.9)\n", ratio);
+    std::printf("RESULT added p50 latency at half load = %.2f ms\n",
+                Percentile(ah.latencies_ms, 0.5) - Percentile(dh.latencies_ms, 0.5));
     std::printf("RESULT added p99 latency at half load = %.2f ms (target <= 2 ms)\n", a99 - d99);
     std::printf("agent replication status: %s\n", agent.Replications().c_str());
     agent.Stop();
