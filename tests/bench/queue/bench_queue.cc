@@ -6,6 +6,7 @@
 // before a sync covering it, so that is the most a group can hold, and the "vs bound" ratio says
 // how close group commit comes to it.
 //   bench_queue [--dir DIR] [--seconds S] [--writers 1,8,64] [--sizes 1024,8192,65536]
+//               [--segment-bytes N]
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -46,9 +47,11 @@ struct QueueResult {
   int64_t fsyncs = 0;
 };
 
-QueueResult RunQueue(const std::string& dir, size_t writers, size_t size, double seconds) {
+QueueResult RunQueue(const std::string& dir, size_t writers, size_t size, double seconds,
+                     uint64_t segment_bytes) {
   QueueOptions o;
   o.dir = dir;
+  o.segment_bytes = segment_bytes;
   o.max_bytes = 1ull << 40;
   o.max_age_seconds = 0;
   o.durability = config::Durability::kSync;
@@ -125,6 +128,7 @@ int main(int argc, char** argv) {
   double seconds = 2;
   std::vector<size_t> writers = {1, 8, 64};
   std::vector<size_t> sizes = {1024, 8192, 65536};
+  uint64_t segment_bytes = kDefaultSegmentBytes;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--dir")
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
               "file MB/s", "ratio", "bound MB/s", "vs bound", "p50 ms", "p99 ms");
   for (size_t w : writers) {
     for (size_t size : sizes) {
-      QueueResult q = RunQueue(dir + "/q", w, size, seconds);
+      QueueResult q = RunQueue(dir + "/q", w, size, seconds, segment_bytes);
       double base = RunBaseline(dir + "/baseline", size, q.records, kBaselineSyncBytes);
       double bound = RunBaseline(dir + "/bound", size, q.records, w * size);
       double bytes = static_cast<double>(q.records) * static_cast<double>(size);
