@@ -137,6 +137,12 @@ SenderStatus Sender::Snapshot() const {
 }
 
 void Sender::Run() {
+  RunLoop();
+  // Stopping: what the remote already took is acknowledged; nothing is abandoned mid-request.
+  SettleInFlight(true);
+}
+
+void Sender::RunLoop() {
   while (true) {
     StepResult r = Step();
     std::unique_lock<std::mutex> lock(mu_);
@@ -164,6 +170,15 @@ void Sender::Run() {
 
 StepResult Sender::Step() {
   bool skip;
+  if (!in_flight_.empty()) {
+    bool suspended;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      suspended = suspended_;
+    }
+    // Suspending stops sending: wait for what is in flight, start nothing new.
+    if (suspended) SettleInFlight(true);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (suspended_) {
@@ -186,6 +201,7 @@ StepResult Sender::Step() {
     return {StepResult::kIdle, {}};
   }
   if (!skip && max_in_flight_ > 1) return StepPipelined();
+  SettleInFlight(true);  // a skip acts on the head, so nothing may be in flight behind it
   Batch batch = NextBatch(pending_, head_offset_, options_.batch);
   if (skip) {
     spdlog::warn("replication {}: skipping head batch of {} points on request",
@@ -211,44 +227,21 @@ StepResult Sender::Step() {
 }
 
 StepResult Sender::StepPipelined() {
-  std::vector<Batch> batches;
-  size_t record = 0, offset = head_offset_;
-  while (static_cast<int>(batches.size()) < max_in_flight_ && record < pending_.size()) {
-    Batch b = NextBatchFrom(pending_, record, offset, options_.batch);
-    if (b.empty() && b.completed_records == record && b.next_offset == offset) break;
-    record = b.completed_records;
-    offset = b.next_offset;
-    batches.push_back(std::move(b));
+  FillWindow();
+  if (in_flight_.empty()) {
+    SetState(State::kIdle);
+    return {StepResult::kIdle, {}};
   }
-  std::vector<std::future<Outcome>> futures;
-  for (size_t i = 1; i < batches.size(); ++i) {
-    futures.push_back(std::async(std::launch::async, [this, &batches, i] {
-      return Deliver(batches[i].body, batches[i].points);
-    }));
+  InFlight front = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  Outcome outcome = front.outcome.get();
+  if (!outcome.done) {
+    // The batches behind it may not be acknowledged before it: they are sent again after the wait.
+    SettleInFlight(false);
+    return Failed(outcome);
   }
-  std::vector<Outcome> outcomes;
-  outcomes.push_back(Deliver(batches[0].body, batches[0].points));
-  for (auto& f : futures) outcomes.push_back(f.get());
-  // Acknowledge strictly in order: stop at the first batch the remote did not take. Indexes in
-  // `batches` count from the front of pending_ as it was before this step.
-  size_t popped = 0;
-  uint64_t last = 0;
-  size_t done = 0;
-  for (; done < batches.size() && outcomes[done].done; ++done) {
-    for (; popped < batches[done].completed_records; ++popped) {
-      last = pending_.front().position;
-      pending_bytes_ -= pending_.front().payload.size();
-      pending_.pop_front();
-    }
-    head_offset_ = batches[done].next_offset;
-  }
-  if (popped > 0) {
-    Status st = source_.Ack(last);
-    if (!st.ok()) {
-      spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
-    }
-  }
-  if (done < batches.size()) return Failed(outcomes[done]);
+  head_offset_ = front.batch->next_offset;
+  PopRecords(front.end_record);
   backoff_.Reset();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -256,6 +249,67 @@ StepResult Sender::StepPipelined() {
   }
   SetState(State::kReplicating);
   return {StepResult::kContinue, {}};
+}
+
+// Starts batches after the last one in flight until max_in_flight are. Each request gzips its own
+// body on its own thread, so compression overlaps the other requests' round trips.
+void Sender::FillWindow() {
+  if (in_flight_.empty()) {
+    next_record_ = popped_records_;
+    next_offset_ = head_offset_;
+  }
+  while (static_cast<int>(in_flight_.size()) < max_in_flight_) {
+    size_t first = static_cast<size_t>(next_record_ - popped_records_);
+    if (first >= pending_.size()) break;
+    auto batch =
+        std::make_unique<Batch>(NextBatchFrom(pending_, first, next_offset_, options_.batch));
+    if (batch->empty() && batch->completed_records == first && batch->next_offset == next_offset_) {
+      break;
+    }
+    InFlight f;
+    f.end_record = popped_records_ + batch->completed_records;
+    next_record_ = f.end_record;
+    next_offset_ = batch->next_offset;
+    const Batch* b = batch.get();
+    f.batch = std::move(batch);
+    f.outcome = std::async(std::launch::async, [this, b] { return Deliver(b->body, b->points); });
+    in_flight_.push_back(std::move(f));
+  }
+}
+
+// Waits for every request in flight. With `keep_successes`, the ones the remote took are
+// acknowledged in order up to the first it did not; the rest are forgotten and sent again.
+void Sender::SettleInFlight(bool keep_successes) {
+  bool in_order = keep_successes;
+  while (!in_flight_.empty()) {
+    InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    Outcome o = f.outcome.get();
+    if (in_order && o.done) {
+      head_offset_ = f.batch->next_offset;
+      PopRecords(f.end_record);
+    } else {
+      in_order = false;
+    }
+  }
+  next_record_ = popped_records_;
+  next_offset_ = head_offset_;
+}
+
+// Pops the records numbered below `end_record` and acknowledges the last of them.
+void Sender::PopRecords(uint64_t end_record) {
+  if (popped_records_ >= end_record) return;
+  uint64_t last = 0;
+  for (; popped_records_ < end_record; ++popped_records_) {
+    last = pending_.front().position;
+    pending_bytes_ -= pending_.front().payload.size();
+    pending_.pop_front();
+  }
+  Status st = source_.Ack(last);
+  if (!st.ok()) {
+    // Delivered but not recorded: a restart resends these batches, nothing is lost.
+    spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
+  }
 }
 
 StepResult Sender::Failed(const Outcome& outcome) {
@@ -373,8 +427,10 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
 }
 
 Status Sender::FillPending() {
-  // Enough for every batch that may be in flight.
-  size_t want = options_.batch.max_bytes * static_cast<size_t>(max_in_flight_);
+  // Enough for every batch that may be in flight, and with pipelining one more, so a batch is
+  // ready to start the moment the oldest request is answered.
+  size_t batches = static_cast<size_t>(max_in_flight_) + (max_in_flight_ > 1 ? 1 : 0);
+  size_t want = options_.batch.max_bytes * batches;
   if (pending_bytes_ >= want) return Status::Ok();
   Result<std::vector<SourceRecord>> records = source_.ReadNext(want - pending_bytes_);
   if (!records.ok()) return records.status();
@@ -386,20 +442,8 @@ Status Sender::FillPending() {
 }
 
 void Sender::FinishBatch(const Batch& batch) {
-  uint64_t last = 0;
-  for (size_t i = 0; i < batch.completed_records; ++i) {
-    last = pending_.front().position;
-    pending_bytes_ -= pending_.front().payload.size();
-    pending_.pop_front();
-  }
   head_offset_ = batch.next_offset;
-  if (batch.completed_records > 0) {
-    Status st = source_.Ack(last);
-    if (!st.ok()) {
-      // Delivered but not recorded: a restart resends these batches, nothing is lost.
-      spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
-    }
-  }
+  PopRecords(popped_records_ + batch.completed_records);
 }
 
 void Sender::DropLines(uint64_t points, uint64_t bytes, std::string_view reason) {

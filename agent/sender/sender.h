@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,9 +45,10 @@ struct SenderOptions {
   bool drop_non_retryable = false;
   bool suspend = false;
   int gzip_level = codec::kDefaultGzipLevel;
-  // Requests in flight at once (1..8). Above 1 the sender posts that many consecutive batches in
-  // parallel and still acknowledges strictly in order: after a failure, the batches behind it are
-  // sent again (line-protocol writes are idempotent at the remote).
+  // Requests in flight at once (1..8). Above 1 the sender keeps that many consecutive batches in
+  // flight (a new one starts as soon as the oldest is answered, each gzipped on its own thread)
+  // and still acknowledges strictly in order: after a failure, the batches behind it are sent
+  // again (line-protocol writes are idempotent at the remote).
   int max_in_flight = 1;
 };
 
@@ -112,6 +114,9 @@ class Sender {
   http::HttpRequest BuildRequest(std::string compressed) const;
   Status FillPending();
   void FinishBatch(const Batch& batch);
+  void PopRecords(uint64_t end_record);
+  void FillWindow();
+  void SettleInFlight(bool keep_successes);
   StepResult Failed(const Outcome& outcome);
   StepResult StepPipelined();
   void DropLines(uint64_t points, uint64_t bytes, std::string_view reason);
@@ -121,6 +126,7 @@ class Sender {
   std::string Redact(std::string message) const;
   double OldestAgeSeconds() const;
   void Run();
+  void RunLoop();
 
   const SenderOptions options_;
   http::HttpClient& http_;
@@ -134,6 +140,8 @@ class Sender {
   std::deque<SourceRecord> pending_;
   size_t pending_bytes_ = 0;
   size_t head_offset_ = 0;
+  uint64_t popped_records_ = 0;  // records popped from pending_ so far: pending_[i] is number
+                                 // popped_records_ + i
   const int max_in_flight_;
 
   std::mutex drop_mu_;     // serializes ReportDropped calls from parallel requests
@@ -146,6 +154,17 @@ class Sender {
   bool suspended_;
   SenderStatus status_;
   std::thread thread_;
+
+  // Pipelined requests (max_in_flight > 1), oldest first; sender thread only. Last member: its
+  // futures finish (and stop touching the members above) before anything else is destroyed.
+  struct InFlight {
+    std::unique_ptr<Batch> batch;  // the request reads it from another thread: a stable address
+    uint64_t end_record = 0;       // record number after the last one this batch finishes
+    std::future<Outcome> outcome;
+  };
+  uint64_t next_record_ = 0;  // where the next pipelined batch starts: record number and offset
+  size_t next_offset_ = 0;
+  std::deque<InFlight> in_flight_;
 };
 
 // The write path for a remote: "/api/v2/write?org=…&bucket=…&precision=ns" or, for v1,

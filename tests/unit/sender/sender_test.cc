@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "common/codec/gzip.h"
 #include "tests/unit/sender/test_doubles.h"
@@ -346,27 +350,53 @@ using testing::FakeClock;
 using testing::MaxRandom;
 using testing::MemorySource;
 
-// A thread-safe handler for pipelined requests: fails the bodies containing `fail`.
+// A thread-safe handler for pipelined requests: fails the bodies containing `fail`, counts the
+// requests in flight at once, and holds a body containing `hold` until one containing `release`
+// arrives (or a few seconds pass, which the tests then see in `hold_timed_out`).
 class PipelineTest : public ::testing::Test {
  protected:
-  void Run(int max_in_flight, const std::string& fail) {
-    class Client final : public http::HttpClient {
-     public:
-      explicit Client(std::string fail) : fail_(std::move(fail)) {}
-      Result<http::HttpResponse> Send(const http::HttpRequest& req) override {
-        std::string body = codec::GzipDecompress(req.body, 1 << 28).value();
-        std::lock_guard<std::mutex> lock(mu);
-        bodies.push_back(body);
-        if (!fail_.empty() && body.find(fail_) != std::string::npos) return Answer(503);
-        return Answer(204);
+  class Client final : public http::HttpClient {
+   public:
+    Client(std::string fail, std::string hold, std::string release)
+        : fail_(std::move(fail)), hold_(std::move(hold)), release_(std::move(release)) {}
+    Result<http::HttpResponse> Send(const http::HttpRequest& req) override {
+      std::string body = codec::GzipDecompress(req.body, 1 << 28).value();
+      std::unique_lock<std::mutex> lock(mu);
+      bodies.push_back(body);
+      max_concurrent = std::max(max_concurrent, ++concurrent);
+      if (!release_.empty() && body.find(release_) != std::string::npos) {
+        released = true;
+        cv.notify_all();
       }
-      std::mutex mu;
-      std::vector<std::string> bodies;
+      if (!hold_.empty() && body.find(hold_) != std::string::npos &&
+          !cv.wait_for(lock, std::chrono::seconds(5), [this] { return released; })) {
+        hold_timed_out = true;
+      }
+      if (body.find("v=0 ") == std::string::npos) {
+        // Later requests linger a little, so the window really holds several at once.
+        lock.unlock();
+        std::this_thread::sleep_for(milliseconds(5));
+        lock.lock();
+      }
+      --concurrent;
+      if (!fail_.empty() && body.find(fail_) != std::string::npos) return Answer(503);
+      return Answer(204);
+    }
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::string> bodies;
+    int concurrent = 0;
+    int max_concurrent = 0;
+    bool released = false;
+    bool hold_timed_out = false;
 
-     private:
-      std::string fail_;
-    };
-    client_ = std::make_unique<Client>(fail);
+   private:
+    std::string fail_, hold_, release_;
+  };
+
+  void Run(int max_in_flight, const std::string& fail, const std::string& hold = "",
+           const std::string& release = "") {
+    client_ = std::make_unique<Client>(fail, hold, release);
     SenderOptions o;
     o.replication_name = "p";
     o.bucket = "b";
@@ -375,40 +405,95 @@ class PipelineTest : public ::testing::Test {
     metrics_ = std::make_unique<SenderMetrics>(registry_, "p");
     sender_ = std::make_unique<Sender>(o, *client_, source_, clock_, random_, *metrics_);
   }
+  // Steps until `acked` records are acknowledged or `max_steps` were taken; the acked count after
+  // each step must never go down.
+  int StepUntilAcked(uint64_t acked, int max_steps) {
+    uint64_t before = source_.acked();
+    int steps = 0;
+    while (source_.acked() < acked && steps < max_steps) {
+      EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+      EXPECT_GE(source_.acked(), before);
+      before = source_.acked();
+      ++steps;
+    }
+    return steps;
+  }
   prometheus::Registry registry_;
   MemorySource source_;
   FakeClock clock_;
   MaxRandom random_;
-  std::unique_ptr<http::HttpClient> client_;
+  std::unique_ptr<Client> client_;
   std::unique_ptr<SenderMetrics> metrics_;
   std::unique_ptr<Sender> sender_;
 };
 
-TEST_F(PipelineTest, SendsUpToMaxInFlightBatchesPerStepInOrder) {
+TEST_F(PipelineTest, KeepsUpToMaxInFlightRequestsAndAcksInOrder) {
   Run(4, "");
-  for (int i = 0; i < 10; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // 4 batches of 2 points
-  EXPECT_EQ(source_.acked(), 8u);
-  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
-  EXPECT_EQ(source_.acked(), 10u);
+  for (int i = 0; i < 20; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(StepUntilAcked(20, 20), 10);  // one batch of 2 points acknowledged per step
+  EXPECT_EQ(source_.acked(), 20u);
+  EXPECT_EQ(client_->bodies.size(), 10u);
+  EXPECT_LE(client_->max_concurrent, 4);
+  EXPECT_GE(client_->max_concurrent, 2);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+}
+
+// The window slides: the next batch starts as soon as the oldest is answered, while a slower one
+// behind it is still in flight. A step that waited for all of its requests could not finish here.
+TEST_F(PipelineTest, StartsTheNextBatchWhileALaterOneIsStillInFlight) {
+  Run(2, "", /*hold=*/"v=2 ", /*release=*/"v=4 ");
+  for (int i = 0; i < 6; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(StepUntilAcked(6, 6), 3);
+  EXPECT_FALSE(client_->hold_timed_out);
+  EXPECT_EQ(source_.acked(), 6u);
 }
 
 TEST_F(PipelineTest, FailureInTheMiddleAcksOnlyTheBatchesBeforeIt) {
   Run(4, "v=4 ");
   for (int i = 0; i < 10; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  StepResult r = sender_->Step();
+  StepResult r;
+  for (int i = 0; i < 10; ++i) {
+    r = sender_->Step();
+    if (r.kind != StepResult::kContinue) break;
+  }
   EXPECT_EQ(r.kind, StepResult::kWait);
-  EXPECT_EQ(source_.acked(), 4u);  // batches {0,1} and {2,3}; {4,5} failed; {6,7} resent later
+  EXPECT_EQ(source_.acked(), 4u);  // batches {0,1} and {2,3}; {4,5} failed; later ones resent
   EXPECT_EQ(sender_->Snapshot().state, State::kBackoff);
   EXPECT_EQ(sender_->Snapshot().latest_response_code, 503);
+  EXPECT_EQ(sender_->Snapshot().consecutive_failures, 1u);
+}
+
+TEST_F(PipelineTest, EachBatchIsSentExactlyOnceWithoutFailures) {
+  Run(3, "");
+  for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(StepUntilAcked(8, 8), 4);
+  std::vector<std::string> sorted = client_->bodies;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"m v=0 1\nm v=1 1\n", "m v=2 1\nm v=3 1\n",
+                                              "m v=4 1\nm v=5 1\n", "m v=6 1\nm v=7 1\n"}));
 }
 
 TEST_F(PipelineTest, SplitRecordAcrossParallelBatches) {
   Run(3, "");
   source_.Append("a v=1 1\nb v=1 1\nc v=1 1\nd v=1 1\ne v=1 1\n");
   source_.Append("f v=1 1\n");
-  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(StepUntilAcked(2, 3), 3);
   EXPECT_EQ(source_.acked(), 2u);
+  std::vector<std::string> sorted = client_->bodies;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"a v=1 1\nb v=1 1\n", "c v=1 1\nd v=1 1\n",
+                                              "e v=1 1\nf v=1 1\n"}));
+}
+
+TEST_F(PipelineTest, SuspendWaitsForRequestsInFlightAndStartsNoMore) {
+  Run(2, "");
+  for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // {0,1} acked, {2,3} in flight
+  sender_->SetSuspended(true);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(source_.acked(), 4u);  // the request in flight was answered and acknowledged
+  EXPECT_EQ(client_->bodies.size(), 2u);
+  EXPECT_EQ(sender_->Snapshot().state, State::kSuspended);
 }
 
 }  // namespace
