@@ -444,7 +444,8 @@ TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {
                o->at("status").at("latestResponseCode").as_integer() == 204;
       },
       20s));
-  KubectlResult table = Kubectl("get replications -n " + ns_);
+  KubectlResult table = Kubectl("get replications -n " + ns_ + " -o wide");
+  std::cout << "replicating:\n" << table.output;
   EXPECT_NE(table.output.find("204"), std::string::npos) << table.output;
   EXPECT_NE(table.output.find("True"), std::string::npos) << table.output;
 
@@ -466,6 +467,7 @@ TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {
   EXPECT_NE(events.output.find("RemoteUnreachable"), std::string::npos) << events.output;
   KubectlResult wide = Kubectl("get replications -n " + ns_ + " -o wide");
   EXPECT_NE(wide.output.find("RemoteUnreachable"), std::string::npos) << wide.output;
+  std::cout << "remote down:\n" << wide.output;
 
   // Back again.
   remote.Start();
