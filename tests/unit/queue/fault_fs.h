@@ -1,11 +1,14 @@
 // Test doubles for the queue: a FileSystem over the real one that injects faults (short writes,
-// EIO, ENOSPC, fsync/rename/truncate/open failures) and counts calls, and a fake clock.
+// EIO, ENOSPC, fsync/rename/truncate/open failures), counts calls and can simulate a power loss
+// (everything not synced is forgotten), and a fake clock.
 #pragma once
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,7 @@ class FaultFileSystem final : public FileSystem {
   int Check(Op op, const std::string& path, size_t* partial = nullptr) {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_[static_cast<int>(op)];
+    if (crashed_) return EIO;
     for (Fault& f : faults_) {
       if (f.op != op || f.times == 0) continue;
       if (!f.path_contains.empty() && path.find(f.path_contains) == std::string::npos) continue;
@@ -59,14 +63,57 @@ class FaultFileSystem final : public FileSystem {
     return calls_[static_cast<int>(op)];
   }
 
+  // Power loss, in two steps. Crash(): from now on every call fails with EIO, so the code under
+  // test can be torn down without writing anything more. Restart(): every file this object
+  // created goes back to its contents at its last successful sync (or disappears if it never
+  // had one), and calls work again. Directory syncs are not modelled: a rename is taken as
+  // durable once the renamed file was synced.
+  void Crash() {
+    std::lock_guard<std::mutex> lock(mu_);
+    crashed_ = true;
+  }
+  void Restart() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& path : created_) {
+      auto it = synced_.find(path);
+      if (it == synced_.end()) {
+        (void)base_.Unlink(path);
+        continue;
+      }
+      Result<FilePtr> f = base_.Open(path, true);
+      if (!f.ok()) continue;
+      (void)(*f)->Truncate(0);
+      (void)(*f)->Write(0, it->second);
+    }
+    crashed_ = false;
+  }
+  void RecordSynced(const std::string& path, std::string contents) {
+    std::lock_guard<std::mutex> lock(mu_);
+    synced_[path] = std::move(contents);
+  }
+
   Result<FilePtr> Open(const std::string& path, bool create) override;
   Status Rename(const std::string& from, const std::string& to) override {
     if (int e = Check(Op::kRename, from)) return Status::FromErrno(e, "rename " + from);
-    return base_.Rename(from, to);
+    EDGEREPL_RETURN_IF_ERROR(base_.Rename(from, to));
+    std::lock_guard<std::mutex> lock(mu_);
+    created_.insert(to);
+    auto it = synced_.find(from);
+    if (it != synced_.end()) {
+      synced_[to] = std::move(it->second);
+      synced_.erase(from);
+    } else {
+      synced_.erase(to);
+    }
+    return Status::Ok();
   }
   Status Unlink(const std::string& path) override {
     if (int e = Check(Op::kUnlink, path)) return Status::FromErrno(e, "unlink " + path);
-    return base_.Unlink(path);
+    EDGEREPL_RETURN_IF_ERROR(base_.Unlink(path));
+    std::lock_guard<std::mutex> lock(mu_);
+    synced_.erase(path);
+    created_.erase(path);
+    return Status::Ok();
   }
   Result<std::vector<DirEntry>> List(const std::string& dir) override { return base_.List(dir); }
   Status MkdirAll(const std::string& dir) override { return base_.MkdirAll(dir); }
@@ -83,6 +130,9 @@ class FaultFileSystem final : public FileSystem {
   std::mutex mu_;
   std::vector<Fault> faults_;
   int calls_[8] = {};
+  bool crashed_ = false;
+  std::set<std::string> created_;
+  std::map<std::string, std::string> synced_;
 };
 
 class FaultFile final : public File {
@@ -103,7 +153,11 @@ class FaultFile final : public File {
   }
   Status Sync() override {
     if (int e = fs_.Check(Op::kSync, path_)) return Status::FromErrno(e, "fdatasync " + path_);
-    return base_->Sync();
+    EDGEREPL_RETURN_IF_ERROR(base_->Sync());
+    Result<uint64_t> size = base_->Size();
+    std::string contents;
+    if (size.ok() && base_->Read(0, *size, &contents).ok()) fs_.RecordSynced(path_, contents);
+    return Status::Ok();
   }
   Status Truncate(uint64_t size) override {
     if (int e = fs_.Check(Op::kTruncate, path_)) return Status::FromErrno(e, "truncate " + path_);
@@ -121,6 +175,10 @@ inline Result<FilePtr> FaultFileSystem::Open(const std::string& path, bool creat
   if (int e = Check(Op::kOpen, path)) return Status::FromErrno(e, "open " + path);
   Result<FilePtr> f = base_.Open(path, create);
   if (!f.ok()) return f.status();
+  if (create) {
+    std::lock_guard<std::mutex> lock(mu_);
+    created_.insert(path);
+  }
   return FilePtr(new FaultFile(*this, std::move(*f), path));
 }
 

@@ -1,5 +1,6 @@
-// Random interleavings of append, read, ack, rewind, reopen and injected faults, checked against a
-// plain in-memory model of what the queue must hold.
+// Random interleavings of append, read, ack, rewind, reopen, power loss (sync durability: what
+// was answered must survive) and injected faults, checked against a plain in-memory model of what
+// the queue must hold.
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -118,7 +119,10 @@ void RunProperty(uint64_t seed, config::Durability durability, int steps) {
       q->RewindToCursor();
       next = 0;
     } else {
+      bool power_loss = op >= 96 && durability == config::Durability::kSync;
+      if (power_loss) fs.Crash();  // nothing unsynced reaches the disk from here on
       q.reset();
+      if (power_loss) fs.Restart();
       q = open();
       ASSERT_NE(q, nullptr);
       next = 0;

@@ -527,6 +527,66 @@ TEST_F(QueueTest, LeftoverSegmentsBeforeTheCursorAreDeletedOnOpen) {
   EXPECT_EQ(Drain(*q).front(), Payload(static_cast<int>(30 - q->Stats().pending_records), 200));
 }
 
+// ---- power loss: only what was synced survives ----------------------------------------------
+
+TEST_F(QueueTest, SyncDurabilityKeepsEveryAnsweredAppendThroughPowerLoss) {
+  QueueOptions o = Options();
+  auto q = Open(o);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        ASSERT_TRUE(
+            q->Append("t" + std::to_string(t) + " " + std::to_string(i) + std::string(150, 'p'), 1)
+                .ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto r = q->ReadNext(2000);
+  ASSERT_TRUE(q->Ack(r->back().position).ok());
+  size_t acked = r->size();
+  fs_.Crash();
+  q.reset();
+  fs_.Restart();
+  q = Open(o);
+  std::vector<std::string> got = Drain(*q);
+  EXPECT_EQ(got.size(), 80 - acked);
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 0u);
+}
+
+TEST_F(QueueTest, IntervalDurabilityLosesOnlyTheUnsyncedTailAndOpensClean) {
+  QueueOptions o = Options();
+  o.durability = config::Durability::kInterval;
+  o.sync_interval = std::chrono::hours(1);
+  auto q = Open(o);
+  AppendAll(*q, 0, 3);
+  ASSERT_TRUE(q->Close().ok());  // syncs
+  q = Open(o);
+  AppendAll(*q, 3, 6);  // answered, never synced
+  fs_.Crash();
+  q.reset();
+  fs_.Restart();
+  q = Open(o);
+  EXPECT_EQ(Drain(*q), Payloads(0, 3));
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 0u);
+  AppendAll(*q, 6, 7);
+  EXPECT_EQ(Drain(*q), Payloads(6, 7));
+}
+
+TEST_F(QueueTest, AcknowledgedCursorSurvivesPowerLoss) {
+  auto q = Open();
+  AppendAll(*q, 0, 40, 200);  // several segments
+  auto r = q->ReadNext(5000);
+  ASSERT_TRUE(q->Ack(r->back().position).ok());
+  size_t acked = r->size();
+  fs_.Crash();
+  q.reset();
+  fs_.Restart();
+  q = Open();
+  EXPECT_EQ(Drain(*q), Payloads(static_cast<int>(acked), 40, 200));
+}
+
 // ---- group commit ----------------------------------------------------------------------------
 
 TEST_F(QueueTest, ConcurrentWritersShareSyncsAndKeepTheirOrder) {
