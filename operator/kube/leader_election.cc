@@ -4,6 +4,8 @@
 
 #include "operator/kube/leader_election.h"
 
+#include <algorithm>
+
 namespace edgerepl::kube {
 namespace {
 
@@ -129,8 +131,10 @@ Status LeaderElector::TryAcquireOrRenew() {
       observed_holder_ = holder;
       if (config_.on_new_leader && !holder.empty()) config_.on_new_leader(holder);
     }
+    other_expires_at_.reset();
     if (!holder.empty() && holder != config_.identity &&
         observed_time_ + std::chrono::seconds(held_for_s) > now) {
+      other_expires_at_ = observed_time_ + std::chrono::seconds(held_for_s);
       return Status::Unavailable("lease " + config_.lease_namespace + "/" + config_.lease_name +
                                  " is held by " + holder);
     }
@@ -198,7 +202,17 @@ Status LeaderElector::Run() {
     if (s.ok()) break;
     spdlog::debug("leader election {}/{}: {}", config_.lease_namespace, config_.lease_name,
                   s.ToString());
-    if (!SleepUnlessStopped(jittered())) return Status::Ok();
+    auto wait = jittered();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (other_expires_at_) {
+        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*other_expires_at_ -
+                                                                           clock_.Now()) +
+                     std::chrono::milliseconds(10);
+        wait = std::clamp(until, std::chrono::milliseconds(10), wait);
+      }
+    }
+    if (!SleepUnlessStopped(wait)) return Status::Ok();
   }
   renewed_at_ns_.store(SteadyNanos(clock_.Now()));
   SetLeader(true);

@@ -86,7 +86,11 @@ class LeaderElector {
   std::string observed_holder_;                            // guarded by mu_
   std::string observed_record_;                            // holder+renewTime last seen
   std::chrono::steady_clock::time_point observed_time_{};  // when observed_record_ changed
-  std::optional<Object> lease_;                            // the last Lease read or written
+  std::optional<Object> lease_;
+  // When another holder's lease runs out as observed here; candidates wake then rather than a
+  // whole retry period later.
+  std::optional<std::chrono::steady_clock::time_point>
+      other_expires_at_;  // the last Lease read or written
   prometheus::Gauge* master_status_ = nullptr;
 };
 

@@ -203,12 +203,21 @@ Status RestClient::Prepare(http::HttpRequest& request) {
 
 Result<http::HttpResponse> RestClient::Do(http::HttpRequest request, std::string_view verb) {
   bool reauthenticated = false;
+  bool transport_retried = false;
   for (int attempt = 0;; ++attempt) {
     http::HttpRequest req = request;
     EDGEREPL_RETURN_IF_ERROR(Prepare(req));
     Result<http::HttpResponse> resp = transport_->Send(req);
     if (!resp.ok()) {
       Count(req.method, 0);
+      // A pooled keep-alive connection the server closed (it restarted, or timed the connection
+      // out) fails the first request sent on it; one immediate retry opens a fresh connection. A
+      // write that did land the first time comes back as 409/404, which callers handle anyway.
+      if (!transport_retried) {
+        transport_retried = true;
+        --attempt;
+        continue;
+      }
       return resp.status();
     }
     Count(req.method, resp->status);

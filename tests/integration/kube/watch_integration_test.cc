@@ -192,7 +192,8 @@ void RunOutage(const ResourceType& type, bool compact) {
     EXPECT_GE(informer.watcher().lists(), 2);
   }
   // And it keeps watching afterwards.
-  ASSERT_TRUE(client->MergePatch(type, ns, "c", SizePatch(30)).ok());
+  Result<Object> after = client->MergePatch(type, ns, "c", SizePatch(30));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_TRUE(WaitFor([&] { return rec.Has("updated c 30"); }, seconds(30)));
   informer.Stop();
 }
