@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # Drain-rate benchmark: edgerepl's sender vs vmagent, same backlog, same kind of remote.
-#   scripts/bench-drain.sh [SIZE_MB] [MAX_IN_FLIGHT]  (defaults 50 and 4; the full form is 1000)
+#   scripts/bench-drain.sh [SIZE_MB] [MAX_IN_FLIGHT] [ROUNDS]   (defaults 50, 4 and 1; full: 1000)
 # MAX_IN_FLIGHT 4 matches vmagent's default -remoteWrite.queues (2 × CPUs here); edgerepl is also
 # measured with its default of 1 request in flight.
-# 1. edgerepl: bench_sender drains SIZE_MB of line protocol to a fresh VictoriaMetrics
-#    (/api/v2/write, gzip, one request in flight) and reports points/s until the last ack.
+# Each round runs, in this order (alternating, so a change in machine load hits both sides):
+# 1. edgerepl: bench_sender fills a durable queue (agent/queue, durability interval) on disk with
+#    SIZE_MB of line protocol, reopens it, then times the Sender draining it through QueueSource
+#    to a fresh VictoriaMetrics (/api/v2/write, gzip), until the last record is acknowledged and
+#    the cursor stored. MAX_IN_FLIGHT requests in flight.
 # 2. vmagent: the identical backlog is written to vmagent's /write while its remote is down, so it
 #    sits in vmagent's disk queue; then a fresh VictoriaMetrics comes up and we time the drain from
 #    the first to the last row inserted there.
-# Prints both rates and their ratio (edgerepl / vmagent). Everything binds 127.0.0.1 only.
+# 3. edgerepl again with one request in flight.
+# Prints the rates, the load average around each run, and the ratios (edgerepl / vmagent); with
+# several rounds, the median ratio. Everything binds 127.0.0.1 only. BUILD= picks the build dir.
 set -euo pipefail
 SIZE_MB=${1:-50}
 IN_FLIGHT=${2:-4}
+ROUNDS=${3:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/bench-drain}
 BYTES=$((SIZE_MB * 1000000))
 
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF >/dev/null
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF \
+  -DEDGEREPL_BENCH=ON >/dev/null
 cmake --build "$BUILD" --target bench_sender -j2 >/dev/null
 BENCH=$BUILD/tests/bench/sender/bench_sender
 
@@ -29,61 +36,102 @@ cleanup() {
 }
 trap cleanup EXIT
 
+load() { cut -d' ' -f1 /proc/loadavg; }
+cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }  # user+system seconds of a pid
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 wait_http() {
-  for _ in $(seq 1 200); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done
+  for _ in $(seq 1 400); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done
   echo "timeout waiting for $1" >&2; return 1
 }
 start_vm() {  # dir port
   victoria-metrics -storageDataPath "$1" -httpListenAddr "127.0.0.1:$2" -retentionPeriod 100y \
     -loggerLevel ERROR >"$1.log" 2>&1 &
-  PIDS+=($!)
+  VM_PID=$!
+  PIDS+=($VM_PID)
   wait_http "http://127.0.0.1:$2/health"
 }
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; rm -rf "$2"; }
 rows() {  # port: rows inserted so far, all ingestion types
   curl -s "http://127.0.0.1:$1/metrics" |
     awk '/^vm_rows_inserted_total/ {s += $2} END {printf "%d\n", s}'
 }
+pps() { sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$1"; }
 
-# --- edgerepl ---
-P1=$(free_port)
-start_vm "$TMP/vm1" "$P1"
-EDGE1=$("$BENCH" drain --url "http://127.0.0.1:$P1" --bytes "$BYTES" --max-in-flight 1)
-echo "edgerepl maxInFlight=1: $EDGE1"
-kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
-P1=$(free_port)
-start_vm "$TMP/vm1b" "$P1"
-EDGE=$("$BENCH" drain --url "http://127.0.0.1:$P1" --bytes "$BYTES" --max-in-flight "$IN_FLIGHT")
-echo "edgerepl maxInFlight=$IN_FLIGHT: $EDGE"
-EDGE1_PPS=$(sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$EDGE1")
-EDGE_PPS=$(sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$EDGE")
-POINTS=$(sed -n 's/.*points=\([0-9]*\) .*/\1/p' <<<"$EDGE")
+edgerepl() {  # in_flight -> OUT: the bench line
+  local port dir
+  port=$(free_port)
+  dir=$TMP/vm-edge
+  start_vm "$dir" "$port"
+  local before out vm_cpu
+  before=$(load)
+  vm_cpu=$(cpu "$VM_PID")
+  out=$("$BENCH" drain --url "http://127.0.0.1:$port" --bytes "$BYTES" --queue-dir "$TMP/queue" \
+    --max-in-flight "$1")
+  OUT="$out remote_cpu_s=$(echo "$(cpu "$VM_PID") - $vm_cpu" | bc) load=$before..$(load)"
+  stop_pid "$VM_PID" "$dir"
+  rm -rf "$TMP/queue"
+}
 
-# --- vmagent ---
 "$BENCH" emit --bytes "$BYTES" --out "$TMP/backlog.lp" >/dev/null
-P2=$(free_port)
-PA=$(free_port)
-vmagent -httpListenAddr "127.0.0.1:$PA" -remoteWrite.url "http://127.0.0.1:$P2/api/v1/write" \
-  -remoteWrite.tmpDataPath "$TMP/vmagent" -loggerLevel ERROR >"$TMP/vmagent.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$PA/health"
 split -C 4000000 "$TMP/backlog.lp" "$TMP/chunk."
-for f in "$TMP"/chunk.*; do
-  curl -sf -X POST --data-binary "@$f" "http://127.0.0.1:$PA/write" >/dev/null
+rm -f "$TMP/backlog.lp"
+
+vmagent_drain() {  # points -> OUT: a line like the bench's
+  local p2 pa dir
+  p2=$(free_port)
+  pa=$(free_port)
+  dir=$TMP/vm-agent
+  vmagent -httpListenAddr "127.0.0.1:$pa" -remoteWrite.url "http://127.0.0.1:$p2/api/v1/write" \
+    -remoteWrite.tmpDataPath "$TMP/vmagent" -loggerLevel ERROR >"$TMP/vmagent.log" 2>&1 &
+  local agent=$!
+  PIDS+=($agent)
+  wait_http "http://127.0.0.1:$pa/health"
+  for f in "$TMP"/chunk.*; do
+    curl -sf -X POST --data-binary "@$f" "http://127.0.0.1:$pa/write" >/dev/null
+  done
+  sleep 3  # let vmagent flush its in-memory buffers into the disk queue
+  local samples=$(($1 * 3))  # three fields per point, one sample each
+  start_vm "$dir" "$p2"
+  while [ "$(rows "$p2")" -eq 0 ]; do sleep 0.02; done
+  # From the first row inserted: vmagent's own retry delay after the remote came up is not
+  # counted, and neither is the time of its first block (which favours vmagent slightly).
+  local before t0 t1 vm_cpu agent_cpu
+  before=$(load)
+  vm_cpu=$(cpu "$VM_PID")
+  agent_cpu=$(cpu "$agent")
+  t0=$(date +%s.%N)
+  while [ "$(rows "$p2")" -lt "$samples" ]; do
+    sleep 0.05
+    if (($(echo "$(date +%s.%N) - $t0 > 3600" | bc))); then echo "vmagent drain timed out" >&2; exit 1; fi
+  done
+  t1=$(date +%s.%N)
+  OUT="points=$1 seconds=$(echo "$t1 - $t0" | bc -l | xargs printf '%.3f')"
+  OUT+=" points_per_s=$(echo "$1 / ($t1 - $t0)" | bc -l | xargs printf '%.0f')"
+  OUT+=" vmagent_cpu_s=$(echo "$(cpu "$agent") - $agent_cpu" | bc)"
+  OUT+=" remote_cpu_s=$(echo "$(cpu "$VM_PID") - $vm_cpu" | bc) load=$before..$(load)"
+  stop_pid "$agent" "$TMP/vmagent"
+  stop_pid "$VM_PID" "$dir"
+}
+
+RATIOS=()
+RATIOS1=()
+for round in $(seq 1 "$ROUNDS"); do
+  edgerepl "$IN_FLIGHT"
+  EDGE=$OUT
+  echo "round $round edgerepl maxInFlight=$IN_FLIGHT: $EDGE"
+  POINTS=$(sed -n 's/.*points=\([0-9]*\) .*/\1/p' <<<"$EDGE")
+  vmagent_drain "$POINTS"
+  VM=$OUT
+  echo "round $round vmagent: $VM"
+  edgerepl 1
+  EDGE1=$OUT
+  echo "round $round edgerepl maxInFlight=1: $EDGE1"
+  R=$(echo "$(pps "$EDGE") / $(pps "$VM")" | bc -l | xargs printf '%.2f')
+  R1=$(echo "$(pps "$EDGE1") / $(pps "$VM")" | bc -l | xargs printf '%.2f')
+  echo "round $round ratio edgerepl/vmagent: maxInFlight=$IN_FLIGHT ${R}x, maxInFlight=1 ${R1}x"
+  RATIOS+=("$R")
+  RATIOS1+=("$R1")
 done
-rm -f "$TMP"/chunk.*
-sleep 3  # let vmagent flush its in-memory buffers into the disk queue
-SAMPLES=$((POINTS * 3))  # three fields per point, one sample each
-start_vm "$TMP/vm2" "$P2"
-while [ "$(rows "$P2")" -eq 0 ]; do sleep 0.02; done
-# From the first row inserted: vmagent's own retry delay after the remote came up is not counted,
-# and neither is the time of its first block (which favours vmagent slightly).
-T0=$(date +%s.%N)
-while [ "$(rows "$P2")" -lt "$SAMPLES" ]; do
-  sleep 0.05
-  if (( $(echo "$(date +%s.%N) - $T0 > 3600" | bc) )); then echo "vmagent drain timed out" >&2; exit 1; fi
-done
-T1=$(date +%s.%N)
-VM_PPS=$(echo "$POINTS / ($T1 - $T0)" | bc -l | xargs printf '%.0f')
-echo "vmagent: points=$POINTS seconds=$(echo "$T1 - $T0" | bc -l | xargs printf '%.3f') points_per_s=$VM_PPS"
-echo "ratio edgerepl/vmagent: maxInFlight=$IN_FLIGHT $(echo "$EDGE_PPS / $VM_PPS" | bc -l | xargs printf '%.2f')x, maxInFlight=1 $(echo "$EDGE1_PPS / $VM_PPS" | bc -l | xargs printf '%.2f')x (size ${SIZE_MB} MB)"
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+echo "median ratio edgerepl/vmagent over $ROUNDS round(s): maxInFlight=$IN_FLIGHT $(median "${RATIOS[@]}")x," \
+  "maxInFlight=1 $(median "${RATIOS1[@]}")x (size ${SIZE_MB} MB)"

@@ -240,6 +240,9 @@ StepResult Sender::StepPipelined() {
     SettleInFlight(false);
     return Failed(outcome);
   }
+  // The freed slot is refilled before the cursor is stored, so the cursor's fsyncs overlap the
+  // requests in flight instead of delaying the next one.
+  FillWindow();
   head_offset_ = front.batch->next_offset;
   PopRecords(front.end_record);
   backoff_.Reset();
@@ -254,10 +257,6 @@ StepResult Sender::StepPipelined() {
 // Starts batches after the last one in flight until max_in_flight are. Each request gzips its own
 // body on its own thread, so compression overlaps the other requests' round trips.
 void Sender::FillWindow() {
-  if (in_flight_.empty()) {
-    next_record_ = popped_records_;
-    next_offset_ = head_offset_;
-  }
   while (static_cast<int>(in_flight_.size()) < max_in_flight_) {
     size_t first = static_cast<size_t>(next_record_ - popped_records_);
     if (first >= pending_.size()) break;
@@ -444,6 +443,9 @@ Status Sender::FillPending() {
 void Sender::FinishBatch(const Batch& batch) {
   head_offset_ = batch.next_offset;
   PopRecords(popped_records_ + batch.completed_records);
+  // Nothing is in flight on this path: pipelining resumes at the new head.
+  next_record_ = popped_records_;
+  next_offset_ = head_offset_;
 }
 
 void Sender::DropLines(uint64_t points, uint64_t bytes, std::string_view reason) {

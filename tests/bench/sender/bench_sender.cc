@@ -5,6 +5,7 @@
 //       sender draining it through QueueSource until the last record is acknowledged; points/s
 //   bench_sender emit --bytes N --out FILE     write the same backlog as line protocol to FILE
 // The backlog is deterministic, so scripts/bench-drain.sh can give vmagent the identical data.
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include <chrono>
@@ -56,6 +57,14 @@ std::string Arg(int argc, char** argv, const char* name, const char* def) {
     if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
   }
   return def;
+}
+
+// User + system CPU seconds of this process so far, all threads.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -164,17 +173,21 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   SenderMetrics metrics(registry, "bench");
   RealRandom random;
   Sender sender(options, **client, source, RealClock::Instance(), random, metrics);
+  double cpu_start = CpuSeconds();
   auto start = std::chrono::steady_clock::now();
   sender.Start();
   while ((*q)->Stats().pending_records > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   double s = Seconds(start);
+  double cpu = CpuSeconds() - cpu_start;
   sender.Stop();
-  std::printf("points=%llu bytes=%llu records=%llu seconds=%.3f points_per_s=%.0f failures=%llu\n",
-              static_cast<unsigned long long>(points), static_cast<unsigned long long>(bytes),
-              static_cast<unsigned long long>(records), s, points / s,
-              static_cast<unsigned long long>(sender.Snapshot().consecutive_failures));
+  std::printf(
+      "points=%llu bytes=%llu records=%llu seconds=%.3f points_per_s=%.0f sender_cpu_s=%.2f "
+      "failures=%llu\n",
+      static_cast<unsigned long long>(points), static_cast<unsigned long long>(bytes),
+      static_cast<unsigned long long>(records), s, points / s, cpu,
+      static_cast<unsigned long long>(sender.Snapshot().consecutive_failures));
   return 0;
 }
 

@@ -485,14 +485,35 @@ TEST_F(PipelineTest, SplitRecordAcrossParallelBatches) {
                                               "e v=1 1\nf v=1 1\n"}));
 }
 
+TEST_F(PipelineTest, SkipDropsTheHeadBatchThenPipeliningResumesBehindIt) {
+  Run(3, "v=0 ");
+  for (int i = 0; i < 10; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepResult r;
+  for (int i = 0; i < 5 && (r = sender_->Step()).kind == StepResult::kContinue; ++i) {
+  }
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(source_.acked(), 0u);
+  sender_->SkipHead();
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 2u);
+  EXPECT_EQ(sender_->Snapshot().dropped_points.at(std::string(kDropSkipped)), 2u);
+  EXPECT_EQ(StepUntilAcked(10, 8), 4);
+  EXPECT_EQ(source_.acked(), 10u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+}
+
 TEST_F(PipelineTest, SuspendWaitsForRequestsInFlightAndStartsNoMore) {
   Run(2, "");
   for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // {0,1} acked, {2,3} in flight
+  // {0,1} acked; its slot went to {4,5} at once, so {2,3} and {4,5} are in flight.
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 2u);
   sender_->SetSuspended(true);
   EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
-  EXPECT_EQ(source_.acked(), 4u);  // the request in flight was answered and acknowledged
-  EXPECT_EQ(client_->bodies.size(), 2u);
+  EXPECT_EQ(source_.acked(), 6u);  // the requests in flight were answered and acknowledged
+  EXPECT_EQ(client_->bodies.size(), 3u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(client_->bodies.size(), 3u);
   EXPECT_EQ(sender_->Snapshot().state, State::kSuspended);
 }
 
