@@ -71,6 +71,9 @@ apt_opts=(
   -o "Dir::Cache=$apt_dir/cache"
   -o "APT::Get::List-Cleanup=0"
 )
+# As root, apt would drop to _apt, which cannot enter a private cache under /root: fetch as root
+# instead of warning about it.
+if [[ $(id -u) -eq 0 ]]; then apt_opts+=(-o "APT::Sandbox::User=root"); fi
 log "fetching source indexes"
 apt-get "${apt_opts[@]}" -qq update >&2
 log "downloading the kubernetes source package"

@@ -6,6 +6,7 @@
 
 #include <boost/asio/ssl.hpp>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 
 namespace edgerepl::kube {
@@ -134,15 +135,38 @@ class CpprestBodyStream final : public BodyStream {
   std::shared_ptr<PendingRead> pending_;
 };
 
+using ClientFactory = std::function<std::shared_ptr<web_client::http_client>()>;
+
+// One cpprest client (one connection pool). After a transport failure the pool is replaced: when
+// the server restarted, every pooled keep-alive connection is dead, and each would otherwise fail
+// one request in turn.
+class Pool {
+ public:
+  explicit Pool(ClientFactory factory) : factory_(std::move(factory)), client_(factory_()) {}
+  std::shared_ptr<web_client::http_client> Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return client_;
+  }
+  void Reset(const std::shared_ptr<web_client::http_client>& failed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (client_ == failed) client_ = factory_();
+  }
+
+ private:
+  ClientFactory factory_;
+  std::mutex mu_;
+  std::shared_ptr<web_client::http_client> client_;
+};
+
 class CpprestTransport final : public Transport {
  public:
-  CpprestTransport(std::unique_ptr<web_client::http_client> requests,
-                   std::unique_ptr<web_client::http_client> streams)
+  CpprestTransport(ClientFactory requests, ClientFactory streams)
       : requests_(std::move(requests)), streams_(std::move(streams)) {}
 
   Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
+    auto client = requests_.Get();
     try {
-      web_http::http_response resp = requests_->request(ToCpprest(request)).get();
+      web_http::http_response resp = client->request(ToCpprest(request)).get();
       http::HttpResponse out;
       out.status = resp.status_code();
       out.headers = FromCpprest(resp.headers());
@@ -150,31 +174,36 @@ class CpprestTransport final : public Transport {
       out.body.assign(body.begin(), body.end());
       return out;
     } catch (const std::exception& e) {
+      requests_.Reset(client);
       return Status::Unavailable(std::string("API server request failed: ") + e.what());
     } catch (...) {
+      requests_.Reset(client);
       return Status::Unavailable("API server request failed");
     }
   }
 
   Result<StreamResponse> Stream(const http::HttpRequest& request) override {
+    auto client = streams_.Get();
     try {
       pplx::cancellation_token_source cts;
-      web_http::http_response resp = streams_->request(ToCpprest(request), cts.get_token()).get();
+      web_http::http_response resp = client->request(ToCpprest(request), cts.get_token()).get();
       StreamResponse out;
       out.status = resp.status_code();
       out.headers = FromCpprest(resp.headers());
       out.body = std::make_unique<CpprestBodyStream>(std::move(resp), std::move(cts));
       return out;
     } catch (const std::exception& e) {
+      streams_.Reset(client);
       return Status::Unavailable(std::string("API server watch failed: ") + e.what());
     } catch (...) {
+      streams_.Reset(client);
       return Status::Unavailable("API server watch failed");
     }
   }
 
  private:
-  std::unique_ptr<web_client::http_client> requests_;
-  std::unique_ptr<web_client::http_client> streams_;
+  Pool requests_;
+  Pool streams_;
 };
 
 }  // namespace
@@ -202,7 +231,7 @@ Result<TransportPtr> MakeCpprestTransport(const Config& config, const TransportO
     if (base.scheme() != "http" && base.scheme() != "https") {
       return Status::InvalidArgument("API server URL must be http or https: " + config.server);
     }
-    auto make = [&](std::chrono::milliseconds timeout) {
+    auto make = [base, tls](std::chrono::milliseconds timeout) {
       web_client::http_client_config cc;
       cc.set_timeout(std::chrono::duration_cast<std::chrono::microseconds>(timeout));
       cc.set_validate_certificates(!tls.insecure_skip_verify);
@@ -215,12 +244,15 @@ Result<TransportPtr> MakeCpprestTransport(const Config& config, const TransportO
                               boost::asio::ssl::context::pem, ec);
         }
       });
-      return std::make_unique<web_client::http_client>(base, cc);
+      return std::make_shared<web_client::http_client>(base, cc);
     };
     // A watch is silent between events; its liveness is the reader's idle timeout, so the
     // library's own inactivity timer only catches connections nobody reads any more.
-    return TransportPtr(std::make_unique<CpprestTransport>(make(options.request_timeout),
-                                                           make(std::chrono::minutes(30))));
+    auto request_timeout = options.request_timeout;
+    make(request_timeout);  // a malformed URL throws here, not in the first request
+    return TransportPtr(std::make_unique<CpprestTransport>(
+        [make, request_timeout] { return make(request_timeout); },
+        [make] { return make(std::chrono::minutes(30)); }));
   } catch (const std::exception& e) {
     return Status::InvalidArgument("invalid API server URL " + config.server + ": " + e.what());
   }
