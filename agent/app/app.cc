@@ -68,6 +68,9 @@ Status App::Init(const config::Config& config) {
   httpserver::ServerOptions write_options;
   write_options.max_body_bytes = config.max_body_bytes;
   write_options.worker_threads = options_.write_threads;
+  write_options.on_too_large = [this](const httpserver::Request& r) {
+    write_handler_.CountRefused(r, 413);
+  };
   auto write_server = httpserver::Server::Start(
       config.listen, [this](const httpserver::Request& r) { return HandleWritePort(r); },
       write_options);

@@ -75,6 +75,11 @@ httpserver::Response WriteHandler::Handle(const httpserver::Request& request) {
   return r;
 }
 
+void WriteHandler::CountRefused(const httpserver::Request& request, int status) {
+  if (!IsWrite(request)) return;
+  metrics_.ObserveRequest(request.path == "/api/v2/write" ? Api::kV2 : Api::kV1, status, 0);
+}
+
 httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& request, Api api,
                                                std::chrono::steady_clock::time_point) {
   std::shared_ptr<const Routing> routing = routing_();

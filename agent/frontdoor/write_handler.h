@@ -34,6 +34,8 @@ class WriteHandler {
   WriteHandler(RoutingFn routing, const Clock& clock, WriteMetrics& metrics);
 
   httpserver::Response Handle(const httpserver::Request& request);
+  // Counts a write the server refused before this handler saw it (a body over the limit).
+  void CountRefused(const httpserver::Request& request, int status);
 
  private:
   httpserver::Response HandleWrite(const httpserver::Request& request, Api api,

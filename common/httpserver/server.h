@@ -44,6 +44,9 @@ struct ServerOptions {
   uint64_t max_body_bytes = 0;
   // Threads that run handlers; the number of requests handled at once.
   int worker_threads = 16;
+  // Called (on a worker thread) for a request refused with 413 before its handler ran, with the
+  // request's line and headers but no body, so callers can count it like any other answer.
+  std::function<void(const Request&)> on_too_large;
   // Idle connection / slow client timeout.
   std::chrono::seconds timeout{120};
 };

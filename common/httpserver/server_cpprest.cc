@@ -194,11 +194,10 @@ class CpprestServer final : public Server {
       in.remote_address = request.remote_address();
       for (const auto& [k, v] : request.headers()) in.headers.emplace_back(k, v);
       uint64_t limit = max_body_bytes_.load();
-      if (limit > 0 && request.headers().content_length() > limit) {
-        Reply(request, TooLarge(limit));
-        return;
-      }
-      if (!ReadBody(request, limit, &in.body)) {
+      if ((limit > 0 && request.headers().content_length() > limit) ||
+          !ReadBody(request, limit, &in.body)) {
+        in.body.clear();
+        if (options_.on_too_large) options_.on_too_large(in);
         Reply(request, TooLarge(limit));
         return;
       }

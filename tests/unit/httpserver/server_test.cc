@@ -101,8 +101,14 @@ TEST(Server, NoContentTypeIsInventedForEmptyBodies) {
 
 TEST(Server, BodyOverLimitByContentLengthIs413WithoutCallingHandler) {
   std::atomic<int> calls{0};
+  std::atomic<int> refused{0};
   ServerOptions options;
   options.max_body_bytes = 100;
+  options.on_too_large = [&](const Request& r) {
+    EXPECT_EQ(r.path, "/write");
+    EXPECT_TRUE(r.body.empty());
+    ++refused;
+  };
   auto server = StartOrDie(
       [&](const Request&) {
         ++calls;
@@ -113,8 +119,10 @@ TEST(Server, BodyOverLimitByContentLengthIs413WithoutCallingHandler) {
   EXPECT_EQ(HttpRequest(server->port(), "POST", "/write", {}, std::string(101, 'x'), &body), 413);
   EXPECT_NE(body.find("request too large"), std::string::npos);
   EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ(refused.load(), 1);
   EXPECT_EQ(HttpRequest(server->port(), "POST", "/write", {}, std::string(100, 'x')), 200);
   EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(refused.load(), 1);
 }
 
 TEST(Server, ChunkedBodyOverLimitIs413) {
