@@ -202,3 +202,52 @@ TEST_F(AgentE2ETest, KillDashNineUnderLoadLosesNoAcknowledgedPoint) {
 
 }  // namespace
 }  // namespace edgerepl::testing
+
+namespace edgerepl::testing {
+namespace {
+
+// The v2 write API against a real server that speaks it (VictoriaMetrics accepts /api/v2/write
+// and answers /ping; influxd 1.6 has no v2 API): precision, org and bucket matching, and the
+// _instance_id tag, checked point by point on an influxd remote.
+TEST(AgentV2Test, V2WritesWithPrecisionOrgAndInstanceIdReachTheRemote) {
+  EDGEREPL_REQUIRE_SERVERS();
+  if (!VictoriaMetrics::Available()) GTEST_SKIP() << "no victoria-metrics";
+  VictoriaMetrics local;
+  Influxd remote;
+  local.Start();
+  remote.Start();
+  remote.CreateDatabase("edge");
+  TempDir dir;
+  AgentProcess agent(dir, "local: {url: \"" + local.url() + "\"}\ndataDir: \"" + dir.Join("data") +
+                              "\"\ninstanceID: edge-7\nremotes:\n  - {name: remote, url: \"" +
+                              remote.url() +
+                              "\", protocol: v1}\nreplications:\n  - {id: v2rep, name: v2rep, "
+                              "remote: remote, localBucket: telegraf, localBucketID: 0f0f0f0f, "
+                              "localOrg: acme, remoteBucket: edge}\n");
+  ASSERT_TRUE(agent.Start()) << agent.Log();
+  const int64_t base_ms = BaseNs() / 1'000'000;
+  auto post = [&](const std::string& query, const std::string& body) {
+    std::string resp;
+    int code = HttpRequest(agent.write_port(), "POST", "/api/v2/write?" + query,
+                           {{"Authorization", "Token local-token"}}, body, &resp);
+    EXPECT_TRUE(code == 204) << code << " " << resp;
+  };
+  post("org=acme&bucket=telegraf&precision=ms", "v2m,host=a v=1 " + std::to_string(base_ms) +
+                                                    "\nv2m,host=b v=2 " +
+                                                    std::to_string(base_ms + 1) + "\n");
+  post("org=acme&bucket=0f0f0f0f&precision=ms", "v2m,host=c v=3 " + std::to_string(base_ms + 2));
+  post("org=other&bucket=telegraf&precision=ms", "v2m,host=d v=4 " + std::to_string(base_ms + 3));
+  post("org=acme&bucket=elsewhere&precision=ms", "v2m,host=e v=5 " + std::to_string(base_ms + 4));
+  ASSERT_TRUE(agent.WaitDrained(std::chrono::seconds(30))) << agent.Replications();
+  EXPECT_EQ(remote.CountPoints("edge", "v2m", "v"), 3);
+  std::string rows = remote.Query("SELECT v, host, _instance_id FROM v2m ORDER BY time", "edge");
+  EXPECT_NE(rows.find("\"edge-7\""), std::string::npos) << rows;
+  EXPECT_NE(rows.find(",1,\"a\",\"edge-7\"]"), std::string::npos) << rows;
+  // The millisecond timestamp arrived as the same instant.
+  std::string first =
+      remote.Query("SELECT v FROM v2m WHERE time = " + std::to_string(base_ms * 1'000'000), "edge");
+  EXPECT_NE(first.find(",1]"), std::string::npos) << first;
+}
+
+}  // namespace
+}  // namespace edgerepl::testing
