@@ -259,3 +259,14 @@ Result<TransportPtr> MakeCpprestTransport(const Config& config, const TransportO
 }
 
 }  // namespace edgerepl::kube
+
+#if defined(__SANITIZE_ADDRESS__)
+// cpprestsdk completes cancelled and failed requests through pplx continuations on its own thread
+// pool; when a process exits before the pool ran them, LeakSanitizer reports the pending tasks.
+// They are freed when they run, so suppress allocations inside libcpprest and pplx only. Weak, like
+// the same hook in common/http, so either may be linked.
+extern "C" __attribute__((weak)) const char* __lsan_default_suppressions() {
+  return "leak:libcpprest.so\n"
+         "leak:pplx::details::\n";
+}
+#endif
