@@ -46,7 +46,7 @@ Status ReplicationRuntime::OpenQueue() {
 }
 
 void ReplicationRuntime::StartSender() {
-  source_ = std::make_unique<queue::QueueSource>(*queue_);
+  source_ = std::make_unique<Source>(*queue_, rejecting_);
   if (!sender_metrics_) {
     sender_metrics_ =
         std::make_unique<sender::SenderMetrics>(deps_.registry, config_.replication.name);
@@ -119,13 +119,16 @@ RuntimeConfig ReplicationRuntime::runtime_config() const {
 
 bool ReplicationRuntime::HasRoomFor(uint64_t bytes) const {
   std::shared_lock<std::shared_mutex> lock(queue_mu_);
-  return queue_ ? queue_->HasRoomFor(bytes) : true;
+  bool room = queue_ ? queue_->HasRoomFor(bytes) : true;
+  if (!room) rejecting_ = true;
+  return room;
 }
 
 Status ReplicationRuntime::Append(std::string_view payload, uint32_t points) {
   std::shared_lock<std::shared_mutex> lock(queue_mu_);
   if (!queue_) return Status::Aborted("replication closed");
   Status st = queue_->Append(payload, points);
+  if (st.ok()) rejecting_ = false;
   if (st.ok() && sender_) sender_->NotifyAppended();
   return st;
 }
@@ -169,6 +172,12 @@ admin::ReplicationStatus ReplicationRuntime::Snapshot() const {
     s.latest_error_message = st.latest_error_message;
     s.oldest_pending_age_seconds = st.oldest_pending_age_seconds;
     s.dropped_points = st.dropped_points;
+    // The sender re-evaluates its state on its next attempt; a queue that filled up since then
+    // is reported now.
+    if ((s.state == sender::State::kReplicating || s.state == sender::State::kBackoff) && source_ &&
+        source_->Full()) {
+      s.state = sender::State::kQueueFull;
+    }
   } else if (r.suspend) {
     s.state = sender::State::kSuspended;
   }

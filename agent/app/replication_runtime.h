@@ -10,6 +10,7 @@
 
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -84,7 +85,29 @@ class ReplicationRuntime {
   mutable std::shared_mutex queue_mu_;
   std::unique_ptr<queue::QueueMetrics> queue_metrics_;
   std::unique_ptr<queue::Queue> queue_;  // null once closed
-  std::unique_ptr<queue::QueueSource> source_;
+  // The queue as the sender reads it, with one addition: under queueFullPolicy reject the queue
+  // itself never refuses an append (the write path checks HasRoomFor first), so a refusal there
+  // must count as full too, or the state would say Backoff while clients get 503.
+  class Source final : public sender::RecordSource {
+   public:
+    Source(queue::Queue& queue, const std::atomic<bool>& rejecting)
+        : inner_(queue), rejecting_(rejecting) {}
+    Result<std::vector<sender::SourceRecord>> ReadNext(size_t max_bytes) override {
+      return inner_.ReadNext(max_bytes);
+    }
+    Status Ack(uint64_t position) override { return inner_.Ack(position); }
+    void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+      inner_.ReportDropped(points, bytes, reason);
+    }
+    bool Full() const override { return rejecting_.load() || inner_.Full(); }
+
+   private:
+    queue::QueueSource inner_;
+    const std::atomic<bool>& rejecting_;
+  };
+  std::unique_ptr<Source> source_;
+  // Set when the write path found no room (reject pre-check); cleared by the next append.
+  mutable std::atomic<bool> rejecting_{false};
   std::unique_ptr<sender::SenderMetrics> sender_metrics_;
   std::unique_ptr<sender::Sender> sender_;
 };

@@ -289,3 +289,65 @@ TEST_F(AgentInputTest, LargeBodyWithExpectContinueIsAnsweredOnce) {
 
 }  // namespace
 }  // namespace edgerepl::testing
+
+namespace edgerepl::testing {
+namespace {
+
+// A full queue (remote down, maxQueueSizeBytes at its minimum) under each queueFullPolicy.
+class AgentQueueFullTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(AgentQueueFullTest, FullQueueFollowsPolicy) {
+  EDGEREPL_REQUIRE_SERVERS();
+  const bool reject = GetParam() == "reject";
+  Influxd local, remote;
+  local.Start();
+  local.CreateDatabase("db");
+  // The remote never starts: every batch fails and the queue only grows.
+  TempDir dir;
+  AgentProcess agent(dir, AgentBody(local.url(), dir.Join("data"), remote.url(),
+                                    "queueFullPolicy: " + GetParam() + "\n", "",
+                                    "    maxQueueSizeBytes: 33554430\n"));
+  ASSERT_TRUE(agent.Start()) << agent.Log();
+  const std::string pad(1000, 'x');
+  long long accepted = 0;
+  int refused = 0;
+  std::string resp, last_refusal;
+  for (int r = 0; r < 60 && refused < 3; ++r) {  // 60 MB offered to a 32 MiB queue
+    std::string body;
+    for (int i = 0; i < 1000; ++i) {
+      body += "full,r=" + std::to_string(r) + " s=\"" + pad + "\" " +
+              std::to_string(BaseNs() + int64_t{r} * 1000 + i) + "\n";
+    }
+    int code = agent.WriteV1("db=db", body, &resp);
+    if (code == 204) {
+      accepted += 1000;
+    } else {
+      ASSERT_TRUE(reject) << code << " " << resp;
+      EXPECT_EQ(code, 503) << resp;
+      last_refusal = resp;
+      ++refused;
+    }
+  }
+  std::string status = agent.Replications();
+  EXPECT_EQ(JsonStr(status, "state"), "QueueFull") << status;
+  if (reject) {
+    EXPECT_EQ(refused, 3);
+    EXPECT_NE(last_refusal.find("is full"), std::string::npos) << last_refusal;
+    // Nothing of a refused write reached the local database either.
+    EXPECT_EQ(local.CountPoints("db", "full", "s"), accepted);
+  } else {
+    EXPECT_EQ(accepted, 60000);
+    EXPECT_EQ(local.CountPoints("db", "full", "s"), 60000);
+    EXPECT_GT(JsonInt(status, "queue_full"), 0) << status;
+    EXPECT_GT(MetricValue(agent.Metrics(),
+                          "edgerepl_queue_dropped_points_total{reason=\"queue_full\","
+                          "replication=\"r1\"}"),
+              0)
+        << agent.Metrics();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, AgentQueueFullTest, ::testing::Values("drop", "reject"));
+
+}  // namespace
+}  // namespace edgerepl::testing
