@@ -101,14 +101,7 @@ Status LeaderElector::TryAcquireOrRenew() {
     lease.json()["spec"] = spec;
     Result<Object> created = client_.Create(LeasesType(), config_.lease_namespace, lease);
     if (!created.ok()) return created.status();
-    std::lock_guard<std::mutex> lock(mu_);
-    observed_record_ = config_.identity + "|" + now_wall;
-    observed_time_ = now;
-    if (observed_holder_ != config_.identity) {
-      observed_holder_ = config_.identity;
-      if (config_.on_new_leader) config_.on_new_leader(config_.identity);
-    }
-    lease_ = std::move(*created);
+    NoteOwnWrite(now, now_wall, std::move(*created));
     return Status::Ok();
   }
 
@@ -118,6 +111,8 @@ Status LeaderElector::TryAcquireOrRenew() {
   const std::string renew_time = Object::StringField(spec, "renewTime");
   const int64_t held_for_s = Object::IntField(spec, "leaseDurationSeconds").value_or(duration_s);
   const int64_t transitions = Object::IntField(spec, "leaseTransitions").value_or(0);
+  Status held;
+  bool announce = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Expiry is judged by when *this* process saw the record change, never by the holder's
@@ -129,16 +124,19 @@ Status LeaderElector::TryAcquireOrRenew() {
     }
     if (holder != observed_holder_) {
       observed_holder_ = holder;
-      if (config_.on_new_leader && !holder.empty()) config_.on_new_leader(holder);
+      announce = !holder.empty();
     }
     other_expires_at_.reset();
     if (!holder.empty() && holder != config_.identity &&
         observed_time_ + std::chrono::seconds(held_for_s) > now) {
       other_expires_at_ = observed_time_ + std::chrono::seconds(held_for_s);
-      return Status::Unavailable("lease " + config_.lease_namespace + "/" + config_.lease_name +
+      held = Status::Unavailable("lease " + config_.lease_namespace + "/" + config_.lease_name +
                                  " is held by " + holder);
     }
   }
+  // Callbacks run without the lock: they may well ask observed_holder().
+  if (announce && config_.on_new_leader) config_.on_new_leader(holder);
+  if (!held.ok()) return held;
 
   web::json::value new_spec = spec.is_object() ? spec : web::json::value::object();
   new_spec["holderIdentity"] = Str(config_.identity);
@@ -152,15 +150,24 @@ Status LeaderElector::TryAcquireOrRenew() {
   // The read's resourceVersion rides along: a concurrent writer makes this a 409, not a tie.
   Result<Object> updated = client_.Update(LeasesType(), lease);
   if (!updated.ok()) return updated.status();
-  std::lock_guard<std::mutex> lock(mu_);
-  observed_record_ = config_.identity + "|" + now_wall;
-  observed_time_ = now;
-  if (observed_holder_ != config_.identity) {
-    observed_holder_ = config_.identity;
-    if (config_.on_new_leader) config_.on_new_leader(config_.identity);
-  }
-  lease_ = std::move(*updated);
+  NoteOwnWrite(now, now_wall, std::move(*updated));
   return Status::Ok();
+}
+
+void LeaderElector::NoteOwnWrite(std::chrono::steady_clock::time_point now,
+                                 const std::string& renew_time, Object lease) {
+  bool announce = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    observed_record_ = config_.identity + "|" + renew_time;
+    observed_time_ = now;
+    if (observed_holder_ != config_.identity) {
+      observed_holder_ = config_.identity;
+      announce = true;
+    }
+    lease_ = std::move(lease);
+  }
+  if (announce && config_.on_new_leader) config_.on_new_leader(config_.identity);
 }
 
 Status LeaderElector::Release() {

@@ -70,6 +70,9 @@ class LeaderElector {
   // One acquire-or-renew round: ok when this identity holds the Lease afterwards.
   Status TryAcquireOrRenew();
   Status Release();
+  // Records a Lease this elector wrote (it holds it now); announces a new leader if so.
+  void NoteOwnWrite(std::chrono::steady_clock::time_point now, const std::string& renew_time,
+                    Object lease);
   bool SleepUnlessStopped(std::chrono::milliseconds d);
   void SetLeader(bool leader);
 

@@ -136,7 +136,13 @@ TEST(LeaderElector, StopReleasesTheLease) {
     return a;
   });
   auto client = Client(server);
-  LeaderElector elector(*client, FastConfig());
+  LeaderElectionConfig c = FastConfig();
+  LeaderElector* self = nullptr;
+  std::string announced;
+  // Callbacks may ask the elector about itself without deadlocking.
+  c.on_new_leader = [&](const std::string& id) { announced = id + "/" + self->observed_holder(); };
+  LeaderElector elector(*client, c);
+  self = &elector;
   Status result;
   std::thread t([&] { result = elector.Run(); });
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -145,6 +151,7 @@ TEST(LeaderElector, StopReleasesTheLease) {
   }
   ASSERT_TRUE(elector.IsLeader());  // an empty holder is free at once
   EXPECT_EQ(elector.observed_holder(), "me");
+  EXPECT_EQ(announced, "me/me");
   elector.Stop();
   t.join();
   EXPECT_TRUE(result.ok());
