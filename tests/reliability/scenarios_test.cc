@@ -72,21 +72,33 @@ TEST(ReliabilityTest, BaselineAccountingIsExact) {
 TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
   World world;
   WORLD_UP(world);
+  // Drop counters restart with every process, so a drop before a kill could not be told from a
+  // loss: a queue big enough never to fill, and a load the remote drains faster than it arrives,
+  // make any drop a failure; counters are also read before every kill.
+  config::Config c = world.agent().config();
+  c.replications[0].max_queue_size_bytes = 1ull << 30;
+  world.agent().Stop();
+  world.agent().SetConfig(c);
+  world.agent().Start();
   const int cycles =
       static_cast<int>(EnvInt("EDGEREPL_RELIABILITY_CYCLES", IsLongForm() ? 100 : 20));
   LoadOptions lo = world.Load("crash");
   // Big points roll the 16 MiB segments over often enough to aim kills at it (the segment size
   // is not configurable, so the data rate has to do it).
   lo.pad_bytes = 900;
-  lo.points_per_request = 200;
+  lo.points_per_request = 100;
+  lo.pause = milliseconds(30);
   lo.timeout = milliseconds(5000);
   LoadGenerator load(lo);
   load.Start();
   std::mt19937 rng(static_cast<uint32_t>(EnvInt("EDGEREPL_RELIABILITY_SEED", 20261125)));
   int rollover_kills = 0, cursor_kills = 0, random_kills = 0;
+  double dropped_before_kills = 0;
   for (int i = 0; i < cycles; ++i) {
     ASSERT_TRUE(world.agent().WaitReady(seconds(60)))
         << "cycle " << i << ", see " << world.agent().log_path();
+    dropped_before_kills +=
+        SumMetric(world.agent().Metrics(), "edgerepl_queue_dropped_points_total");
     switch (i % 4) {
       case 1:
         rollover_kills += KillOnCreate(world.agent(), world.queue_dir(), ".seg", seconds(8));
@@ -94,10 +106,14 @@ TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
       case 3:
         cursor_kills += KillOnCreate(world.agent(), world.queue_dir(), "cursor.tmp", seconds(3));
         break;
-      default:
-        std::this_thread::sleep_for(milliseconds(50 + rng() % 1500));
+      default: {
+        auto wait = milliseconds(50 + rng() % 1500);
+        std::this_thread::sleep_for(wait - milliseconds(20));
+        dropped_before_kills +=
+            SumMetric(world.agent().Metrics(), "edgerepl_queue_dropped_points_total");
         world.agent().Kill9();
         ++random_kills;
+      }
     }
     world.agent().Start();
   }
@@ -109,6 +125,7 @@ TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
   ASSERT_TRUE(world.Drain("crash", DrainTimeout()));
   AccountingReport r = world.Check("crash", load.Fates());
   ExpectExact(r);
+  EXPECT_EQ(r.dropped_total + dropped_before_kills, 0) << r.Summary();
   EXPECT_GT(cursor_kills, 0) << "no kill landed during a cursor write";
   EXPECT_GT(rollover_kills, 0) << "no kill landed during a segment rollover";
 }
@@ -233,7 +250,7 @@ TEST(ReliabilityTest, QueueDiskFillsUp) {
   EXPECT_TRUE(world.agent().Running())
       << "agent died on a full disk; see " << world.agent().log_path();
   world.proxy()->SetDefault(FaultRule::Forward());
-  ASSERT_TRUE(world.Drain("diskfull", seconds(IsLongForm() ? 600 : 60)));
+  ASSERT_TRUE(world.Drain("diskfull", seconds(IsLongForm() ? 120 : 60)));
   AccountingReport r = world.Check("diskfull", load.Fates());
   std::printf("accounting: %s\n", r.Summary().c_str());
   EXPECT_TRUE(r.Explained()) << r.Summary();
