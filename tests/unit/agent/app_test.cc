@@ -144,6 +144,29 @@ TEST_F(AppTest, SelectorsFollowPodLabels) {
   EXPECT_EQ(ids, (std::vector<std::string>{"edge-only", "everyone"}));
 }
 
+TEST_F(AppTest, ChangedPodLabelsReselectWithoutReload) {
+  WriteFileOrDie(dir_.Join("labels"), "app=\"edge\"\n");
+  WriteConfig(Replication("edge-only", ", selector: {matchLabels: {app: edge}}") +
+              Replication("core-only", ", selector: {matchLabels: {app: core}}"));
+  std::string config = "podLabelsFile: \"" + dir_.Join("labels") + "\"\n" +
+                       edgerepl::testing::ReadFileOrDie(dir_.Join("agent.yaml"));
+  WriteFileOrDie(dir_.Join("agent.yaml"), config);
+  AppOptions options;
+  options.config_path = dir_.Join("agent.yaml");
+  options.maintenance_interval = std::chrono::seconds(1);
+  auto started = App::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  auto& app = *started;
+  auto ids = [&] {
+    std::vector<std::string> out;
+    for (const auto& r : app->Replications()) out.push_back(r.id);
+    return out;
+  };
+  EXPECT_EQ(ids(), std::vector<std::string>{"edge-only"});
+  WriteFileOrDie(dir_.Join("labels"), "app=\"core\"\n");
+  EXPECT_TRUE(Eventually([&] { return ids() == std::vector<std::string>{"core-only"}; }));
+}
+
 TEST_F(AppTest, ReadyOnlyWhileLocalAnswersPing) {
   WriteConfig(Replication("rep-1"));
   auto app = StartApp();
