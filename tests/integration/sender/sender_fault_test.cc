@@ -295,3 +295,29 @@ TEST(SenderFaultTest, ThousandBatchesReuseTheConnection) {
 
 }  // namespace
 }  // namespace edgerepl::sender
+
+namespace edgerepl::sender {
+namespace {
+
+// With four requests in flight the window keeps about four connections busy, not one per batch,
+// and every batch is sent exactly once (nothing failed, so nothing is resent).
+TEST(SenderFaultTest, ThousandBatchesWithFourInFlightReuseTheirConnections) {
+  FaultServer server;
+  SenderOptions o = Rig::Defaults();
+  o.batch.max_points = 1;
+  o.max_in_flight = 4;
+  Rig rig(server.url(), o);
+  for (int i = 0; i < 1000; ++i) rig.source.Append("m v=" + std::to_string(i) + " 1\n");
+  rig.sender->Start();
+  for (int i = 0; i < 30000 && rig.source.acked() < 1000; ++i) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  rig.sender->Stop();
+  EXPECT_EQ(rig.source.acked(), 1000u);
+  EXPECT_EQ(server.request_count(), 1000u);
+  // As above: the pool hands connections back asynchronously, so a few more than four may open.
+  EXPECT_LE(server.connections(), 32) << "connections: " << server.connections();
+}
+
+}  // namespace
+}  // namespace edgerepl::sender

@@ -97,8 +97,9 @@ std::vector<std::string> Items(const std::string& line, const std::string& key) 
   return out;
 }
 
-TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnce) {
-  if (!edgerepl::testing::VictoriaMetrics::Available()) GTEST_SKIP() << "victoria-metrics missing";
+// Drains the mixed backlog to a fresh VictoriaMetrics with `max_in_flight` requests in flight and
+// checks, by exporting every series, that each point arrived exactly once with its value and time.
+void CheckVictoriaMetricsGetsEveryPointOnce(int max_in_flight) {
   edgerepl::testing::VictoriaMetrics vm;
   vm.Start();
   testing::MemorySource source;
@@ -108,6 +109,7 @@ TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnce) {
   o.replication_name = "vm";
   o.org_id = "org";
   o.bucket = "edge";
+  o.max_in_flight = max_in_flight;
   Drain(o, vm.url(), source, registry);
   vm.Flush();
   // VictoriaMetrics names series <measurement>_<field>, stores booleans as 0/1, drops strings.
@@ -145,6 +147,17 @@ TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnce) {
     }
     EXPECT_EQ(series, kSeries);
   }
+}
+
+TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnce) {
+  if (!edgerepl::testing::VictoriaMetrics::Available()) GTEST_SKIP() << "victoria-metrics missing";
+  CheckVictoriaMetricsGetsEveryPointOnce(1);
+}
+
+// The sliding window of requests in flight still delivers every point once and in order.
+TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnceWithFourInFlight) {
+  if (!edgerepl::testing::VictoriaMetrics::Available()) GTEST_SKIP() << "victoria-metrics missing";
+  CheckVictoriaMetricsGetsEveryPointOnce(4);
 }
 
 TEST(SenderRemoteTest, InfluxV1RemoteKeepsExactTypes) {
