@@ -281,8 +281,17 @@ Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
     has_data = true;
   }
   if (has_data && options_.durability == config::Durability::kSync) want_sync = true;
+  // Appends were refused (the disk is full) and every record of the active segment has since
+  // been acknowledged: only a new segment frees that space, even when the whole queue fits in
+  // one segment (a volume smaller than segment_bytes).
+  const bool replace_active =
+      has_data && !roll && write_refused_ && index_.empty() && active_end > kSegmentHeaderBytes;
+  if (replace_active) roll = true;
+  const uint64_t old_active = active_->number();
   Status st = sticky_;
   lock.unlock();
+
+  if (st.ok() && replace_active) ReleaseAcknowledgedActive(old_active);
 
   bool damaged = false;
   uint64_t start = 0;
@@ -323,10 +332,10 @@ Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
       index_.push_back(e);
       if (metrics_ != nullptr) metrics_->Enqueued(w->points, w->payload.size());
     }
-    if (has_data) refusing_ = false;
+    if (has_data) refusing_ = write_refused_ = false;
     dirty_ = !want_sync && (dirty_ || has_data);
   } else {
-    refusing_ = true;
+    refusing_ = write_refused_ = true;
     spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
     if (damaged && sticky_.ok()) sticky_ = st;
   }
@@ -341,6 +350,25 @@ Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
   if (!writers_.empty()) writers_.front()->cv.notify_one();
   UpdateGaugesLocked();
   return leader->status;
+}
+
+// Deletes the active segment, all of whose records are acknowledged, before the roll-over
+// creates the next: on a full disk the new segment's header needs the space this frees. The
+// reader's cached descriptor is closed too, or the space would stay allocated. A crash in
+// between finds the cursor naming a missing segment and starts at the oldest one left.
+// REQUIRES: the caller leads the current group (owns active_), mu_ not held.
+void Queue::ReleaseAcknowledgedActive(uint64_t number) {
+  {
+    std::lock_guard<std::mutex> read_lock(read_mu_);
+    read_files_.erase(number);
+  }
+  Status st = fs_.Unlink(options_.dir + "/" + SegmentFileName(number));
+  if (!st.ok()) {
+    spdlog::warn("queue {}: {}", options_.dir, st.ToString());
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  segments_.erase(number);
 }
 
 // REQUIRES: the caller leads the current group (owns active_), mu_ not held.
@@ -528,7 +556,20 @@ Status Queue::MoveCursor(size_t count) {
     if (count == 0) return Status::Ok();
     next = CursorAt(count < index_.size() ? index_[count].position : tail_position_);
   }
-  EDGEREPL_RETURN_IF_ERROR(StoreCursor(fs_, options_.dir, next));
+  // When the disk is full the cursor cannot be stored (its temp file needs a block), and only
+  // releasing what the remote already has frees space: the records are forgotten and whole
+  // segments before the cursor deleted all the same. After a crash the older cursor on disk, or
+  // the oldest remaining segment when it names a deleted one, only resends them. Other errors
+  // keep the records, so that a later ack stores a cursor covering them. Either way the error is
+  // returned.
+  Status stored = StoreCursor(fs_, options_.dir, next);
+  if (!stored.ok()) {
+    if (!stored.IsNoSpace()) return stored;
+    spdlog::warn(
+        "queue {}: {}; acknowledged records are released and would be resent after a "
+        "crash",
+        options_.dir, stored.ToString());
+  }
   std::vector<uint64_t> obsolete;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -556,7 +597,7 @@ Status Queue::MoveCursor(size_t count) {
     // Left behind, it is deleted on the next open (it lies before the cursor).
     if (!st.ok()) spdlog::warn("queue {}: {}", options_.dir, st.ToString());
   }
-  return Status::Ok();
+  return stored;
 }
 
 void Queue::RewindToCursor() {

@@ -114,6 +114,7 @@ class Queue {
   Status RecoverSegment(uint64_t number, uint64_t start, bool last, bool* reusable, uint64_t* end);
   Status CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader);
   Status RollOver();
+  void ReleaseAcknowledgedActive(uint64_t number);
   Status SyncActive();
   Status WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock);
   void SyncLoop();
@@ -142,10 +143,11 @@ class Queue {
   int64_t max_age_seconds_;       // GUARDED_BY(mu_)
   std::set<uint64_t> segments_;   // GUARDED_BY(mu_)
   std::map<std::string, std::pair<uint64_t, uint64_t>> dropped_;  // GUARDED_BY(mu_)
-  Status sticky_;          // GUARDED_BY(mu_); set when a file is in doubt
-  bool refusing_ = false;  // GUARDED_BY(mu_); last append found no room
-  bool closed_ = false;    // GUARDED_BY(mu_)
-  bool dirty_ = false;     // GUARDED_BY(mu_); written since the last sync
+  Status sticky_;               // GUARDED_BY(mu_); set when a file is in doubt
+  bool refusing_ = false;       // GUARDED_BY(mu_); last append found no room
+  bool write_refused_ = false;  // GUARDED_BY(mu_); the last group's write failed (ENOSPC, EIO)
+  bool closed_ = false;         // GUARDED_BY(mu_)
+  bool dirty_ = false;          // GUARDED_BY(mu_); written since the last sync
 
   // Only the group leader touches the active segment.
   std::unique_ptr<SegmentWriter> active_;

@@ -133,6 +133,26 @@ ScanResult ScanSegment(std::string_view data, uint64_t start, bool tail_may_be_t
     if (!found) {
       result.end = offset;
       if (tail_may_be_torn) {
+        // An append cut short by a crash leaves a record whose length runs past the end of the
+        // file (or not even a whole header); it was never acknowledged. A record that is all
+        // there and still fails its checksum was damaged after it was written, and may have been
+        // acknowledged: it is truncated all the same, but counted.
+        const uint64_t left = data.size() - offset;
+        // A header of zeros is space the file system allocated but the crash kept unwritten.
+        const bool zeros = left >= kRecordHeaderBytes &&
+                           data.find_first_not_of('\0', offset) >= offset + kRecordHeaderBytes;
+        if (left >= kRecordHeaderBytes && !zeros && reporter != nullptr) {
+          const uint64_t claimed = kRecordHeaderBytes + uint64_t{GetU32(data.data() + offset + 4)};
+          if (claimed <= left) {
+            // A point takes more than one byte: a larger count is itself damage.
+            uint64_t points = GetU32(data.data() + offset + 16);
+            if (points > claimed - kRecordHeaderBytes) points = 0;
+            reporter->Corruption(
+                points, left,
+                Status::Corruption("segment " + std::to_string(segment_number) + " offset " +
+                                   std::to_string(offset) + ": last record fails its checksum"));
+          }
+        }
         result.torn_tail = true;
         return result;
       }
