@@ -268,7 +268,8 @@ Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
     uint64_t size = w->size();
     if (!has_data) {
       // A record never spans segments; one bigger than a segment gets a segment of its own.
-      if (active_end > kSegmentHeaderBytes && active_end + size > options_.segment_bytes) {
+      if (active_released_ ||
+          (active_end > kSegmentHeaderBytes && active_end + size > options_.segment_bytes)) {
         roll = true;
       }
     } else {
@@ -367,6 +368,13 @@ void Queue::ReleaseAcknowledgedActive(uint64_t number) {
     spdlog::warn("queue {}: {}", options_.dir, st.ToString());
     return;
   }
+  // The writer's descriptor keeps the unlinked file's blocks until the roll-over replaces it,
+  // and the roll-over needs some of them for the next header: free them now. From here on
+  // nothing may be appended to this file, so every group rolls over until one succeeds.
+  active_released_ = true;
+  st = active_->TruncateTo(0);
+  if (!st.ok()) spdlog::warn("queue {}: {}", options_.dir, st.ToString());
+  synced_end_ = active_->end();
   std::lock_guard<std::mutex> lock(mu_);
   segments_.erase(number);
 }
@@ -387,6 +395,7 @@ Status Queue::RollOver() {
   if (!next.ok()) return next.status();
   ++next_segment_;
   active_ = std::move(*next);
+  active_released_ = false;
   synced_end_ = active_->end();
   return Status::Ok();
 }

@@ -153,6 +153,7 @@ class Queue {
   std::unique_ptr<SegmentWriter> active_;
   uint64_t synced_end_ = 0;  // end of the active segment as of its last successful sync
   uint64_t next_segment_ = 1;
+  bool active_released_ = false;  // the active segment was deleted; the next group must roll
 
   std::mutex read_mu_;                      // serializes ReadNext, Ack, RewindToCursor
   std::map<uint64_t, FilePtr> read_files_;  // GUARDED_BY(read_mu_)
