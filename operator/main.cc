@@ -33,6 +33,9 @@ edgerepl::httpserver::Response Text(int status, std::string body) {
 
 int main(int argc, char** argv) {
   using namespace edgerepl;
+  // A peer closing a connection mid-write (API server restart, agent gone) must fail that request,
+  // not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   Result<op::Flags> flags = op::ParseFlags(args);
   if (!flags.ok()) {

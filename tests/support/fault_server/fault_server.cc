@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,6 +73,9 @@ FaultServer::FaultServer() {
 }
 
 FaultServer::FaultServer(const std::string& cert_file, const std::string& key_file) {
+  // OpenSSL writes with write(2): a client that hangs up mid-handshake (wrong CA) would raise
+  // SIGPIPE and kill the whole test process instead of failing one write.
+  ::signal(SIGPIPE, SIG_IGN);
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr || SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
