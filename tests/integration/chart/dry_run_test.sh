@@ -12,7 +12,7 @@ start_apiserver
 chartrender="$(fresh_renderer "$chartrender")"
 
 server_version="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)"
-kubectl apply -f "$here/stub-monitoring-crds.yaml" >/dev/null
+kubectl apply -f "$here/prometheus-operator-crds.yaml" >/dev/null
 kubectl wait --for condition=established --timeout=60s crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com >/dev/null
 kubectl api-versions >"$WORK/api-versions"
 for ns in edgerepl edge-a edge-b; do kubectl create namespace "$ns" >/dev/null; done
