@@ -1,5 +1,5 @@
-// A small JSON reader for InfluxDB /query answers in tests: keeps numbers as their text so an
-// integer is compared exactly and a float by value.
+// InfluxDB /query answers for the differential test, parsed by cpprestsdk and turned into a tree
+// that keeps numbers as text, so an integer is compared exactly and a float by value.
 #pragma once
 
 #include <memory>
