@@ -2,6 +2,8 @@
 
 #include <libdeflate.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 
 namespace edgerepl::codec {
@@ -13,37 +15,89 @@ struct CompressorDeleter {
 struct DecompressorDeleter {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
+using CompressorPtr = std::unique_ptr<libdeflate_compressor, CompressorDeleter>;
+using DecompressorPtr = std::unique_ptr<libdeflate_decompressor, DecompressorDeleter>;
+
+// libdeflate's (de)compressor state is reusable but not shareable; allocating it per body cost a
+// measurable share of the sender's time (and its tables are hundreds of KiB at high levels), so
+// each thread keeps one per level it has used.
+constexpr int kMaxLevel = 12;
+
+libdeflate_compressor* ThreadCompressor(int level) {
+  if (level < 0 || level > kMaxLevel) return nullptr;
+  thread_local std::array<CompressorPtr, kMaxLevel + 1> cache;
+  CompressorPtr& slot = cache[static_cast<size_t>(level)];
+  if (!slot) slot.reset(libdeflate_alloc_compressor(level));
+  return slot.get();
+}
+
+libdeflate_decompressor* ThreadDecompressor() {
+  thread_local DecompressorPtr cache;
+  if (!cache) cache.reset(libdeflate_alloc_decompressor());
+  return cache.get();
+}
+
+// Deflate cannot expand data by more than about 1032:1, so a gzip trailer claiming more than that
+// is a lie; otherwise its ISIZE field (size mod 2^32 of the last member) is a good first guess
+// that saves inflating a typical single-member body more than once.
+size_t FirstCapacity(std::string_view member, size_t limit) {
+  size_t guess = std::max<size_t>(member.size() * 8, 4096);
+  if (member.size() >= 18) {
+    const auto* t = reinterpret_cast<const unsigned char*>(member.data() + member.size() - 4);
+    const uint32_t isize =
+        uint32_t{t[0]} | uint32_t{t[1]} << 8 | uint32_t{t[2]} << 16 | uint32_t{t[3]} << 24;
+    if (isize > 0 && isize / 1032 <= member.size()) guess = isize;
+  }
+  return std::min(limit, guess);
+}
 
 }  // namespace
 
 Result<std::string> GzipCompress(std::string_view input, int level) {
-  std::unique_ptr<libdeflate_compressor, CompressorDeleter> c(libdeflate_alloc_compressor(level));
-  if (!c) return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
-  std::string out(libdeflate_gzip_compress_bound(c.get(), input.size()), '\0');
-  size_t n = libdeflate_gzip_compress(c.get(), input.data(), input.size(), out.data(), out.size());
+  libdeflate_compressor* c = ThreadCompressor(level);
+  if (c == nullptr) return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
+  std::string out(libdeflate_gzip_compress_bound(c, input.size()), '\0');
+  size_t n = libdeflate_gzip_compress(c, input.data(), input.size(), out.data(), out.size());
   if (n == 0) return Status::Internal("gzip: output bound too small");
   out.resize(n);
   return out;
 }
 
+// A body may hold several gzip members back to back (RFC 1952 §2.2; `cat a.gz b.gz`); InfluxDB's
+// Go reader inflates them all, so stopping after the first would silently drop the rest of a write
+// that InfluxDB itself accepted.
 Result<std::string> GzipDecompress(std::string_view input, size_t max_output_bytes) {
-  std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> d(libdeflate_alloc_decompressor());
-  if (!d) return Status::Internal("gzip: out of memory");
-  // Start near the usual ratio and grow; libdeflate needs the whole output buffer up front.
-  size_t cap = std::min(max_output_bytes, std::max<size_t>(input.size() * 8, 4096));
-  while (true) {
-    std::string out(cap, '\0');
-    size_t actual = 0;
-    libdeflate_result r =
-        libdeflate_gzip_decompress(d.get(), input.data(), input.size(), out.data(), cap, &actual);
-    if (r == LIBDEFLATE_SUCCESS) {
-      out.resize(actual);
-      return out;
+  libdeflate_decompressor* d = ThreadDecompressor();
+  if (d == nullptr) return Status::Internal("gzip: out of memory");
+  if (input.empty()) return Status::InvalidArgument("gzip: empty body");
+  std::string out;
+  size_t in_pos = 0;
+  while (in_pos < input.size()) {
+    const std::string_view member = input.substr(in_pos);
+    const size_t room = max_output_bytes - out.size();
+    size_t cap = FirstCapacity(member, room);
+    while (true) {
+      const size_t base = out.size();
+      out.resize(base + cap);
+      size_t used_in = 0;
+      size_t produced = 0;
+      libdeflate_result r = libdeflate_gzip_decompress_ex(
+          d, member.data(), member.size(), out.data() + base, cap, &used_in, &produced);
+      if (r == LIBDEFLATE_SUCCESS) {
+        out.resize(base + produced);
+        in_pos += used_in;
+        break;
+      }
+      out.resize(base);
+      if (r != LIBDEFLATE_INSUFFICIENT_SPACE) {
+        return Status::InvalidArgument(in_pos == 0 ? "gzip: corrupt input"
+                                                   : "gzip: corrupt data after a complete member");
+      }
+      if (cap >= room) return Status::NoSpace("gzip: inflated body over limit");
+      cap = std::min(room, std::max<size_t>(cap * 2, 4096));
     }
-    if (r != LIBDEFLATE_INSUFFICIENT_SPACE) return Status::InvalidArgument("gzip: corrupt input");
-    if (cap >= max_output_bytes) return Status::NoSpace("gzip: inflated body over limit");
-    cap = std::min(max_output_bytes, cap * 2);
   }
+  return out;
 }
 
 }  // namespace edgerepl::codec

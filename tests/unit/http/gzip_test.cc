@@ -53,6 +53,51 @@ TEST(GzipTest, CorruptInputIsAnError) {
 TEST(GzipTest, EmptyInput) {
   std::string gz = GzipCompress("").value();
   EXPECT_EQ(GzipDecompress(gz, 10).value(), "");
+  EXPECT_FALSE(GzipDecompress("", 10).ok());
+}
+
+// `cat a.gz b.gz` is a valid gzip body (RFC 1952 §2.2) that InfluxDB inflates completely.
+TEST(GzipTest, EveryMemberOfAMultiMemberBodyIsInflated) {
+  std::string a = Lines(50);
+  std::string b = Lines(3000);
+  std::string body = GzipCompress(a).value() + GzipCompress(b).value() + GzipCompress("").value();
+  EXPECT_EQ(GzipDecompress(body, 1 << 30).value(), a + b);
+  // The limit bounds the sum of the members, not each one.
+  EXPECT_TRUE(GzipDecompress(body, a.size() + b.size() - 1).status().IsNoSpace());
+  EXPECT_EQ(GzipDecompress(body, a.size() + b.size()).value(), a + b);
+}
+
+TEST(GzipTest, GarbageAfterAMemberIsAnError) {
+  std::string body = GzipCompress(Lines(10)).value() + "trailing";
+  Result<std::string> out = GzipDecompress(body, 1 << 20);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(out.status().message().find("after a complete member"), std::string::npos);
+}
+
+// The trailer's size field is only a hint: a lying one must neither break inflation nor make the
+// codec allocate past the limit.
+TEST(GzipTest, LyingSizeTrailerIsOnlyAHint) {
+  std::string in = Lines(2000);
+  std::string gz = GzipCompress(in).value();
+  for (uint32_t lie : {1u, 7u, 0xffffffffu, static_cast<uint32_t>(in.size() * 3)}) {
+    std::string forged = gz;
+    for (int i = 0; i < 4; ++i) forged[forged.size() - 4 + i] = static_cast<char>(lie >> (8 * i));
+    // libdeflate checks ISIZE, so the forged body is refused as corrupt, never over-allocated.
+    Result<std::string> out = GzipDecompress(forged, in.size() * 2);
+    EXPECT_FALSE(out.ok()) << lie;
+    EXPECT_FALSE(out.status().IsNoSpace()) << lie;
+  }
+  EXPECT_EQ(GzipDecompress(gz, in.size()).value(), in);
+}
+
+TEST(GzipTest, EveryLevelRoundTripsOnOneThread) {
+  std::string in = Lines(300);
+  for (int level = 1; level <= 12; ++level) {
+    EXPECT_EQ(GzipDecompress(GzipCompress(in, level).value(), in.size()).value(), in) << level;
+  }
+  EXPECT_FALSE(GzipCompress(in, 13).ok());
+  EXPECT_FALSE(GzipCompress(in, -1).ok());
 }
 
 }  // namespace
