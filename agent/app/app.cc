@@ -12,6 +12,7 @@
 #include "agent/sender/from_config.h"
 #include "common/config/parse.h"
 #include "common/config/render.h"
+#include "common/http/client_beast.h"
 #include "common/http/client_cpprest.h"
 #include "common/log/log.h"
 
@@ -31,6 +32,14 @@ std::string QueuesDir(const config::Config& config) {
 
 Result<std::shared_ptr<http::HttpClient>> MakeClient(const http::HttpClientOptions& options) {
   auto client = http::MakeCpprestHttpClient(options);
+  if (!client.ok()) return client.status();
+  return std::shared_ptr<http::HttpClient>(std::move(client).value());
+}
+
+// The local InfluxDB is called once per client request on the handler's thread: Beast for
+// http:// (no task hand-off, no body copy), cpprestsdk when it is served over TLS.
+Result<std::shared_ptr<http::HttpClient>> MakeLocalClient(const http::HttpClientOptions& options) {
+  auto client = http::MakeHttpClient(options);
   if (!client.ok()) return client.status();
   return std::shared_ptr<http::HttpClient>(std::move(client).value());
 }
@@ -172,11 +181,11 @@ Status App::Apply(const config::Config& config) {
     http::HttpClientOptions o;
     o.base_url = config.local.url;
     o.timeout = config.local.timeout;
-    auto client = MakeClient(o);
+    auto client = MakeLocalClient(o);
     if (!client.ok()) return Status(client.status().code(), "local: " + client.status().message());
     local = std::move(client).value();
     o.timeout = std::min<std::chrono::milliseconds>(config.local.timeout, kPingTimeout);
-    auto ping_client = MakeClient(o);
+    auto ping_client = MakeLocalClient(o);
     if (!ping_client.ok()) return ping_client.status();
     ping = std::move(ping_client).value();
   }

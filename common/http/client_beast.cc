@@ -1,0 +1,253 @@
+#include "common/http/client_beast.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "common/http/client_cpprest.h"
+#include "common/http/fd_stream.h"
+
+namespace edgerepl::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+// Idle connections kept per client; more are closed after use. The write port runs up to 16
+// handlers by default, each holding one connection while it waits for the local InfluxDB.
+constexpr size_t kMaxIdle = 64;
+// As Go's net/http default, which InfluxDB answers within.
+constexpr uint32_t kMaxHeaderBytes = 1 << 20;
+
+struct Endpoint {
+  std::string host;  // without brackets
+  std::string port;
+  std::string host_header;
+  std::string prefix;  // "" or "/path" without a trailing slash
+};
+
+Result<Endpoint> ParseHttpUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.compare(0, kScheme.size(), kScheme) != 0) {
+    return Status::InvalidArgument("URL must start with http://: " + url);
+  }
+  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos ||
+      path.find_first_of("?#") != std::string_view::npos) {
+    return Status::InvalidArgument("invalid URL: " + url);
+  }
+  Endpoint e;
+  e.host_header = std::string(authority);
+  std::string_view port;
+  if (authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return Status::InvalidArgument("invalid URL: " + url);
+    e.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return Status::InvalidArgument("invalid URL: " + url);
+      port = after.substr(1);
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    e.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (port.empty()) port = "80";
+  if (e.host.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string_view::npos) {
+    return Status::InvalidArgument("invalid URL: " + url);
+  }
+  e.port = std::string(port);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  e.prefix = std::string(path);
+  return e;
+}
+
+// A connection and the bytes read past the last answer (none, for a well-behaved server).
+struct Connection {
+  explicit Connection(int fd) : stream(fd) {}
+  FdStream stream;
+  beast::flat_buffer buffer;
+};
+
+class BeastHttpClient final : public HttpClient {
+ public:
+  BeastHttpClient(Endpoint endpoint, std::chrono::milliseconds timeout)
+      : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+
+  Result<HttpResponse> Send(const HttpRequest& request) override {
+    auto deadline = FdStream::Clock::now() + timeout_;
+    // A pooled connection the server closed while idle fails before any answer byte arrives;
+    // that one attempt is repeated on a new connection. Writes are safe to repeat: the body
+    // carries every point's timestamp, so InfluxDB stores the same points again.
+    for (;;) {
+      std::unique_ptr<Connection> conn = TakeIdle();
+      bool reused = conn != nullptr;
+      if (!conn) {
+        auto fresh = Connect(deadline);
+        if (!fresh.ok()) return fresh.status();
+        conn = std::move(fresh).value();
+      }
+      conn->stream.set_deadline(deadline);
+      bool answered = false;
+      bool reusable = false;
+      auto out = Exchange(*conn, request, &answered, &reusable);
+      if (out.ok()) {
+        if (reusable) PutIdle(std::move(conn));
+        return out;
+      }
+      if (reused && !answered && FdStream::Clock::now() < deadline) continue;
+      return out.status();
+    }
+  }
+
+ private:
+  // One request and its answer on `conn`. `answered`: some of an answer arrived (so the request
+  // must not be repeated); `reusable`: the connection may carry the next request.
+  Result<HttpResponse> Exchange(Connection& conn, const HttpRequest& request, bool* answered,
+                                bool* reusable) {
+    std::string_view body = request.body;
+    bhttp::request<bhttp::span_body<const char>> req;
+    req.method_string(request.method);
+    req.target(endpoint_.prefix + request.target);
+    req.version(11);
+    req.set(bhttp::field::host, endpoint_.host_header);
+    for (const auto& [k, v] : request.headers) req.insert(k, v);
+    req.body() = beast::span<const char>(body.data(), body.size());
+    if (!body.empty() || request.method == "POST" || request.method == "PUT") {
+      req.content_length(body.size());
+    }
+    beast::error_code ec;
+    bhttp::write(conn.stream, req, ec);
+    if (ec) return Failure("sending request", ec);
+
+    std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+    // 100 Continue and other interim answers precede the final one.
+    do {
+      parser.emplace();
+      parser->body_limit(boost::none);
+      parser->header_limit(kMaxHeaderBytes);
+      if (request.method == "HEAD") parser->skip(true);
+      bhttp::read_header(conn.stream, conn.buffer, *parser, ec);
+      if (parser->got_some()) *answered = true;
+    } while (!ec && parser->get().result_int() >= 100 && parser->get().result_int() < 200);
+    if (!ec) bhttp::read(conn.stream, conn.buffer, *parser, ec);
+    if (ec) return Failure("reading answer", ec);
+    auto& res = parser->get();
+    HttpResponse out;
+    out.status = res.result_int();
+    out.headers.reserve(std::distance(res.begin(), res.end()));
+    for (const auto& field : res) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(res.body());
+    *reusable = res.keep_alive() && conn.buffer.size() == 0;
+    return out;
+  }
+
+  Status Failure(std::string_view what, const beast::error_code& ec) {
+    return Status::Unavailable(std::string(what) + " to " + endpoint_.host_header + ": " +
+                               ec.message());
+  }
+
+  std::unique_ptr<Connection> TakeIdle() {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!idle_.empty()) {
+      std::unique_ptr<Connection> c = std::move(idle_.back());
+      idle_.pop_back();
+      if (!c->stream.PeerClosedOrDirty()) return c;
+    }
+    return nullptr;
+  }
+
+  void PutIdle(std::unique_ptr<Connection> conn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  }
+
+  Result<std::unique_ptr<Connection>> Connect(FdStream::Clock::time_point deadline) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    int rc = ::getaddrinfo(endpoint_.host.c_str(), endpoint_.port.c_str(), &hints, &found);
+    if (rc != 0) {
+      return Status::Unavailable("resolving " + endpoint_.host + ": " + ::gai_strerror(rc));
+    }
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, ::freeaddrinfo);
+    std::string error = "no address";
+    for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+      int fd =
+          ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+      if (fd < 0) {
+        error = std::strerror(errno);
+        continue;
+      }
+      auto conn = std::make_unique<Connection>(fd);
+      if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS) {
+          error = std::strerror(errno);
+          continue;
+        }
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - FdStream::Clock::now());
+        pollfd p{fd, POLLOUT, 0};
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+          error = "connect timed out";
+          continue;
+        }
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          error = std::strerror(err);
+          continue;
+        }
+      }
+      int one = 1;
+      // The request's head and body leave in one gather; Nagle would hold a small request's
+      // last segment until the server's delayed ACK.
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      return conn;
+    }
+    return Status::Unavailable("connecting to " + endpoint_.host_header + ": " + error);
+  }
+
+  const Endpoint endpoint_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace
+
+Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options) {
+  auto endpoint = ParseHttpUrl(options.base_url);
+  if (!endpoint.ok()) return endpoint.status();
+  return HttpClientPtr(
+      std::make_unique<BeastHttpClient>(std::move(endpoint).value(), options.timeout));
+}
+
+Result<HttpClientPtr> MakeHttpClient(const HttpClientOptions& options) {
+  if (options.base_url.compare(0, 7, "http://") == 0) return MakeBeastHttpClient(options);
+  return MakeCpprestHttpClient(options);
+}
+
+}  // namespace edgerepl::http

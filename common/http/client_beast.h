@@ -1,0 +1,17 @@
+// HttpClient for plain http:// over Boost.Beast on our own sockets, for the agent's local
+// InfluxDB: the write path and the proxy call it once per client request, on the handler's
+// thread, with no task hand-off and no body copy into a library request type. Connections are
+// kept alive in a small pool. https remotes keep the cpprestsdk adapter (client_cpprest.h).
+#pragma once
+
+#include "common/http/client.h"
+
+namespace edgerepl::http {
+
+// kInvalidArgument unless `options.base_url` is http://host[:port][/prefix].
+Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options);
+
+// Beast for http://, cpprestsdk for https:// (TLS, certificate options).
+Result<HttpClientPtr> MakeHttpClient(const HttpClientOptions& options);
+
+}  // namespace edgerepl::http
