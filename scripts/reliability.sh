@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Long forms of the reliability scenarios (docs/reliability.md):
 #   ./scripts/reliability.sh <duration-seconds> [scenario...]
-# Scenarios: baseline crash outage proxy diskfull corrupt secrets memory fuzz (default: all).
+# Scenarios: baseline crash outage proxy diskfull corrupt secrets memory operator fuzz
+# (default: all).
 # <duration-seconds> is the length of each scenario's fault phase (the outage, the full disk,
-# all proxy phases together, each fuzz target); the crash loop runs EDGEREPL_RELIABILITY_CYCLES
-# kill -9 cycles (default 100). Results: stdout and $OUT_DIR (default build/reliability-out).
+# all proxy phases together, each fuzz target; for operator, how long each kube fault is repeated);
+# the crash loop runs EDGEREPL_RELIABILITY_CYCLES kill -9 cycles (default 100).
+# Results: stdout and $OUT_DIR (default build/reliability-out).
 #
 # The scenarios run against a build without sanitizers (build/reliability, RelWithDebInfo), so
 # memory figures and timings mean what they say; the fuzz targets run under ASan+UBSan with clang
@@ -13,13 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,13p' "$0" >&2
   exit 2
 fi
 duration=$1
 shift
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(baseline crash outage proxy diskfull corrupt secrets memory fuzz)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(baseline crash outage proxy diskfull corrupt secrets memory operator fuzz)
 
 build_dir=${BUILD_DIR:-build/reliability}
 out_dir=${OUT_DIR:-build/reliability-out}
@@ -35,6 +37,11 @@ declare -A filter=(
   [corrupt]=CorruptedSegmentsAndDeletedCursor
   [secrets]=TokensNeverLeak
   [memory]=MemoryDoesNotGrowWithBacklog
+  [operator]=OperatorFaults.*
+)
+# Scenarios run by another test binary than reliability_scenarios_test.
+declare -A binary=(
+  [operator]=reliability_operator_faults_test
 )
 
 need_scenarios=0
@@ -52,7 +59,8 @@ done
 if [ $need_scenarios = 1 ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEREPL_SANITIZE=OFF \
     -DEDGEREPL_BENCH=OFF >/dev/null
-  cmake --build "$build_dir" -j "$jobs" --target edgerepl-agent reliability_scenarios_test
+  cmake --build "$build_dir" -j "$jobs" --target edgerepl-agent reliability_scenarios_test \
+    edgerepl-operator reliability_operator_faults_test
 fi
 
 export EDGEREPL_RELIABILITY_SECONDS=$duration
@@ -82,13 +90,15 @@ for s in "${scenarios[@]}"; do
     done
   else
     if [ "$s" = memory ]; then export EDGEREPL_RELIABILITY_MEMORY=1; fi
-    if ! "$build_dir/tests/reliability/reliability_scenarios_test" \
-      --gtest_filter="ReliabilityTest.${filter[$s]}" >"$log" 2>&1; then
+    bin=${binary[$s]:-reliability_scenarios_test}
+    f=${filter[$s]}
+    [[ $f == *.* ]] || f=ReliabilityTest.$f
+    if ! "$build_dir/tests/reliability/$bin" --gtest_filter="$f" >"$log" 2>&1; then
       status=1
       echo "FAILED: $s"
     fi
     unset EDGEREPL_RELIABILITY_MEMORY
-    grep -E '^(accounting|crash loop|phase|proxy|memory|write latency|during)|Failure|SKIPPED|OK \]|FAILED \]' "$log" || true
+    grep -E '^(accounting|crash loop|phase|proxy|memory|write latency|during|restart cycles|410 cycles|conflict cycles|failover cycles|secrets scan)|Failure|SKIPPED|OK \]|FAILED \]' "$log" || true
   fi
   echo "   $s took $(($(date +%s) - start))s"
 done
