@@ -18,6 +18,9 @@ class File {
   // Writes all of `data` at `offset`, retrying short writes. On error part of it may have been
   // written; the caller truncates back.
   virtual Status Write(uint64_t offset, std::string_view data) = 0;
+  // Writes `parts` back to back at `offset` (a gather write: one commit group's headers and
+  // payloads without copying them together), with Write's contract.
+  virtual Status WriteV(uint64_t offset, const std::vector<std::string_view>& parts) = 0;
   // Reads up to `n` bytes at `offset` into `out` (resized to what was read; short only at EOF).
   virtual Status Read(uint64_t offset, size_t n, std::string* out) = 0;
   virtual Status Sync() = 0;  // fdatasync

@@ -2,9 +2,12 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "agent/queue/fs.h"
 
@@ -26,6 +29,39 @@ class PosixFile final : public File {
       // A short write is followed by another call, which reports the reason (ENOSPC, EIO).
       data.remove_prefix(static_cast<size_t>(n));
       offset += static_cast<uint64_t>(n);
+    }
+    return Status::Ok();
+  }
+
+  Status WriteV(uint64_t offset, const std::vector<std::string_view>& parts) override {
+    std::vector<struct iovec> iov;
+    iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+    size_t next = 0;  // first part not yet in `iov`
+    size_t done = 0;  // bytes of iov.front() already written
+    while (next < parts.size() || !iov.empty()) {
+      while (next < parts.size() && iov.size() < IOV_MAX) {
+        if (!parts[next].empty()) {
+          iov.push_back({const_cast<char*>(parts[next].data()), parts[next].size()});
+        }
+        ++next;
+      }
+      if (iov.empty()) break;
+      iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + done;
+      iov.front().iov_len -= done;
+      done = 0;
+      ssize_t n =
+          ::pwritev(fd_, iov.data(), static_cast<int>(iov.size()), static_cast<off_t>(offset));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno(errno, "write " + path_);
+      }
+      // A short write is followed by another call, which reports the reason (ENOSPC, EIO).
+      offset += static_cast<uint64_t>(n);
+      size_t left = static_cast<size_t>(n);
+      size_t whole = 0;
+      while (whole < iov.size() && left >= iov[whole].iov_len) left -= iov[whole++].iov_len;
+      iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(whole));
+      done = left;
     }
     return Status::Ok();
   }

@@ -14,8 +14,11 @@ struct Queue::Writer {
   std::string_view payload;
   uint32_t points = 0;
   int64_t enqueue_time_ns = 0;
-  bool sync_only = false;  // the interval syncer or Close: commits no record
-  bool done = false;
+  char header[kRecordHeaderBytes] = {};  // encoded by the writer itself
+  bool sync_only = false;                // the interval syncer or Close: commits no record
+  uint64_t group_seq = 0;                // GUARDED_BY(mu_); its group once written, 0 while pending
+  uint64_t position = 0;                 // GUARDED_BY(mu_); once written
+  bool done = false;                     // GUARDED_BY(mu_)
   Status status;
   std::condition_variable cv;
   uint64_t size() const { return sync_only ? 0 : kRecordHeaderBytes + payload.size(); }
@@ -145,7 +148,7 @@ Status Queue::Recover() {
   }
   lock.lock();
   segments_.insert(active_->number());
-  synced_end_ = active_->end();
+  synced_end_ = write_end_ = active_->end();
   tail_position_ = PackPosition(active_->number(), active_->end());
   UpdateGaugesLocked();
   return Status::Ok();
@@ -224,6 +227,9 @@ Status Queue::Append(std::string_view payload, uint32_t points) {
   w.payload = payload;
   w.points = points;
   w.enqueue_time_ns = clock_.WallNowNanos();
+  // The CRC over the payload is the only per-byte work of an append: every writer pays its own,
+  // in parallel, before the lock, so the group's leader only gathers.
+  EncodeRecordHeader(w.enqueue_time_ns, points, payload, w.header);
   std::unique_lock<std::mutex> lock(mu_);
   if (closed_) return Status::Aborted("queue closed");
   if (!sticky_.ok()) {
@@ -237,31 +243,66 @@ Status Queue::Append(std::string_view payload, uint32_t points) {
                            std::to_string(max_bytes_) + " bytes used");
   }
   reserved_bytes_ += w.size();
+  ++arrived_;
+  last_arrival_ = std::chrono::steady_clock::now();
   return WaitAsWriter(&w, lock);
 }
 
+// A writer waits until it is answered, taking on whichever stage is free when it is its turn:
+// the front of pending_ writes the next group while another thread's sync may be running, and
+// any written, unanswered writer leads the next sync when none is running.
 Status Queue::WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock) {
-  writers_.push_back(w);
-  while (!w->done && writers_.front() != w) w->cv.wait(lock);
-  if (w->done) return w->status;
-  return CommitGroup(lock, w);
+  pending_.push_back(w);
+  while (!w->done) {
+    if (w->group_seq == 0) {
+      if (!writing_ && !hold_writes_ && pending_.front() == w && WriteGroup(lock)) continue;
+    } else if (!syncing_) {
+      SyncGroups(lock);
+      continue;
+    }
+    w->cv.wait(lock);
+  }
+  return w->status;
 }
 
-// The front writer commits a group: every queued writer that fits the group cap and the current
-// segment, in queue order. The others wait; the next front leads the next group.
-// REQUIRES: lock held, leader == writers_.front(). Returns with lock held.
-Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
+void Queue::FinishLocked(Writer* w, const Status& st) {
+  reserved_bytes_ -= w->size();
+  w->status = st;
+  w->done = true;
+  w->cv.notify_one();
+}
+
+void Queue::IndexLocked(const Writer* w) {
+  Entry e{w->position, static_cast<uint32_t>(w->payload.size()), w->points, w->enqueue_time_ns};
+  bytes_ += e.size();
+  pending_points_ += e.points;
+  index_.push_back(e);
+  tail_position_ = e.position + e.size();
+  if (metrics_ != nullptr) metrics_->Enqueued(w->points, w->payload.size());
+}
+
+// Whoever can now take a free stage: the next group's writer, and a leader for the next sync.
+void Queue::WakeNextLocked() {
+  if (!writing_ && !hold_writes_ && !pending_.empty()) pending_.front()->cv.notify_one();
+  if (!syncing_ && !unsynced_.empty()) unsynced_.front().writers.front()->cv.notify_one();
+}
+
+// Write stage. The front writer takes every pending writer that fits the group cap and the
+// current segment, in append order, and writes their records with one gather write, without
+// holding mu_; a sync of earlier groups may be running meanwhile. In durability: sync the group
+// then waits in unsynced_ for a sync that starts after this write returned; in interval mode
+// its records are answered at once.
+// Returns false, writing nothing, when the group must roll over to a new segment while earlier
+// groups still await their sync: a segment is complete and durable before the next exists.
+// REQUIRES: lock held, pending_.front() leads, !writing_, !hold_writes_. Returns with lock held.
+bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
   std::vector<Writer*> group;
-  bool want_sync = false;
   bool has_data = false;
   bool roll = false;
   uint64_t data_bytes = 0;
-  const uint64_t active_end = active_->end();
-  for (Writer* w : writers_) {
+  const uint64_t active_end = write_end_;
+  for (Writer* w : pending_) {
     if (w->sync_only) {
-      if (dirty_ || (has_data && options_.durability == config::Durability::kInterval)) {
-        want_sync = true;
-      }
       group.push_back(w);
       continue;
     }
@@ -281,76 +322,206 @@ Status Queue::CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader) {
     data_bytes += size;
     has_data = true;
   }
-  if (has_data && options_.durability == config::Durability::kSync) want_sync = true;
   // Appends were refused (the disk is full) and every record of the active segment has since
   // been acknowledged: only a new segment frees that space, even when the whole queue fits in
   // one segment (a volume smaller than segment_bytes).
   const bool replace_active =
       has_data && !roll && write_refused_ && index_.empty() && active_end > kSegmentHeaderBytes;
   if (replace_active) roll = true;
+  if (roll && (syncing_ || !unsynced_.empty())) {
+    roll_waiting_ = true;
+    WakeNextLocked();
+    return false;
+  }
+  roll_waiting_ = false;
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+  writing_ = true;
   const uint64_t old_active = active_->number();
+  const bool sync_before_roll = synced_end_ != write_end_;
   Status st = sticky_;
   lock.unlock();
 
   if (st.ok() && replace_active) ReleaseAcknowledgedActive(old_active);
-
   bool damaged = false;
   uint64_t start = 0;
   uint64_t segment = 0;
-  if (st.ok() && roll) st = RollOver();
+  if (st.ok() && roll) st = RollOver(sync_before_roll);
   if (st.ok()) {
     start = active_->end();
     segment = active_->number();
     if (has_data) {
-      std::string buf;
-      buf.reserve(data_bytes);
+      std::vector<std::string_view> parts;
+      parts.reserve(2 * group.size());
       for (Writer* w : group) {
-        if (!w->sync_only) EncodeRecord(w->enqueue_time_ns, w->points, w->payload, &buf);
+        if (w->sync_only) continue;
+        parts.emplace_back(w->header, kRecordHeaderBytes);
+        parts.push_back(w->payload);
       }
-      st = active_->Append(buf, &damaged);
+      st = active_->AppendV(parts, data_bytes, &damaged);
     }
   }
-  if (st.ok() && want_sync) {
-    st = SyncActive();
-    if (!st.ok()) {
-      // After a failed fdatasync the kernel may have dropped the dirty pages. If only this
-      // group was unsynced, cut it off and sync again: everything left was synced before.
-      // Otherwise records already answered are in doubt; stop appending until reopen.
-      if (synced_end_ != start || !active_->TruncateTo(start).ok()) damaged = true;
-    }
-  }
+
   lock.lock();
+  writing_ = false;
   segments_.insert(active_->number());
-  if (st.ok()) {
-    uint64_t offset = start;
-    for (Writer* w : group) {
-      if (w->sync_only) continue;
-      Entry e{PackPosition(segment, offset), static_cast<uint32_t>(w->payload.size()), w->points,
-              w->enqueue_time_ns};
-      offset += e.size();
-      bytes_ += e.size();
-      pending_points_ += e.points;
-      index_.push_back(e);
-      if (metrics_ != nullptr) metrics_->Enqueued(w->points, w->payload.size());
-    }
-    if (has_data) refusing_ = write_refused_ = false;
-    dirty_ = !want_sync && (dirty_ || has_data);
-  } else {
+  write_end_ = active_->end();
+  if (!st.ok()) {
     refusing_ = write_refused_ = true;
     spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
     if (damaged && sticky_.ok()) sticky_ = st;
+    for (Writer* w : group) FinishLocked(w, w->sync_only ? st : AsNoSpace(st));
+  } else {
+    const bool sync = options_.durability == config::Durability::kSync;
+    Group g;
+    g.seq = ++write_seq_;
+    g.segment = segment;
+    g.end = write_end_;
+    uint64_t offset = start;
+    for (Writer* w : group) {
+      if (w->sync_only) continue;
+      w->position = PackPosition(segment, offset);
+      offset += w->size();
+      if (sync) {
+        g.writers.push_back(w);
+      } else {
+        IndexLocked(w);
+        FinishLocked(w, Status::Ok());
+      }
+    }
+    if (has_data && !sync) refusing_ = write_refused_ = false;
+    // A sync-only writer (the interval syncer, Close) needs a sync covering every byte written
+    // before it; with nothing unsynced it is done.
+    const bool unsynced_bytes = synced_end_ != write_end_ || !unsynced_.empty();
+    for (Writer* w : group) {
+      if (!w->sync_only) continue;
+      if (unsynced_bytes || !g.writers.empty()) {
+        g.writers.push_back(w);
+      } else {
+        FinishLocked(w, Status::Ok());
+      }
+    }
+    if (!g.writers.empty()) {
+      for (Writer* w : g.writers) w->group_seq = g.seq;
+      unsynced_.push_back(std::move(g));
+    }
   }
-  tail_position_ = PackPosition(active_->number(), active_->end());
-  for (Writer* w : group) {
-    reserved_bytes_ -= w->size();
-    w->status = st.ok() || w->sync_only ? st : AsNoSpace(st);
-    w->done = true;
-    writers_.pop_front();
-    if (w != leader) w->cv.notify_one();
-  }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  // With nothing awaiting a sync, every byte up to the write end is indexed or was cut back.
+  if (unsynced_.empty()) tail_position_ = PackPosition(active_->number(), write_end_);
+  stage_cv_.notify_all();
+  WakeNextLocked();
   UpdateGaugesLocked();
-  return leader->status;
+  return true;
+}
+
+// Sync stage: one fdatasync answers every group written before it started. It runs without mu_,
+// so the next group is written meanwhile; that group waits for the next sync.
+// REQUIRES: lock held, !syncing_, unsynced_ not empty. Returns with lock held.
+void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
+  syncing_ = true;
+  WaitForCohortLocked(lock);
+  const uint64_t target_seq = write_seq_;
+  const uint64_t target_end = write_end_;
+  const uint64_t from = synced_end_;
+  // No roll-over runs while syncing_ is set, so the active segment stays this one.
+  SegmentWriter* segment = active_.get();
+  lock.unlock();
+
+  auto t0 = clock_.Now();
+  auto real_t0 = std::chrono::steady_clock::now();
+  Status st = segment->Sync();
+  if (metrics_ != nullptr) {
+    metrics_->ObserveFsync(std::chrono::duration<double>(clock_.Now() - t0).count());
+  }
+
+  lock.lock();
+  last_sync_ = std::chrono::steady_clock::now() - real_t0;
+  if (st.ok()) {
+    synced_end_ = target_end;
+    size_t released = 0;
+    while (!unsynced_.empty() && unsynced_.front().seq <= target_seq) {
+      Group& g = unsynced_.front();
+      for (Writer* w : g.writers) {
+        if (!w->sync_only) {
+          IndexLocked(w);
+          ++released;
+          refusing_ = write_refused_ = false;
+        }
+        FinishLocked(w, Status::Ok());
+      }
+      unsynced_.pop_front();
+    }
+    released_ = released;
+    arrived_ = 0;
+    if (unsynced_.empty()) tail_position_ = PackPosition(segment->number(), write_end_);
+  } else {
+    FailSyncLocked(lock, st, target_seq, from);
+  }
+  syncing_ = false;
+  stage_cv_.notify_all();
+  WakeNextLocked();
+  UpdateGaugesLocked();
+}
+
+// Before a sync starts, gives the writers its previous sync answered a moment to come back, so
+// that one sync covers them instead of the first few taking a sync of their own and the rest
+// waiting a whole extra one. It waits only while they keep arriving (a gap of an eighth of the
+// last fdatasync ends it) and never longer than the last fdatasync took, so a writer that does
+// not come back costs at most that; a lone writer never waits. Real time, not clock_: it paces
+// threads against the disk.
+// REQUIRES: lock held, syncing_ set by the caller.
+void Queue::WaitForCohortLocked(std::unique_lock<std::mutex>& lock) {
+  if (options_.durability != config::Durability::kSync) return;
+  const auto limit = std::min<std::chrono::steady_clock::duration>(last_sync_, kMaxCohortWait);
+  if (limit <= std::chrono::steady_clock::duration::zero()) return;
+  const auto gap = limit / 8;
+  const auto start = std::chrono::steady_clock::now();
+  while (!closed_ && !roll_waiting_ && !hold_writes_ && write_end_ - synced_end_ < kMaxGroupBytes &&
+         (writing_ || !pending_.empty() || arrived_ < released_)) {
+    auto deadline = std::min(start + limit, std::max(last_arrival_, start) + gap);
+    if (writing_ || !pending_.empty()) deadline = start + limit;  // a write ends with a notify
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    stage_cv_.wait_until(lock, deadline);
+  }
+}
+
+// A failed fdatasync may have dropped the dirty pages, so the bytes it covered are in doubt. In
+// durability: sync none of them was answered: cut the file back to the last good sync, fail
+// exactly the groups the sync covered, and queue the groups written during it to be written
+// again, in order. If that cut fails, or (interval mode) answered records were among the bytes,
+// stop appending until reopen.
+// REQUIRES: lock held, syncing_. Returns with lock held.
+void Queue::FailSyncLocked(std::unique_lock<std::mutex>& lock, const Status& st,
+                           uint64_t target_seq, uint64_t from) {
+  spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
+  refusing_ = write_refused_ = true;
+  hold_writes_ = true;  // the bytes after the failed ones are about to be cut off too
+  while (writing_) stage_cv_.wait(lock);
+  bool recovered = false;
+  if (options_.durability == config::Durability::kSync && sticky_.ok()) {
+    lock.unlock();
+    recovered = active_->TruncateTo(from).ok();
+    lock.lock();
+  }
+  std::vector<Writer*> again;
+  for (Group& g : unsynced_) {
+    for (Writer* w : g.writers) {
+      if (g.seq <= target_seq || !recovered) {
+        FinishLocked(w, w->sync_only ? st : AsNoSpace(st));
+      } else {
+        w->group_seq = 0;
+        again.push_back(w);
+      }
+    }
+  }
+  unsynced_.clear();
+  if (recovered) {
+    synced_end_ = write_end_ = from;
+    pending_.insert(pending_.begin(), again.begin(), again.end());
+  } else if (sticky_.ok()) {
+    sticky_ = st;
+  }
+  tail_position_ = PackPosition(active_->number(), write_end_);
+  hold_writes_ = false;
 }
 
 // Deletes the active segment, all of whose records are acknowledged, before the roll-over
@@ -374,14 +545,15 @@ void Queue::ReleaseAcknowledgedActive(uint64_t number) {
   active_released_ = true;
   st = active_->TruncateTo(0);
   if (!st.ok()) spdlog::warn("queue {}: {}", options_.dir, st.ToString());
-  synced_end_ = active_->end();
   std::lock_guard<std::mutex> lock(mu_);
+  synced_end_ = write_end_ = active_->end();
   segments_.erase(number);
 }
 
-// REQUIRES: the caller leads the current group (owns active_), mu_ not held.
-Status Queue::RollOver() {
-  if (synced_end_ != active_->end()) {
+// `sync_first`: the old segment has unsynced bytes (interval mode).
+// REQUIRES: the caller leads the current group (owns active_), no sync running, mu_ not held.
+Status Queue::RollOver(bool sync_first) {
+  if (sync_first) {
     // Interval mode: the old segment's records must be durable before a later one exists.
     Status st = SyncActive();
     if (!st.ok()) {
@@ -396,7 +568,8 @@ Status Queue::RollOver() {
   ++next_segment_;
   active_ = std::move(*next);
   active_released_ = false;
-  synced_end_ = active_->end();
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_end_ = write_end_ = active_->end();
   return Status::Ok();
 }
 
@@ -406,7 +579,10 @@ Status Queue::SyncActive() {
   if (metrics_ != nullptr) {
     metrics_->ObserveFsync(std::chrono::duration<double>(clock_.Now() - t0).count());
   }
-  if (st.ok()) synced_end_ = active_->end();
+  if (st.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    synced_end_ = active_->end();
+  }
   return st;
 }
 
@@ -414,7 +590,7 @@ void Queue::SyncLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!closed_) {
     sync_cv_.wait_for(lock, options_.sync_interval, [this] { return closed_; });
-    if (closed_ || !dirty_ || !sticky_.ok()) continue;
+    if (closed_ || synced_end_ == write_end_ || !sticky_.ok()) continue;
     Writer w;
     w.sync_only = true;
     Status st = WaitAsWriter(&w, lock);
@@ -437,6 +613,9 @@ Status Queue::Close() {
     Writer w;
     w.sync_only = true;
     st = WaitAsWriter(&w, lock);
+    // Writers that a failed sync sent back to be written again may still be at work.
+    stage_cv_.wait(
+        lock, [this] { return !writing_ && !syncing_ && pending_.empty() && unsynced_.empty(); });
   }
   std::lock_guard<std::mutex> read_lock(read_mu_);
   read_files_.clear();

@@ -58,6 +58,8 @@ struct QueueStats {
 // holds 64 concurrent 64 KiB writes with their headers; at 4 MiB such a burst split into groups
 // of 63 and 1, wasting every second fdatasync.
 inline constexpr uint64_t kMaxGroupBytes = 8 << 20;
+// The longest a sync waits for the writers the previous one answered (see WaitForCohortLocked).
+inline constexpr std::chrono::milliseconds kMaxCohortWait{10};
 
 class Queue {
  public:
@@ -108,15 +110,29 @@ class Queue {
     uint64_t size() const { return kRecordHeaderBytes + length; }
   };
   struct Writer;
+  // Writers whose records were written together and await a sync covering them.
+  struct Group {
+    uint64_t seq = 0;  // write order
+    uint64_t segment = 0;
+    uint64_t end = 0;  // of the group's bytes in the segment
+    std::vector<Writer*> writers;
+  };
 
   Queue(const QueueOptions& options, FileSystem& fs, const Clock& clock, QueueMetrics* metrics);
   Status Recover();
   Status RecoverSegment(uint64_t number, uint64_t start, bool last, bool* reusable, uint64_t* end);
-  Status CommitGroup(std::unique_lock<std::mutex>& lock, Writer* leader);
-  Status RollOver();
+  Status WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock);
+  bool WriteGroup(std::unique_lock<std::mutex>& lock);
+  void SyncGroups(std::unique_lock<std::mutex>& lock);
+  void WaitForCohortLocked(std::unique_lock<std::mutex>& lock);
+  void FailSyncLocked(std::unique_lock<std::mutex>& lock, const Status& st, uint64_t target_seq,
+                      uint64_t from);
+  void FinishLocked(Writer* w, const Status& st);
+  void IndexLocked(const Writer* w);
+  void WakeNextLocked();
+  Status RollOver(bool sync_first);
   void ReleaseAcknowledgedActive(uint64_t number);
   Status SyncActive();
-  Status WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock);
   void SyncLoop();
   Status MoveCursor(size_t count);
   Result<File*> ReadFile(uint64_t segment);
@@ -131,7 +147,22 @@ class Queue {
 
   mutable std::mutex mu_;
   std::condition_variable sync_cv_;
-  std::deque<Writer*> writers_;   // GUARDED_BY(mu_); front is the leader
+  // Group commit is a two-stage pipeline: one thread writes a group while another syncs the
+  // groups written before. Stage changes are announced on stage_cv_ to whoever waits for one.
+  std::condition_variable stage_cv_;
+  std::deque<Writer*> pending_;  // GUARDED_BY(mu_); not yet written; front leads the next write
+  std::deque<Group> unsynced_;   // GUARDED_BY(mu_); written, in write order
+  bool writing_ = false;         // GUARDED_BY(mu_); a group's write is running
+  bool syncing_ = false;         // GUARDED_BY(mu_); a sync is running or about to start
+  bool hold_writes_ = false;     // GUARDED_BY(mu_); a failed sync is cutting the file back
+  bool roll_waiting_ = false;    // GUARDED_BY(mu_); the next group waits to roll over
+  uint64_t write_seq_ = 0;       // GUARDED_BY(mu_); groups written
+  uint64_t write_end_ = 0;       // GUARDED_BY(mu_); active segment's end after the last write
+  uint64_t synced_end_ = 0;      // GUARDED_BY(mu_); ... as of its last successful sync
+  size_t released_ = 0;          // GUARDED_BY(mu_); writers the last sync answered
+  size_t arrived_ = 0;           // GUARDED_BY(mu_); appends since then
+  std::chrono::steady_clock::time_point last_arrival_;  // GUARDED_BY(mu_)
+  std::chrono::steady_clock::duration last_sync_{};     // GUARDED_BY(mu_); real time
   std::deque<Entry> index_;       // GUARDED_BY(mu_); every unacknowledged record
   size_t handed_out_ = 0;         // GUARDED_BY(mu_); leading entries of index_ read
   uint64_t tail_position_ = 0;    // GUARDED_BY(mu_); after the last record in index_
@@ -147,11 +178,10 @@ class Queue {
   bool refusing_ = false;       // GUARDED_BY(mu_); last append found no room
   bool write_refused_ = false;  // GUARDED_BY(mu_); the last group's write failed (ENOSPC, EIO)
   bool closed_ = false;         // GUARDED_BY(mu_)
-  bool dirty_ = false;          // GUARDED_BY(mu_); written since the last sync
 
-  // Only the group leader touches the active segment.
+  // Only the write stage's leader appends to or replaces the active segment; the sync stage
+  // only syncs it, and no roll-over starts while a sync runs or a written group awaits one.
   std::unique_ptr<SegmentWriter> active_;
-  uint64_t synced_end_ = 0;  // end of the active segment as of its last successful sync
   uint64_t next_segment_ = 1;
   bool active_released_ = false;  // the active segment was deleted; the next group must roll
 

@@ -8,6 +8,14 @@
 namespace edgerepl::queue {
 namespace {
 
+void StoreU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
+void StoreU64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
 void PutU32(std::string* out, uint32_t v) {
   char b[4];
   for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
@@ -76,18 +84,22 @@ HeaderCheck CheckSegmentHeader(std::string_view bytes, uint64_t number) {
   return HeaderCheck::kOk;
 }
 
+void EncodeRecordHeader(int64_t enqueue_time_ns, uint32_t points, std::string_view payload,
+                        char (&out)[kRecordHeaderBytes]) {
+  StoreU32(out + 4, static_cast<uint32_t>(payload.size()));
+  StoreU64(out + 8, static_cast<uint64_t>(enqueue_time_ns));
+  StoreU32(out + 16, points);
+  uint32_t crc = crc32c::Value(out + 4, kRecordHeaderBytes - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  StoreU32(out, MaskCrc(crc));
+}
+
 void EncodeRecord(int64_t enqueue_time_ns, uint32_t points, std::string_view payload,
                   std::string* out) {
-  size_t start = out->size();
-  PutU32(out, 0);  // CRC, filled in below
-  PutU32(out, static_cast<uint32_t>(payload.size()));
-  PutU64(out, static_cast<uint64_t>(enqueue_time_ns));
-  PutU32(out, points);
-  uint32_t crc = crc32c::Value(out->data() + start + 4, kRecordHeaderBytes - 4);
-  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  char header[kRecordHeaderBytes];
+  EncodeRecordHeader(enqueue_time_ns, points, payload, header);
+  out->append(header, kRecordHeaderBytes);
   out->append(payload);
-  uint32_t masked = MaskCrc(crc);
-  for (int i = 0; i < 4; ++i) (*out)[start + i] = static_cast<char>(masked >> (8 * i));
 }
 
 uint64_t RecordView::size() const {

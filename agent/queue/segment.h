@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/queue/format.h"
 #include "common/status.h"
 
 namespace edgerepl::queue {
@@ -29,6 +30,10 @@ enum class HeaderCheck {
 };
 HeaderCheck CheckSegmentHeader(std::string_view bytes, uint64_t number);
 
+// The header of one framed record (its CRC covers `payload`): what precedes the payload on disk.
+// Writers build it themselves before queueing, so the group's write is only a gather.
+void EncodeRecordHeader(int64_t enqueue_time_ns, uint32_t points, std::string_view payload,
+                        char (&out)[kRecordHeaderBytes]);
 // Appends one framed record to `out`.
 void EncodeRecord(int64_t enqueue_time_ns, uint32_t points, std::string_view payload,
                   std::string* out);

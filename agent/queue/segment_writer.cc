@@ -41,6 +41,17 @@ Status SegmentWriter::Append(std::string_view bytes, bool* damaged) {
   return Status::Ok();
 }
 
+Status SegmentWriter::AppendV(const std::vector<std::string_view>& parts, uint64_t bytes,
+                              bool* damaged) {
+  Status st = file_->WriteV(end_, parts);
+  if (!st.ok()) {
+    if (!file_->Truncate(end_).ok()) *damaged = true;
+    return st;
+  }
+  end_ += bytes;
+  return Status::Ok();
+}
+
 Status SegmentWriter::TruncateTo(uint64_t end) {
   EDGEREPL_RETURN_IF_ERROR(file_->Truncate(end));
   end_ = end;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/queue/fs.h"
 #include "common/status.h"
@@ -26,6 +27,10 @@ class SegmentWriter {
   // end, so every byte on disk is still a whole record; if even that fails, `*damaged` is set and
   // the segment must not be appended to again.
   Status Append(std::string_view bytes, bool* damaged);
+  // Append of `parts` (whole records, `bytes` in all) joined, written with one gather.
+  Status AppendV(const std::vector<std::string_view>& parts, uint64_t bytes, bool* damaged);
+  // Safe alongside an Append from another thread: the file's bytes written before the call are
+  // durable when it returns; end() is the appender's.
   Status Sync() { return file_->Sync(); }
   // Cuts the file back to `end` (bytes written since a failed sync) and syncs.
   Status TruncateTo(uint64_t end);

@@ -147,6 +147,20 @@ class FaultFile final : public File {
     }
     return base_->Write(offset, data);
   }
+  // One injected fault applies to the whole gather, as to one write of the joined bytes.
+  Status WriteV(uint64_t offset, const std::vector<std::string_view>& parts) override {
+    size_t partial = 0;
+    if (int e = fs_.Check(Op::kWrite, path_, &partial)) {
+      std::string joined;
+      for (std::string_view p : parts) {
+        if (joined.size() >= partial) break;
+        joined.append(p);
+      }
+      if (partial > 0) (void)base_->Write(offset, std::string_view(joined).substr(0, partial));
+      return Status::FromErrno(e, "write " + path_);
+    }
+    return base_->WriteV(offset, parts);
+  }
   Status Read(uint64_t offset, size_t n, std::string* out) override {
     if (int e = fs_.Check(Op::kRead, path_)) return Status::FromErrno(e, "read " + path_);
     return base_->Read(offset, n, out);
