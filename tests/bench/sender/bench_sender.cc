@@ -6,10 +6,12 @@
 //   bench_sender emit --bytes N --out FILE     write the same backlog as line protocol to FILE
 // The backlog is deterministic, so scripts/bench-drain.sh can give vmagent the identical data.
 #include <sys/resource.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -19,6 +21,7 @@
 #include "agent/queue/queue_source.h"
 #include "agent/sender/sender.h"
 #include "common/codec/gzip.h"
+#include "common/http/client_beast.h"
 #include "common/http/client_cpprest.h"
 
 namespace edgerepl::sender {
@@ -125,7 +128,7 @@ queue::QueueOptions BacklogQueueOptions(const std::string& dir, uint64_t bytes) 
 }
 
 int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gzip_level,
-          int in_flight) {
+          int in_flight, const std::string& client_kind) {
   queue::QueueOptions qo = BacklogQueueOptions(dir, bytes);
   uint64_t points = 0;
   {
@@ -158,7 +161,7 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   queue::QueueSource source(**q);
   http::HttpClientOptions o;
   o.base_url = url;
-  auto client = http::MakeCpprestHttpClient(o);
+  auto client = client_kind == "cpprest" ? http::MakeCpprestHttpClient(o) : http::MakeHttpClient(o);
   if (!client.ok()) {
     std::fprintf(stderr, "%s\n", client.status().ToString().c_str());
     return 1;
@@ -173,6 +176,11 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   SenderMetrics metrics(registry, "bench");
   RealRandom random;
   Sender sender(options, **client, source, RealClock::Instance(), random, metrics);
+  // A profiler attached on this line sees only the drain (scripts: `perf record -p`).
+  std::fprintf(stderr, "draining pid=%d\n", static_cast<int>(getpid()));
+  if (const char* pause = std::getenv("BENCH_DRAIN_PAUSE_MS")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(pause)));
+  }
   double cpu_start = CpuSeconds();
   auto start = std::chrono::steady_clock::now();
   sender.Start();
@@ -208,7 +216,8 @@ int main(int argc, char** argv) {
     }
     return Drain(bytes, Arg(argc, argv, "--url", "http://127.0.0.1:8428"), dir,
                  std::stoi(Arg(argc, argv, "--gzip-level", "1")),
-                 std::stoi(Arg(argc, argv, "--max-in-flight", "1")));
+                 std::stoi(Arg(argc, argv, "--max-in-flight", "1")),
+                 Arg(argc, argv, "--client", "cpprest"));
   }
   std::fprintf(stderr,
                "usage: bench_sender gzip | drain --url U --bytes N --queue-dir D | emit --bytes N "
