@@ -70,17 +70,18 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   }
 
   const std::string now = FormatRfc3339(clock_.WallNow());
-  std::map<std::string, RemoteStatus> written_remotes;
-  std::map<std::string, ReplicationStatus> written_replications;
-  std::map<std::string, RemoteStatus>& old_remotes = written_remotes_[ns];
-  std::map<std::string, ReplicationStatus>& old_replications = written_replications_[ns];
+  std::map<std::string, Written<RemoteStatus>> written_remotes;
+  std::map<std::string, Written<ReplicationStatus>> written_replications;
+  std::map<std::string, Written<RemoteStatus>>& old_remotes = written_remotes_[ns];
+  std::map<std::string, Written<ReplicationStatus>>& old_replications = written_replications_[ns];
   Status first_error;
   for (size_t i = 0; i < remote_objects.size(); ++i) {
     const Remote& remote = input.remotes[i];
     if (remote.meta.deleting) continue;
     RemoteStatus stored = RemoteStatusFromObject(remote_objects[i]);
-    if (auto w = old_remotes.find(remote.meta.uid); w != old_remotes.end()) {
-      stored = w->second;
+    if (auto w = old_remotes.find(remote.meta.uid);
+        w != old_remotes.end() && w->second.base_version == remote.meta.resource_version) {
+      stored = w->second.status;
       written_remotes[remote.meta.uid] = w->second;
     }
     RemoteStatus desired = RemoteStatusFor(remote, out.remotes[remote.meta.name],
@@ -93,7 +94,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       if (first_error.ok()) first_error = s;
       continue;
     }
-    written_remotes[remote.meta.uid] = desired;
+    written_remotes[remote.meta.uid] = {desired, remote.meta.resource_version};
     ++stats.status_patches;
     InvolvedObject who{"Remote", ns, remote.meta.name, remote.meta.uid,
                        remote.meta.resource_version};
@@ -123,8 +124,9 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
     // the stored status until the poller has read it (a rejected spec is reported at once).
     if (!all_polled && verdict.ok) continue;
     ReplicationStatus stored = ReplicationStatusFromObject(replication_objects[i]);
-    if (auto w = old_replications.find(rep.meta.uid); w != old_replications.end()) {
-      stored = w->second;
+    if (auto w = old_replications.find(rep.meta.uid);
+        w != old_replications.end() && w->second.base_version == rep.meta.resource_version) {
+      stored = w->second.status;
       written_replications[rep.meta.uid] = w->second;
     }
     ReplicationStatus desired = AggregateReplication(rep, verdict, polls);
@@ -138,7 +140,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       continue;
     }
     gate_.Record(rep.meta.uid, steady_now);
-    written_replications[rep.meta.uid] = desired;
+    written_replications[rep.meta.uid] = {desired, rep.meta.resource_version};
     ++stats.status_patches;
     InvolvedObject who{"Replication", ns, rep.meta.name, rep.meta.uid, rep.meta.resource_version};
     for (const EventSpec& e : ReplicationEvents(stored, desired)) {

@@ -47,13 +47,20 @@ class NamespaceReconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   PatchGate gate_;
-  // The status last written per object UID. The cache may not show our own write yet when the
-  // next reconcile runs; comparing with what we wrote keeps a status from being written (and
-  // its Events sent) twice.
+  // The status last written per object UID, with the resourceVersion the cache showed when it
+  // was written. While the cache still shows that version it has not seen our write yet, and
+  // comparing with what we wrote keeps a status from being written (and its Events sent) twice.
+  // Once the cache shows any other version, the object's own status is the truth: it holds our
+  // write, or another writer's, which must not be trusted away.
   // Keyed by namespace, then UID; a namespace's entries for deleted objects go at its next
   // reconcile.
-  std::map<std::string, std::map<std::string, ReplicationStatus>> written_replications_;
-  std::map<std::string, std::map<std::string, RemoteStatus>> written_remotes_;
+  template <typename S>
+  struct Written {
+    S status;
+    std::string base_version;
+  };
+  std::map<std::string, std::map<std::string, Written<ReplicationStatus>>> written_replications_;
+  std::map<std::string, std::map<std::string, Written<RemoteStatus>>> written_remotes_;
 };
 
 // "2026-11-25T13:40:05Z".

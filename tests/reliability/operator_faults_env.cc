@@ -97,13 +97,17 @@ std::string OperatorFaultsEnv::NewNamespace(const std::string& prefix) {
   return created.ok() ? name : "";
 }
 
-Result<std::chrono::milliseconds> OperatorFaultsEnv::RestartApiServer(bool compact) {
+Result<OperatorFaultsEnv::Restart> OperatorFaultsEnv::RestartApiServer(bool compact) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  Restart r;
   auto start = std::chrono::steady_clock::now();
   server_->StopApiServer();
+  r.stopping = duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   if (compact) EDGEREPL_RETURN_IF_ERROR(server_->CompactEtcd());
   EDGEREPL_RETURN_IF_ERROR(server_->StartApiServer());
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               start);
+  r.away = duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  return r;
 }
 
 std::string OperatorFaultsEnv::LeaseHolder(const std::string& ns, const std::string& name) {

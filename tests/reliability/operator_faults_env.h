@@ -35,10 +35,14 @@ class OperatorFaultsEnv {
   // kubectl on the second API server.
   int Kubectl(const std::string& args, std::string* output = nullptr);
 
+  struct Restart {
+    std::chrono::milliseconds stopping{0};  // SIGTERM until it exited
+    std::chrono::milliseconds away{0};      // SIGTERM until ready again
+  };
   // Restarts the first API server (SIGTERM, then the same flags, port and etcd); with
   // `compact`, etcd's history is compacted while it is down, so every watch resumed from an
-  // older version gets 410. Returns how long the server was away.
-  Result<std::chrono::milliseconds> RestartApiServer(bool compact);
+  // older version gets 410.
+  Result<Restart> RestartApiServer(bool compact);
 
   // Holder of Lease `name` in `ns` ("" when none or unreadable).
   std::string LeaseHolder(const std::string& ns, const std::string& name = "edgerepl-operator");

@@ -264,19 +264,20 @@ class OperatorFaults : public ::testing::Test {
     OperatorFaultsModel& model = *model_;
     auto converge = [&] { return WaitConverged(90s); };
     ASSERT_TRUE(converge().has_value()) << "no initial convergence";
-    std::vector<double> away, converged;
+    std::vector<double> away, stopping, converged;
     CyclePlan plan(2);
     int cycle = 0;
     for (; plan.More(cycle); ++cycle) {
       for (int i = 0; i < 3; ++i) ASSERT_TRUE(model.MutateOnce().ok());
-      Result<std::chrono::milliseconds> down{std::chrono::milliseconds(0)};
+      Result<OperatorFaultsEnv::Restart> down{OperatorFaultsEnv::Restart{}};
       {
         Mutator during(model, 300ms);
         down = env.RestartApiServer(compact);
         ASSERT_TRUE(during.Stop().empty());
       }
       ASSERT_TRUE(down.ok()) << down.status().ToString();
-      away.push_back(down->count() / 1000.0);
+      away.push_back(down->away.count() / 1000.0);
+      stopping.push_back(down->stopping.count() / 1000.0);
       for (int i = 0; i < 2; ++i) ASSERT_TRUE(model.MutateOnce().ok());
       std::optional<double> took = converge();
       ASSERT_TRUE(took.has_value()) << "cycle " << cycle;
@@ -284,6 +285,7 @@ class OperatorFaults : public ::testing::Test {
     }
     std::cout << (compact ? "410 cycles: " : "restart cycles: ") << cycle
               << ", mutations: " << model.mutations() << ", API server away: " << Summary(away)
+              << " (of which stopping " << Summary(stopping) << ")"
               << ", converged after restart: " << Summary(converged)
               << ", operator restarts (lost leadership): " << op.restarts() << "\n";
   }
