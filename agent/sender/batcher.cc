@@ -36,8 +36,16 @@ Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,
 }
 
 Batch NextBatchFrom(const std::deque<SourceRecord>& pending, size_t first_record,
-                    size_t head_offset, const BatchLimits& limits) {
+                    size_t head_offset, const BatchLimits& limits, std::string storage) {
   Batch batch;
+  batch.body = std::move(storage);
+  batch.body.clear();
+  // Sized once up front: growing by doubling copied each body about twice more.
+  size_t available = 0;
+  for (size_t i = first_record; i < pending.size() && available < limits.max_bytes; ++i) {
+    available += pending[i].payload.size() + 1;
+  }
+  batch.body.reserve(std::min(available, limits.max_bytes));
   batch.completed_records = first_record;
   size_t offset = head_offset;
   for (size_t i = first_record; i < pending.size(); ++i, offset = 0) {

@@ -35,7 +35,9 @@ Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,
                 const BatchLimits& limits);
 // The batch after another one: starts at record `first_record` (an index into `pending`), offset
 // `head_offset`; `completed_records` then counts from the front of `pending`, not from there.
+// `storage` is an earlier batch's body to build this one in: its capacity is reused, so a steady
+// drain allocates no new body per batch.
 Batch NextBatchFrom(const std::deque<SourceRecord>& pending, size_t first_record,
-                    size_t head_offset, const BatchLimits& limits);
+                    size_t head_offset, const BatchLimits& limits, std::string storage = {});
 
 }  // namespace edgerepl::sender

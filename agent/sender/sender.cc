@@ -74,7 +74,8 @@ Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& sour
       backoff_(options_.backoff_min, options_.backoff_max, random),
       target_(WriteTarget(options_)),
       max_in_flight_(std::clamp(options_.max_in_flight, 1, kMaxInFlightLimit)),
-      suspended_(options_.suspend) {
+      suspended_(options_.suspend),
+      workers_(max_in_flight_) {
   metrics_.SetState(suspended_ ? State::kSuspended : State::kIdle);
   status_.state = suspended_ ? State::kSuspended : State::kIdle;
 }
@@ -197,22 +198,45 @@ StepResult Sender::Step() {
     return {StepResult::kWait, backoff_.NextBackOff()};
   }
   if (pending_.empty()) {
+    spare_bodies_.clear();  // an idle replication holds no batch-sized buffers
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
   if (!skip && max_in_flight_ > 1) return StepPipelined();
   SettleInFlight(true);  // a skip acts on the head, so nothing may be in flight behind it
-  Batch batch = NextBatch(pending_, head_offset_, options_.batch);
+  return StepSingle(skip);
+}
+
+// One request at a time, strictly: the next batch is only merged and gzipped while this one is out.
+StepResult Sender::StepSingle(bool skip) {
+  Batch batch;
+  std::string compressed;
+  if (staged_ && staged_->first_record == popped_records_ &&
+      staged_->first_offset == head_offset_) {
+    batch = std::move(staged_->batch);
+    batch.completed_records = static_cast<size_t>(staged_->end_record - popped_records_);
+    compressed = std::move(staged_->compressed);
+    staged_.reset();
+  } else {
+    DiscardStaged();
+    batch = NextBatchFrom(pending_, 0, head_offset_, options_.batch, TakeSpareBody());
+  }
   if (skip) {
     spdlog::warn("replication {}: skipping head batch of {} points on request",
                  options_.replication_name, batch.points);
     DropLines(batch.points, batch.body.size(), kDropSkipped);
     FinishBatch(batch);
+    KeepSpareBody(std::move(batch.body));
     backoff_.Reset();
     SetState(pending_.empty() ? State::kIdle : State::kReplicating);
     return {StepResult::kContinue, {}};
   }
-  Outcome outcome = Deliver(batch.body, batch.points);
+  std::future<Outcome> request = workers_.Submit([this, &batch, &compressed] {
+    return Deliver(batch.body, batch.points, std::move(compressed));
+  });
+  Stage(batch);
+  Outcome outcome = request.get();
+  KeepSpareBody(std::move(batch.body));
   if (outcome.done) {
     FinishBatch(batch);
     backoff_.Reset();
@@ -223,7 +247,36 @@ StepResult Sender::Step() {
     SetState(State::kReplicating);
     return {StepResult::kContinue, {}};
   }
+  // The head is retried later, perhaps split or skipped: the batch behind it is built again then.
+  DiscardStaged();
   return Failed(outcome);
+}
+
+// Merges and gzips the batch after `current` (which starts at the head).
+void Sender::Stage(const Batch& current) {
+  DiscardStaged();
+  if (!FillPending().ok()) return;  // the next Step reads again and reports the error
+  size_t first = current.completed_records;
+  if (first >= pending_.size()) return;
+  Batch next = NextBatchFrom(pending_, first, current.next_offset, options_.batch, TakeSpareBody());
+  if (next.empty()) {
+    KeepSpareBody(std::move(next.body));
+    return;
+  }
+  Staged s;
+  s.first_record = popped_records_ + first;
+  s.first_offset = current.next_offset;
+  s.end_record = popped_records_ + next.completed_records;
+  Result<std::string> gz = codec::GzipCompress(next.body, options_.gzip_level);
+  if (gz.ok()) s.compressed = std::move(gz).value();
+  s.batch = std::move(next);
+  staged_ = std::move(s);
+}
+
+void Sender::DiscardStaged() {
+  if (!staged_) return;
+  KeepSpareBody(std::move(staged_->batch.body));
+  staged_.reset();
 }
 
 StepResult Sender::StepPipelined() {
@@ -235,6 +288,7 @@ StepResult Sender::StepPipelined() {
   InFlight front = std::move(in_flight_.front());
   in_flight_.pop_front();
   Outcome outcome = front.outcome.get();
+  KeepSpareBody(std::move(front.batch->body));
   if (!outcome.done) {
     // The batches behind it may not be acknowledged before it: they are sent again after the wait.
     SettleInFlight(false);
@@ -260,9 +314,10 @@ void Sender::FillWindow() {
   while (static_cast<int>(in_flight_.size()) < max_in_flight_) {
     size_t first = static_cast<size_t>(next_record_ - popped_records_);
     if (first >= pending_.size()) break;
-    auto batch =
-        std::make_unique<Batch>(NextBatchFrom(pending_, first, next_offset_, options_.batch));
+    auto batch = std::make_unique<Batch>(
+        NextBatchFrom(pending_, first, next_offset_, options_.batch, TakeSpareBody()));
     if (batch->empty() && batch->completed_records == first && batch->next_offset == next_offset_) {
+      KeepSpareBody(std::move(batch->body));
       break;
     }
     InFlight f;
@@ -271,7 +326,7 @@ void Sender::FillWindow() {
     next_offset_ = batch->next_offset;
     const Batch* b = batch.get();
     f.batch = std::move(batch);
-    f.outcome = std::async(std::launch::async, [this, b] { return Deliver(b->body, b->points); });
+    f.outcome = workers_.Submit([this, b] { return Deliver(b->body, b->points); });
     in_flight_.push_back(std::move(f));
   }
 }
@@ -284,6 +339,7 @@ void Sender::SettleInFlight(bool keep_successes) {
     InFlight f = std::move(in_flight_.front());
     in_flight_.pop_front();
     Outcome o = f.outcome.get();
+    KeepSpareBody(std::move(f.batch->body));
     if (in_order && o.done) {
       head_offset_ = f.batch->next_offset;
       PopRecords(f.end_record);
@@ -341,9 +397,9 @@ StepResult Sender::Failed(const Outcome& outcome) {
   return {StepResult::kWait, delay};
 }
 
-Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points) {
+Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points, std::string compressed) {
   int status = 0;
-  Outcome o = Post(body, points, &status);
+  Outcome o = Post(body, points, &status, std::move(compressed));
   if (o.done) return o;
   Action a = o.decision.action;
   if (a != Action::kTooLarge && a != Action::kNonRetryable) return o;
@@ -373,9 +429,12 @@ Sender::Outcome Sender::DeliverSplit(std::string_view body) {
   return Deliver(right, lines - half);
 }
 
-Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status_out) {
+Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status_out,
+                             std::string precompressed) {
   *status_out = 0;
-  Result<std::string> compressed = codec::GzipCompress(body, options_.gzip_level);
+  Result<std::string> compressed = precompressed.empty()
+                                       ? codec::GzipCompress(body, options_.gzip_level)
+                                       : Result<std::string>(std::move(precompressed));
   if (!compressed.ok()) {
     RecordAnswer(0, compressed.status().ToString());
     return {false, {Action::kRetry, std::nullopt}, 0, compressed.status().ToString()};
@@ -426,9 +485,9 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
 }
 
 Status Sender::FillPending() {
-  // Enough for every batch that may be in flight, and with pipelining one more, so a batch is
-  // ready to start the moment the oldest request is answered.
-  size_t batches = static_cast<size_t>(max_in_flight_) + (max_in_flight_ > 1 ? 1 : 0);
+  // Enough for every batch that may be in flight and one more, so the next batch is ready (with
+  // one in flight: already gzipped) the moment the oldest request is answered.
+  size_t batches = static_cast<size_t>(max_in_flight_) + 1;
   size_t want = options_.batch.max_bytes * batches;
   if (pending_bytes_ >= want) return Status::Ok();
   Result<std::vector<SourceRecord>> records = source_.ReadNext(want - pending_bytes_);
@@ -438,6 +497,20 @@ Status Sender::FillPending() {
     pending_.push_back(std::move(r));
   }
   return Status::Ok();
+}
+
+std::string Sender::TakeSpareBody() {
+  if (spare_bodies_.empty()) return {};
+  std::string body = std::move(spare_bodies_.back());
+  spare_bodies_.pop_back();
+  return body;
+}
+
+void Sender::KeepSpareBody(std::string body) {
+  // One per request in flight and one being built is all a steady drain uses.
+  if (spare_bodies_.size() <= static_cast<size_t>(max_in_flight_)) {
+    spare_bodies_.push_back(std::move(body));
+  }
 }
 
 void Sender::FinishBatch(const Batch& batch) {

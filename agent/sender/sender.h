@@ -21,6 +21,7 @@
 #include "agent/sender/batcher.h"
 #include "agent/sender/classify.h"
 #include "agent/sender/record_source.h"
+#include "agent/sender/request_workers.h"
 #include "agent/sender/sender_metrics.h"
 #include "agent/sender/sender_state.h"
 #include "common/backoff/backoff.h"
@@ -108,9 +109,13 @@ class Sender {
     std::string message;  // already redacted and truncated
   };
 
-  Outcome Deliver(std::string_view body, uint64_t points);
+  // `compressed`, when not empty, is `body` already gzipped.
+  Outcome Deliver(std::string_view body, uint64_t points, std::string compressed = {});
   Outcome DeliverSplit(std::string_view body);
-  Outcome Post(std::string_view body, uint64_t points, int* status_out);
+  Outcome Post(std::string_view body, uint64_t points, int* status_out, std::string compressed);
+  StepResult StepSingle(bool skip);
+  void Stage(const Batch& current);
+  void DiscardStaged();
   http::HttpRequest BuildRequest(std::string compressed) const;
   Status FillPending();
   void FinishBatch(const Batch& batch);
@@ -118,6 +123,9 @@ class Sender {
   void FillWindow();
   void SettleInFlight(bool keep_successes);
   StepResult Failed(const Outcome& outcome);
+  // Body storage for the next batch: a finished batch's, or empty.
+  std::string TakeSpareBody();
+  void KeepSpareBody(std::string body);
   StepResult StepPipelined();
   void DropLines(uint64_t points, uint64_t bytes, std::string_view reason);
   void SetState(State state);
@@ -143,6 +151,7 @@ class Sender {
   uint64_t popped_records_ = 0;  // records popped from pending_ so far: pending_[i] is number
                                  // popped_records_ + i
   const int max_in_flight_;
+  std::vector<std::string> spare_bodies_;  // finished batches' bodies, for their capacity
 
   std::mutex drop_mu_;     // serializes ReportDropped calls from parallel requests
   mutable std::mutex mu_;  // guards the flags and status_
@@ -155,8 +164,18 @@ class Sender {
   SenderStatus status_;
   std::thread thread_;
 
-  // Pipelined requests (max_in_flight > 1), oldest first; sender thread only. Last member: its
-  // futures finish (and stop touching the members above) before anything else is destroyed.
+  // With one request in flight: the batch after it, merged and gzipped while that request was
+  // out, so the remote does not wait on our CPU between requests. Sender thread only.
+  struct Staged {
+    Batch batch;                // completed_records as when staged; end_record is what counts
+    uint64_t first_record = 0;  // record number and offset it starts at
+    size_t first_offset = 0;
+    uint64_t end_record = 0;
+    std::string compressed;  // empty if gzip failed: the request compresses (and reports) again
+  };
+  std::optional<Staged> staged_;
+
+  // Pipelined requests (max_in_flight > 1), oldest first; sender thread only.
   struct InFlight {
     std::unique_ptr<Batch> batch;  // the request reads it from another thread: a stable address
     uint64_t end_record = 0;       // record number after the last one this batch finishes
@@ -165,6 +184,8 @@ class Sender {
   uint64_t next_record_ = 0;  // where the next pipelined batch starts: record number and offset
   size_t next_offset_ = 0;
   std::deque<InFlight> in_flight_;
+  // Runs the pipelined requests. Declared last, so its threads are joined first.
+  RequestWorkers workers_;
 };
 
 // The write path for a remote: "/api/v2/write?org=…&bucket=…&precision=ns" or, for v1,
