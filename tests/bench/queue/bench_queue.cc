@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
       writers = ParseList(argv[i + 1]);
     else if (a == "--sizes")
       sizes = ParseList(argv[i + 1]);
+    else if (a == "--segment-bytes")
+      segment_bytes = std::stoull(argv[i + 1]);
   }
   std::filesystem::create_directories(dir);
   std::printf("%-8s %-8s %11s %11s %8s %11s %9s %9s %9s\n", "writers", "record", "queue MB/s",

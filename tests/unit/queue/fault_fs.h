@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent/queue/fs.h"
@@ -87,6 +89,48 @@ class FaultFileSystem final : public FileSystem {
     }
     crashed_ = false;
   }
+  // Holds the next sync of a file whose path contains `path_contains` when it starts (before any
+  // injected fault is checked) until ReleaseSync(), so a test can act while a sync runs.
+  void HoldNextSync(std::string path_contains) {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    hold_path_ = std::move(path_contains);
+    hold_armed_ = true;
+    held_ = released_ = false;
+  }
+  // Waits (up to 10 s) until the held sync has started; false on timeout.
+  bool WaitSyncHeld() {
+    std::unique_lock<std::mutex> lock(gate_mu_);
+    return gate_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return held_; });
+  }
+  void ReleaseSync() {
+    std::lock_guard<std::mutex> lock(gate_mu_);
+    released_ = true;
+    gate_cv_.notify_all();
+  }
+  // Every sync takes at least this long (a slow disk).
+  void SetSyncDelay(std::chrono::microseconds d) { sync_delay_us_ = d.count(); }
+  // Writes that started while a sync of any file was running.
+  int writes_during_sync() const { return writes_during_sync_; }
+
+  // Called by FaultFile around its operations.
+  void SyncStarts(const std::string& path) {
+    ++syncs_running_;
+    {
+      std::unique_lock<std::mutex> lock(gate_mu_);
+      if (hold_armed_ && path.find(hold_path_) != std::string::npos) {
+        hold_armed_ = false;
+        held_ = true;
+        gate_cv_.notify_all();
+        gate_cv_.wait(lock, [this] { return released_; });
+      }
+    }
+    if (int64_t d = sync_delay_us_) std::this_thread::sleep_for(std::chrono::microseconds(d));
+  }
+  void SyncEnds() { --syncs_running_; }
+  void WriteStarts() {
+    if (syncs_running_ > 0) ++writes_during_sync_;
+  }
+
   void RecordSynced(const std::string& path, std::string contents) {
     std::lock_guard<std::mutex> lock(mu_);
     synced_[path] = std::move(contents);
@@ -133,6 +177,16 @@ class FaultFileSystem final : public FileSystem {
   bool crashed_ = false;
   std::set<std::string> created_;
   std::map<std::string, std::string> synced_;
+
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;
+  std::string hold_path_;    // GUARDED_BY(gate_mu_)
+  bool hold_armed_ = false;  // GUARDED_BY(gate_mu_)
+  bool held_ = false;        // GUARDED_BY(gate_mu_)
+  bool released_ = false;    // GUARDED_BY(gate_mu_)
+  std::atomic<int64_t> sync_delay_us_{0};
+  std::atomic<int> syncs_running_{0};
+  std::atomic<int> writes_during_sync_{0};
 };
 
 class FaultFile final : public File {
@@ -140,6 +194,7 @@ class FaultFile final : public File {
   FaultFile(FaultFileSystem& fs, FilePtr base, std::string path)
       : fs_(fs), base_(std::move(base)), path_(std::move(path)) {}
   Status Write(uint64_t offset, std::string_view data) override {
+    fs_.WriteStarts();
     size_t partial = 0;
     if (int e = fs_.Check(Op::kWrite, path_, &partial)) {
       if (partial > 0) (void)base_->Write(offset, data.substr(0, std::min(partial, data.size())));
@@ -149,6 +204,7 @@ class FaultFile final : public File {
   }
   // One injected fault applies to the whole gather, as to one write of the joined bytes.
   Status WriteV(uint64_t offset, const std::vector<std::string_view>& parts) override {
+    fs_.WriteStarts();
     size_t partial = 0;
     if (int e = fs_.Check(Op::kWrite, path_, &partial)) {
       std::string joined;
@@ -166,6 +222,11 @@ class FaultFile final : public File {
     return base_->Read(offset, n, out);
   }
   Status Sync() override {
+    fs_.SyncStarts(path_);
+    struct Ends {
+      FaultFileSystem& fs;
+      ~Ends() { fs.SyncEnds(); }
+    } ends{fs_};
     if (int e = fs_.Check(Op::kSync, path_)) return Status::FromErrno(e, "fdatasync " + path_);
     EDGEREPL_RETURN_IF_ERROR(base_->Sync());
     Result<uint64_t> size = base_->Size();
