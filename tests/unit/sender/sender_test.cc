@@ -308,6 +308,62 @@ TEST_F(SenderTest, SplitRecordAcknowledgedOnlyAfterLastPart) {
   EXPECT_EQ(Inflate(http_->requests[1].body), "c v=1 1\n");
 }
 
+// Hands out one record per read, so the test sees when the sender reads ahead.
+class OneRecordPerRead final : public RecordSource {
+ public:
+  explicit OneRecordPerRead(MemorySource& inner) : inner_(inner) {}
+  Result<std::vector<SourceRecord>> ReadNext(size_t) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++reads;
+    }
+    cv.notify_all();
+    return inner_.ReadNext(1);
+  }
+  Status Ack(uint64_t position) override { return inner_.Ack(position); }
+  void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+    inner_.ReportDropped(points, bytes, reason);
+  }
+  bool Full() const override { return false; }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int reads = 0;
+
+ private:
+  MemorySource& inner_;
+};
+
+// With one request in flight, the batch behind it is read, merged and gzipped while the request is
+// out (the first answer waits for that read), and is sent only after the answer; a failed head
+// throws the prepared batch away and is sent again first.
+TEST_F(SenderTest, OneInFlightPreparesTheNextBatchDuringTheRequest) {
+  OneRecordPerRead source(source_);
+  http_ = std::make_unique<FakeHttpClient>([&](const http::HttpRequest&) {
+    if (http_->requests.size() == 1) {
+      std::unique_lock<std::mutex> lock(source.mu);
+      bool read_ahead =
+          source.cv.wait_for(lock, std::chrono::seconds(10), [&] { return source.reads >= 2; });
+      EXPECT_TRUE(read_ahead) << "the next batch was not read while the request was out";
+    }
+    return Answer(http_->requests.size() == 2 ? 503 : 204);
+  });
+  metrics_ = std::make_unique<SenderMetrics>(registry_, "r1");
+  sender_ = std::make_unique<Sender>(Options(), *http_, source, clock_, random_, *metrics_);
+  for (int i = 1; i <= 3; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(source_.acked(), 1u);
+  ASSERT_EQ(http_->requests.size(), 1u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);  // the prepared batch {2} answered 503
+  EXPECT_EQ(source_.acked(), 1u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // the head again, merged afresh
+  EXPECT_EQ(source_.acked(), 3u);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  std::vector<std::string> bodies;
+  for (const http::HttpRequest& r : http_->requests) bodies.push_back(Inflate(r.body));
+  EXPECT_EQ(bodies, (std::vector<std::string>{"m v=1 1\n", "m v=2 1\n", "m v=2 1\nm v=3 1\n"}));
+}
+
 TEST_F(SenderTest, MetricsRemovedWithReplication) {
   Make(Options(), [](const http::HttpRequest&) { return Answer(204); });
   source_.Append("m v=1 1\n");
