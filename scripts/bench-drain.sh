@@ -13,7 +13,9 @@
 #    the first to the last row inserted there.
 # 3. edgerepl again with one request in flight.
 # Prints the rates, the load average around each run, and the ratios (edgerepl / vmagent); with
-# several rounds, the median ratio. Everything binds 127.0.0.1 only. BUILD= picks the build dir.
+# several rounds, the median ratio. Everything binds 127.0.0.1 only. BUILD= picks the build dir;
+# CLIENT=beast sends through the Beast HTTP client instead of cpprestsdk (the agent's remote client
+# today), to compare the two.
 set -euo pipefail
 SIZE_MB=${1:-50}
 IN_FLIGHT=${2:-4}
@@ -21,6 +23,7 @@ ROUNDS=${3:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/bench-drain}
 BYTES=$((SIZE_MB * 1000000))
+CLIENT=${CLIENT:-cpprest}
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF \
   -DEDGEREPL_BENCH=ON >/dev/null
@@ -66,8 +69,8 @@ edgerepl() {  # in_flight -> OUT: the bench line
   before=$(load)
   vm_cpu=$(cpu "$VM_PID")
   out=$("$BENCH" drain --url "http://127.0.0.1:$port" --bytes "$BYTES" --queue-dir "$TMP/queue" \
-    --max-in-flight "$1")
-  OUT="$out remote_cpu_s=$(echo "$(cpu "$VM_PID") - $vm_cpu" | bc) load=$before..$(load)"
+    --max-in-flight "$1" --client "$CLIENT")
+  OUT="$out client=$CLIENT remote_cpu_s=$(echo "$(cpu "$VM_PID") - $vm_cpu" | bc) load=$before..$(load)"
   stop_pid "$VM_PID" "$dir"
   rm -rf "$TMP/queue"
 }
