@@ -265,7 +265,7 @@ class OperatorFaults : public ::testing::Test {
     auto converge = [&] { return WaitConverged(90s); };
     ASSERT_TRUE(converge().has_value()) << "no initial convergence";
     std::vector<double> away, stopping, converged;
-    CyclePlan plan(2);
+    CyclePlan plan(1);
     int cycle = 0;
     for (; plan.More(cycle); ++cycle) {
       for (int i = 0; i < 3; ++i) ASSERT_TRUE(model.MutateOnce().ok());
@@ -337,7 +337,7 @@ TEST_F(OperatorFaults, ConvergesDespiteAConflictingWriter) {
   };
   Counts total;
   std::vector<double> converged;
-  CyclePlan plan(2);
+  CyclePlan plan(1);
   int cycle = 0;
   for (; plan.More(cycle); ++cycle) {
     Counts c;
@@ -403,7 +403,7 @@ TEST_F(OperatorFaults, ConvergesDespiteAConflictingWriter) {
                   .status();
           if (l.ok()) ++c.labels;
         }
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(5ms);
       }
     });
     {
@@ -462,7 +462,7 @@ TEST_F(OperatorFaults, LeaderKilledDuringChangesIsReplacedWithin20s) {
     // The follower must be up (caches synced) to take over at all.
     deadline = Clock::now() + 30s;
     while (Clock::now() < deadline && !follower->Ready()) std::this_thread::sleep_for(200ms);
-    ASSERT_TRUE(follower->Ready());
+    ASSERT_TRUE(follower->Ready()) << follower->identity() << " not ready";
     std::optional<double> took;
     {
       Mutator during(*model_, 300ms);
