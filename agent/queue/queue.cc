@@ -367,6 +367,7 @@ bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
   write_end_ = active_->end();
   if (!st.ok()) {
     refusing_ = write_refused_ = true;
+    failed_seq_ = write_seq_;
     spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
     if (damaged && sticky_.ok()) sticky_ = st;
     for (Writer* w : group) FinishLocked(w, w->sync_only ? st : AsNoSpace(st));
@@ -444,7 +445,8 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
         if (!w->sync_only) {
           IndexLocked(w);
           ++released;
-          refusing_ = write_refused_ = false;
+          // Written after the last failure: the disk takes appends again.
+          if (g.seq > failed_seq_) refusing_ = write_refused_ = false;
         }
         FinishLocked(w, Status::Ok());
       }
@@ -494,6 +496,7 @@ void Queue::FailSyncLocked(std::unique_lock<std::mutex>& lock, const Status& st,
                            uint64_t target_seq, uint64_t from) {
   spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
   refusing_ = write_refused_ = true;
+  failed_seq_ = write_seq_;
   hold_writes_ = true;  // the bytes after the failed ones are about to be cut off too
   while (writing_) stage_cv_.wait(lock);
   bool recovered = false;

@@ -157,6 +157,7 @@ class Queue {
   bool hold_writes_ = false;     // GUARDED_BY(mu_); a failed sync is cutting the file back
   bool roll_waiting_ = false;    // GUARDED_BY(mu_); the next group waits to roll over
   uint64_t write_seq_ = 0;       // GUARDED_BY(mu_); groups written
+  uint64_t failed_seq_ = 0;      // GUARDED_BY(mu_); groups written before the last failure
   uint64_t write_end_ = 0;       // GUARDED_BY(mu_); active segment's end after the last write
   uint64_t synced_end_ = 0;      // GUARDED_BY(mu_); ... as of its last successful sync
   size_t released_ = 0;          // GUARDED_BY(mu_); writers the last sync answered
