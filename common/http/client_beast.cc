@@ -12,6 +12,7 @@
 #include <boost/beast/http/span_body.hpp>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,7 +72,8 @@ Result<Endpoint> ParseHttpUrl(const std::string& url) {
   }
   if (port.empty()) port = "80";
   if (e.host.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string_view::npos) {
+      port.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(port)) > 65535) {
     return Status::InvalidArgument("invalid URL: " + url);
   }
   e.port = std::string(port);
@@ -142,7 +144,9 @@ class BeastHttpClient final : public HttpClient {
     // 100 Continue and other interim answers precede the final one.
     do {
       parser.emplace();
-      parser->body_limit(boost::none);
+      // Not boost::none: Boost 1.74 compares a Content-Length against the empty optional and
+      // refuses every sized body.
+      parser->body_limit(std::numeric_limits<uint64_t>::max());
       parser->header_limit(kMaxHeaderBytes);
       if (request.method == "HEAD") parser->skip(true);
       bhttp::read_header(conn.stream, conn.buffer, *parser, ec);

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -246,11 +247,9 @@ class BeastServer final : public Server {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     uint64_t limit = max_body_bytes_.load();
-    if (limit > 0) {
-      parser.body_limit(limit);
-    } else {
-      parser.body_limit(boost::none);
-    }
+    // Not boost::none for "no limit": Boost 1.74 compares a Content-Length against an empty
+    // optional and refuses every sized body.
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
     beast::error_code ec;
     stream.set_timeout(options_.timeout);
     bhttp::read_header(stream, buffer, parser, ec);
@@ -293,6 +292,9 @@ class BeastServer final : public Server {
       RefuseTooLarge(stream, in, limit);
       return false;
     }
+    // Set only now, so an oversized Content-Length is refused above with the request's line and
+    // headers in hand; a chunked body is counted against it as it arrives.
+    if (limit > 0) parser.body_limit(limit);
     if (const std::string* expect = in.Header("Expect");
         expect != nullptr && EqualsIgnoreCase(*expect, "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
