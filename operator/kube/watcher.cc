@@ -1,3 +1,6 @@
+// fmt (through spdlog) must be seen before cpprestsdk's headers.
+#include <spdlog/spdlog.h>
+
 #include "operator/kube/watcher.h"
 
 #include <algorithm>
@@ -35,6 +38,13 @@ void Watcher::Stop() {
   stopped_.store(true);
   if (stream_ != nullptr) stream_->Cancel();
   stop_cv_.notify_all();
+}
+
+std::string Watcher::Describe() const {
+  std::string what = options_.type.plural;
+  if (!options_.namespace_.empty()) what += " in " + options_.namespace_;
+  if (!options_.label_selector.empty()) what += " (" + options_.label_selector + ")";
+  return what;
 }
 
 bool Watcher::SleepUnlessStopped(std::chrono::milliseconds d) {
@@ -76,6 +86,7 @@ void Watcher::Run() {
       }
       if (IsGone(s)) {
         // The version is compacted away: only a relist can continue, and it should happen now.
+        spdlog::info("watch {}: {}; relisting", Describe(), s.ToString());
         if (callbacks_.on_error) callbacks_.on_error(s);
         need_list = true;
         continue;
@@ -85,7 +96,11 @@ void Watcher::Run() {
     if (stopped_.load()) break;
     if (callbacks_.on_error) callbacks_.on_error(s);
     if (clock.Now() - healthy_since >= options_.backoff_reset_after) failures_ = 0;
-    if (!SleepUnlessStopped(NextBackoff())) break;
+    // Without a word here a watch that keeps failing (the API server away, RBAC refusing the
+    // list) leaves the operator unready with nothing in its log saying why.
+    std::chrono::milliseconds wait = NextBackoff();
+    spdlog::warn("watch {}: {}; retrying in {} ms", Describe(), s.ToString(), wait.count());
+    if (!SleepUnlessStopped(wait)) break;
     healthy_since = clock.Now();
   }
 }

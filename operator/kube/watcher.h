@@ -79,6 +79,8 @@ class Watcher {
   // client-go's watch backoff: min * 2^failures capped at max, plus up to as much again in jitter
   // (capped at max too).
   std::chrono::milliseconds NextBackoff();
+  // "secrets", "pods in edge (app=x)": what this watcher watches, for log lines.
+  std::string Describe() const;
 
   RestClient& client_;
   const WatcherOptions options_;

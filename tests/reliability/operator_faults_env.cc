@@ -69,6 +69,7 @@ OperatorFaultsEnv::OperatorFaultsEnv() = default;
 
 OperatorFaultsEnv::~OperatorFaultsEnv() {
   client_.reset();
+  relay_.reset();
   if (server_) server_->Stop();
 }
 
@@ -151,6 +152,19 @@ Result<OperatorFaultsEnv::Restart> OperatorFaultsEnv::RestartApiServer(bool comp
   EDGEREPL_RETURN_IF_ERROR(server_->StartApiServer());
   r.away = duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   return r;
+}
+
+const std::string& OperatorFaultsEnv::RelayKubeconfig() {
+  if (relay_ == nullptr) {
+    const std::string url = server_->url();  // https://127.0.0.1:<port>
+    const std::string api = url.substr(url.find("://") + 3);
+    relay_ = std::make_unique<TcpRelay>(std::stoi(api.substr(api.rfind(':') + 1)));
+    std::string text = testing::ReadFileOrDie(server_->kubeconfig());
+    text.replace(text.find(api), api.size(), "127.0.0.1:" + std::to_string(relay_->port()));
+    relay_kubeconfig_ = dir_.Join("relay-kubeconfig");
+    testing::WriteFileOrDie(relay_kubeconfig_, text);
+  }
+  return relay_kubeconfig_;
 }
 
 std::string OperatorFaultsEnv::LeaseHolder(const std::string& ns, const std::string& name) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "operator/kube/rest_client.h"
+#include "tests/reliability/operator_faults_relay.h"
 #include "tests/support/kube/envtest.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -44,6 +45,13 @@ class OperatorFaultsEnv {
   // older version gets 410.
   Result<Restart> RestartApiServer(bool compact);
 
+  // A kubeconfig for the first API server through a TCP relay (started on first use), whose
+  // connections the test can cut.
+  const std::string& RelayKubeconfig();
+  TcpRelay& relay() { return *relay_; }
+  // Compacts etcd's history up to now: resuming a watch from an older version is a 410.
+  Status CompactEtcd() { return server_->CompactEtcd(); }
+
   // Holder of Lease `name` in `ns` ("" when none or unreadable).
   std::string LeaseHolder(const std::string& ns, const std::string& name = "edgerepl-operator");
 
@@ -52,6 +60,8 @@ class OperatorFaultsEnv {
   std::unique_ptr<testing::KubeApiServer> server_;
   std::unique_ptr<kube::RestClient> client_;
   std::string kubectl_;
+  std::unique_ptr<TcpRelay> relay_;
+  std::string relay_kubeconfig_;
 };
 
 // One edgerepl-operator process. Start() launches it with fresh metrics and health ports; its
