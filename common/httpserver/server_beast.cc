@@ -295,8 +295,11 @@ class BeastServer final : public Server {
     // Set only now, so an oversized Content-Length is refused above with the request's line and
     // headers in hand; a chunked body is counted against it as it arrives.
     if (limit > 0) parser.body_limit(limit);
+    // A client that waits for "100 Continue" (curl, over 1 MiB) is told to go on; one that sent
+    // its body at once must see only the final answer, so nothing is sent once body bytes are in.
     if (const std::string* expect = in.Header("Expect");
-        expect != nullptr && EqualsIgnoreCase(*expect, "100-continue")) {
+        expect != nullptr && EqualsIgnoreCase(*expect, "100-continue") && buffer.size() == 0 &&
+        !parser.is_done()) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       boost::asio::write(stream, boost::asio::buffer(kContinue.data(), kContinue.size()), ec);
       if (ec) return false;
