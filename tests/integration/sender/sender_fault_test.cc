@@ -79,10 +79,7 @@ class SenderFaultTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override { Rig::client_kind = "cpprest"; }
 };
 
-// "beast" is left out until the Beast client reads answers that have a body: under Boost 1.74,
-// body_limit(boost::none) compares every Content-Length as over the limit, so each 4xx/5xx with a
-// message came back as a transport error (code 0) and bisecting never saw its 400.
-INSTANTIATE_TEST_SUITE_P(Clients, SenderFaultTest, ::testing::Values("cpprest"),
+INSTANTIATE_TEST_SUITE_P(Clients, SenderFaultTest, ::testing::Values("cpprest", "beast"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 struct Case {
