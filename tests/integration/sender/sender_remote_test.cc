@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "agent/sender/sender.h"
+#include "common/http/client_beast.h"
 #include "common/http/client_cpprest.h"
 #include "tests/support/process.h"
 #include "tests/support/servers.h"
@@ -67,10 +68,11 @@ void Fill(testing::MemorySource& source) {
 
 // Runs the sender thread until every record is acknowledged (or 50 s pass).
 void Drain(SenderOptions options, const std::string& url, testing::MemorySource& source,
-           prometheus::Registry& registry) {
+           prometheus::Registry& registry, const std::string& client_kind = "cpprest") {
   http::HttpClientOptions o;
   o.base_url = url;
-  auto client = http::MakeCpprestHttpClient(o).value();
+  auto client = client_kind == "beast" ? http::MakeBeastHttpClient(o).value()
+                                       : http::MakeCpprestHttpClient(o).value();
   SenderMetrics metrics(registry, options.replication_name);
   RealRandom random;
   Sender sender(options, *client, source, RealClock::Instance(), random, metrics);
@@ -99,7 +101,8 @@ std::vector<std::string> Items(const std::string& line, const std::string& key) 
 
 // Drains the mixed backlog to a fresh VictoriaMetrics with `max_in_flight` requests in flight and
 // checks, by exporting every series, that each point arrived exactly once with its value and time.
-void CheckVictoriaMetricsGetsEveryPointOnce(int max_in_flight) {
+void CheckVictoriaMetricsGetsEveryPointOnce(int max_in_flight,
+                                            const std::string& client_kind = "cpprest") {
   edgerepl::testing::VictoriaMetrics vm;
   vm.Start();
   testing::MemorySource source;
@@ -110,7 +113,7 @@ void CheckVictoriaMetricsGetsEveryPointOnce(int max_in_flight) {
   o.org_id = "org";
   o.bucket = "edge";
   o.max_in_flight = max_in_flight;
-  Drain(o, vm.url(), source, registry);
+  Drain(o, vm.url(), source, registry, client_kind);
   vm.Flush();
   // VictoriaMetrics names series <measurement>_<field>, stores booleans as 0/1, drops strings.
   for (const std::string field : {"f", "i", "b"}) {
@@ -158,6 +161,12 @@ TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnce) {
 TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnceWithFourInFlight) {
   if (!edgerepl::testing::VictoriaMetrics::Available()) GTEST_SKIP() << "victoria-metrics missing";
   CheckVictoriaMetricsGetsEveryPointOnce(4);
+}
+
+// The same over the Beast client, which the drain benchmark compares with cpprestsdk.
+TEST(SenderRemoteTest, VictoriaMetricsGetsEveryPointOnceOverBeast) {
+  if (!edgerepl::testing::VictoriaMetrics::Available()) GTEST_SKIP() << "victoria-metrics missing";
+  CheckVictoriaMetricsGetsEveryPointOnce(4, "beast");
 }
 
 TEST(SenderRemoteTest, InfluxV1RemoteKeepsExactTypes) {
