@@ -55,10 +55,11 @@ App::App(AppOptions options)
 
 Result<std::unique_ptr<App>> App::Start(AppOptions options) {
   auto loaded = config::LoadConfigFile(options.config_path);
-  if (!loaded.ok()) return loaded.status();
-  log::GlobalSecrets().AddAll(config::Secrets(*loaded));
+  bool missing = !loaded.ok() && loaded.status().code() == StatusCode::kNotFound;
+  if (!loaded.ok() && !missing) return loaded.status();
+  if (loaded.ok()) log::GlobalSecrets().AddAll(config::Secrets(*loaded));
   std::unique_ptr<App> app(new App(std::move(options)));
-  Status st = app->Init(*loaded);
+  Status st = missing ? app->WaitForConfig() : app->Init(*loaded);
   if (!st.ok()) {
     app->Shutdown();
     return st;
@@ -69,9 +70,50 @@ Result<std::unique_ptr<App>> App::Start(AppOptions options) {
 Status App::Init(const config::Config& config) {
   {
     std::lock_guard<std::mutex> lock(apply_mu_);
-    RefreshLabels(config);
-    EDGEREPL_RETURN_IF_ERROR(Apply(config));
+    EDGEREPL_RETURN_IF_ERROR(StartServing(config));
   }
+  return StartReloader(config);
+}
+
+Status App::WaitForConfig() {
+  // Logged once: the reloader stays quiet until the directory changes.
+  spdlog::warn("config file {} does not exist yet; waiting for it (not ready until it is loaded)",
+               options_.config_path);
+  httpserver::ServerOptions admin_options;
+  admin_options.max_body_bytes = 1 << 20;
+  admin_options.worker_threads = 4;
+  auto admin_server = httpserver::Server::Start(
+      options_.waiting_admin_listen,
+      [this](const httpserver::Request& r) { return admin_api_.Handle(r); }, admin_options);
+  if (!admin_server.ok()) {
+    return Status(admin_server.status().code(), "adminListen: " + admin_server.status().message());
+  }
+  admin_server_ = std::move(admin_server).value();
+  // Any real file differs from the defaults' hash, so its first valid version is applied.
+  return StartReloader(config::Config{});
+}
+
+void App::OnNewConfig(const config::Config& next) {
+  std::lock_guard<std::mutex> lock(apply_mu_);
+  if (!serving_) {
+    log::GlobalSecrets().AddAll(config::Secrets(next));
+    spdlog::info("config file {} appeared; starting", options_.config_path);
+    Status st = StartServing(next);
+    if (!st.ok()) {
+      spdlog::error("cannot start with {}: {}", options_.config_path, st.ToString());
+      std::lock_guard<std::mutex> state_lock(state_mu_);
+      apply_error_ = st;
+    }
+    return;
+  }
+  RefreshLabels(next);
+  Status st = Apply(next);
+  if (!st.ok()) spdlog::error("config reload applied with errors: {}", st.ToString());
+}
+
+Status App::StartServing(const config::Config& config) {
+  RefreshLabels(config);
+  EDGEREPL_RETURN_IF_ERROR(Apply(config));
   agent_metrics_.ReloadOutcome(true, UnixSeconds());
 
   httpserver::ServerOptions write_options;
@@ -88,35 +130,41 @@ Status App::Init(const config::Config& config) {
   }
   write_server_ = std::move(write_server).value();
 
-  httpserver::ServerOptions admin_options;
-  admin_options.max_body_bytes = 1 << 20;
-  admin_options.worker_threads = 4;
-  auto admin_server = httpserver::Server::Start(
-      config.admin_listen, [this](const httpserver::Request& r) { return admin_api_.Handle(r); },
-      admin_options);
-  if (!admin_server.ok()) {
-    return Status(admin_server.status().code(), "adminListen: " + admin_server.status().message());
+  // While the file was missing the admin port ran at the default address; the config's own
+  // address wins from the first load on.
+  if (admin_server_ && config.admin_listen != options_.waiting_admin_listen) {
+    admin_server_->Stop(std::chrono::seconds(2));
+    admin_server_.reset();
   }
-  admin_server_ = std::move(admin_server).value();
-
-  config::ReloadOptions reload;
-  reload.path = options_.config_path;
-  reloader_ = std::make_unique<config::ConfigReloader>(
-      reload, config,
-      [this](const config::Config& next) {
-        std::lock_guard<std::mutex> lock(apply_mu_);
-        RefreshLabels(next);
-        Status st = Apply(next);
-        if (!st.ok()) spdlog::error("config reload applied with errors: {}", st.ToString());
-      },
-      [this](const Status& outcome) { agent_metrics_.ReloadOutcome(outcome.ok(), UnixSeconds()); });
-  EDGEREPL_RETURN_IF_ERROR(reloader_->Start());
+  if (!admin_server_) {
+    httpserver::ServerOptions admin_options;
+    admin_options.max_body_bytes = 1 << 20;
+    admin_options.worker_threads = 4;
+    auto admin_server = httpserver::Server::Start(
+        config.admin_listen, [this](const httpserver::Request& r) { return admin_api_.Handle(r); },
+        admin_options);
+    if (!admin_server.ok()) {
+      return Status(admin_server.status().code(),
+                    "adminListen: " + admin_server.status().message());
+    }
+    admin_server_ = std::move(admin_server).value();
+  }
 
   maintain_thread_ = std::thread([this] { Maintain(); });
+  serving_ = true;
   spdlog::info("edgerepl-agent {} writes on port {}, admin on port {}, {} replication(s)",
                EDGEREPL_VERSION, write_server_->port(), admin_server_->port(),
                Replications().size());
   return Status::Ok();
+}
+
+Status App::StartReloader(const config::Config& current) {
+  config::ReloadOptions reload;
+  reload.path = options_.config_path;
+  reloader_ = std::make_unique<config::ConfigReloader>(
+      reload, current, [this](const config::Config& next) { OnNewConfig(next); },
+      [this](const Status& outcome) { agent_metrics_.ReloadOutcome(outcome.ok(), UnixSeconds()); });
+  return reloader_->Start();
 }
 
 App::~App() {
@@ -325,8 +373,9 @@ void App::RequestReload() {
 void App::Shutdown() {
   if (shut_down_.exchange(true)) return;
   spdlog::info("shutting down: finishing writes in flight");
-  if (write_server_) write_server_->Stop();
+  // The reloader first: once it is stopped no first config can open the ports behind our back.
   if (reloader_) reloader_->Stop();
+  if (write_server_) write_server_->Stop();
   {
     std::lock_guard<std::mutex> lock(maintain_mu_);
     stopping_ = true;
@@ -343,11 +392,14 @@ void App::Shutdown() {
   spdlog::info("stopped; queues closed and cursors saved");
 }
 
+// Under apply_mu_: the reloader thread opens the ports when a missing config file appears.
 int App::write_port() const {
+  std::lock_guard<std::mutex> lock(apply_mu_);
   return write_server_ ? write_server_->port() : 0;
 }
 
 int App::admin_port() const {
+  std::lock_guard<std::mutex> lock(apply_mu_);
   return admin_server_ ? admin_server_->port() : 0;
 }
 

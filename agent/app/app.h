@@ -36,12 +36,18 @@ struct AppOptions {
   std::chrono::seconds maintenance_interval{30};
   // Requests handled at once on the write port (each may wait for the local write and a sync).
   int write_threads = 64;
+  // Where /healthz and /readyz answer while the config file does not exist yet (its adminListen
+  // is unknown until then): the default adminListen.
+  std::string waiting_admin_listen = ":9186";
 };
 
 class App final : public admin::Backend {
  public:
   // Loads and validates the config (errors name the field path), opens every queue, starts the
   // senders (which drain what is already queued at once), both servers and the reloader.
+  // A config file that does not exist yet is waited for (a Kubernetes Secret the operator has not
+  // rendered yet): only the admin port runs, on options.waiting_admin_listen, /readyz answers
+  // 503, and the reloader starts everything once the file appears (or on SIGHUP).
   static Result<std::unique_ptr<App>> Start(AppOptions options);
   ~App() override;
   App(const App&) = delete;
@@ -67,6 +73,14 @@ class App final : public admin::Backend {
  private:
   explicit App(AppOptions options);
   Status Init(const config::Config& config);
+  // Applies the first config and opens the write port (and the admin port at its configured
+  // address). REQUIRES: apply_mu_ held.
+  Status StartServing(const config::Config& config);
+  Status StartReloader(const config::Config& current);
+  // Waits for a config file that does not exist yet.
+  Status WaitForConfig();
+  // The reloader's apply callback: the first config starts serving, later ones are applied.
+  void OnNewConfig(const config::Config& next);
   // Makes `config` the running config. REQUIRES: apply_mu_ held. Every replication it can start
   // runs even when another fails; the first failure is returned.
   Status Apply(const config::Config& config);
@@ -86,7 +100,7 @@ class App final : public admin::Backend {
   frontdoor::WriteHandler write_handler_;
   admin::AdminApi admin_api_;
 
-  std::mutex apply_mu_;                   // serializes Apply (initial, reload, label change)
+  mutable std::mutex apply_mu_;           // serializes Apply (initial, reload, label change)
   std::optional<config::Labels> labels_;  // GUARDED_BY(apply_mu_); nullopt: no podLabelsFile
 
   struct Remote {
@@ -114,6 +128,7 @@ class App final : public admin::Backend {
   bool stopping_ = false;  // GUARDED_BY(maintain_mu_)
   std::thread maintain_thread_;
   std::atomic<bool> shut_down_{false};
+  bool serving_ = false;  // GUARDED_BY(apply_mu_); a config was applied and the ports are open
 };
 
 }  // namespace edgerepl::app

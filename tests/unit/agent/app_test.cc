@@ -187,5 +187,59 @@ TEST_F(AppTest, InvalidConfigRefusesToStart) {
       << app.status().message();
 }
 
+// In Kubernetes the config is an optional Secret the operator renders later: until the file
+// exists the agent answers /healthz, is not ready, and opens no write port; then it starts
+// without a restart.
+TEST_F(AppTest, MissingConfigIsWaitedForThenLoaded) {
+  AppOptions options;
+  options.config_path = dir_.Join("agent.yaml");
+  options.waiting_admin_listen = "127.0.0.1:0";
+  auto started = App::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  App& app = **started;
+  ASSERT_GT(app.admin_port(), 0);
+  EXPECT_EQ(app.write_port(), 0);
+  std::string body;
+  EXPECT_EQ(edgerepl::testing::HttpRequest(app.admin_port(), "GET", "/healthz", {}, ""), 200);
+  EXPECT_EQ(edgerepl::testing::HttpRequest(app.admin_port(), "GET", "/readyz", {}, "", &body), 503);
+  EXPECT_NE(body.find("config not loaded"), std::string::npos) << body;
+  EXPECT_TRUE(app.Replications().empty());
+
+  // A broken first version keeps it waiting; the fixed one starts it.
+  WriteFileOrDie(dir_.Join("agent.yaml"), Top() + "replications:\n  - {id: x}\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(app.write_port(), 0);
+  WriteConfig(Replication("rep-1"));
+  ASSERT_TRUE(Eventually([&] { return app.write_port() > 0; }));
+  EXPECT_TRUE(Eventually([&] {
+    return edgerepl::testing::HttpRequest(app.admin_port(), "GET", "/readyz", {}, "") == 200;
+  }));
+  ASSERT_EQ(app.Replications().size(), 1u);
+  EXPECT_EQ(Write(app, "m v=1 1\n"), 204);
+  EXPECT_TRUE(Eventually([&] { return Pending(app) == 0 && !remote_.accepted_lines().empty(); }));
+
+  // Later changes are ordinary reloads.
+  Reload(app, Replication("rep-1") + Replication("rep-2"));
+  EXPECT_EQ(app.Replications().size(), 2u);
+}
+
+TEST_F(AppTest, MissingConfigMovesAdminPortToTheConfiguredOne) {
+  AppOptions options;
+  options.config_path = dir_.Join("agent.yaml");
+  options.waiting_admin_listen = "127.0.0.1:0";
+  auto started = App::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  App& app = **started;
+  int waiting_port = app.admin_port();
+  int configured = edgerepl::testing::PickFreePort();
+  std::string top = Top();
+  top.replace(top.find("adminListen: \"127.0.0.1:0\""), 26,
+              "adminListen: \"127.0.0.1:" + std::to_string(configured) + "\"");
+  WriteFileOrDie(dir_.Join("agent.yaml"), top + "replications:\n" + Replication("rep-1"));
+  ASSERT_TRUE(Eventually([&] { return app.admin_port() == configured; }));
+  EXPECT_EQ(edgerepl::testing::HttpRequest(configured, "GET", "/healthz", {}, ""), 200);
+  EXPECT_EQ(edgerepl::testing::HttpRequest(waiting_port, "GET", "/healthz", {}, ""), 0);
+}
+
 }  // namespace
 }  // namespace edgerepl::app
