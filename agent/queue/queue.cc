@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <limits>
 
 #include "agent/queue/segment.h"
@@ -128,10 +129,20 @@ Status Queue::Recover() {
   segments_ = found;
   bool reusable = false;
   uint64_t end = 0;
+  // An append can be cut short only in the newest segment holding records: the one after it, if
+  // any, was created ahead of time (at most a header) while that segment still took appends.
+  uint64_t tail_from = highest;
+  if (found.size() >= 2 && found.count(highest) > 0) {
+    Result<FilePtr> f = fs_.Open(dir + "/" + SegmentFileName(highest), /*create=*/false);
+    if (!f.ok()) return f.status();
+    Result<uint64_t> size = (*f)->Size();
+    if (!size.ok()) return size.status();
+    if (*size <= kSegmentHeaderBytes) tail_from = *std::prev(found.find(highest));
+  }
   for (uint64_t n : found) {
     uint64_t start = kSegmentHeaderBytes;
     if (use_cursor && n == cursor->segment) start = std::max(start, cursor->offset);
-    EDGEREPL_RETURN_IF_ERROR(RecoverSegment(n, start, n == highest, &reusable, &end));
+    EDGEREPL_RETURN_IF_ERROR(RecoverSegment(n, start, n >= tail_from, &reusable, &end));
   }
   next_segment_ = highest + 1;
   lock.unlock();
@@ -292,8 +303,10 @@ void Queue::WakeNextLocked() {
 // holding mu_; a sync of earlier groups may be running meanwhile. In durability: sync the group
 // then waits in unsynced_ for a sync that starts after this write returned; in interval mode
 // its records are answered at once.
-// Returns false, writing nothing, when the group must roll over to a new segment while earlier
-// groups still await their sync: a segment is complete and durable before the next exists.
+// When the group must roll over to a new segment while earlier groups still await their sync,
+// it writes nothing: a segment is complete and durable before records go into the next. It then
+// creates the next segment meanwhile (once) and returns true to be called again, or returns
+// false and is woken when the syncs are done.
 // REQUIRES: lock held, pending_.front() leads, !writing_, !hold_writes_. Returns with lock held.
 bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
   std::vector<Writer*> group;
@@ -330,6 +343,27 @@ bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
   if (replace_active) roll = true;
   if (roll && (syncing_ || !unsynced_.empty())) {
     roll_waiting_ = true;
+    if (!replace_active && !active_released_ && prepared_ == nullptr && !prepare_failed_) {
+      // Create the next segment (header, fdatasync, directory fsync) while the last syncs of
+      // this one run, instead of after them; only the switch to it waits for them.
+      writing_ = true;
+      const uint64_t number = next_segment_;
+      lock.unlock();
+      Result<std::unique_ptr<SegmentWriter>> next =
+          SegmentWriter::Create(fs_, options_.dir, number);
+      lock.lock();
+      writing_ = false;
+      if (next.ok()) {
+        prepared_ = std::move(*next);
+      } else {
+        // The roll-over tries again and fails the group if it still cannot.
+        prepare_failed_ = true;
+        spdlog::warn("queue {}: creating the next segment: {}", options_.dir,
+                     next.status().ToString());
+      }
+      stage_cv_.notify_all();
+      return true;  // look again: the syncs may have finished meanwhile
+    }
     WakeNextLocked();
     return false;
   }
@@ -565,11 +599,16 @@ Status Queue::RollOver(bool sync_first) {
       return st;
     }
   }
-  Result<std::unique_ptr<SegmentWriter>> next =
-      SegmentWriter::Create(fs_, options_.dir, next_segment_);
-  if (!next.ok()) return next.status();
+  prepare_failed_ = false;
+  std::unique_ptr<SegmentWriter> next = std::move(prepared_);
+  if (next == nullptr) {
+    Result<std::unique_ptr<SegmentWriter>> created =
+        SegmentWriter::Create(fs_, options_.dir, next_segment_);
+    if (!created.ok()) return created.status();
+    next = std::move(*created);
+  }
   ++next_segment_;
-  active_ = std::move(*next);
+  active_ = std::move(next);
   active_released_ = false;
   std::lock_guard<std::mutex> lock(mu_);
   synced_end_ = write_end_ = active_->end();
@@ -619,6 +658,12 @@ Status Queue::Close() {
     // Writers that a failed sync sent back to be written again may still be at work.
     stage_cv_.wait(
         lock, [this] { return !writing_ && !syncing_ && pending_.empty() && unsynced_.empty(); });
+  }
+  if (prepared_ != nullptr) {
+    // Never used: remove it (recovery copes with it as well, after a crash).
+    prepared_.reset();
+    Status gone = fs_.Unlink(options_.dir + "/" + SegmentFileName(next_segment_));
+    if (!gone.ok()) spdlog::warn("queue {}: {}", options_.dir, gone.ToString());
   }
   std::lock_guard<std::mutex> read_lock(read_mu_);
   read_files_.clear();

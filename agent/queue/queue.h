@@ -183,6 +183,9 @@ class Queue {
   // Only the write stage's leader appends to or replaces the active segment; the sync stage
   // only syncs it, and no roll-over starts while a sync runs or a written group awaits one.
   std::unique_ptr<SegmentWriter> active_;
+  std::unique_ptr<SegmentWriter>
+      prepared_;                 // segment next_segment_, created ahead of its roll-over
+  bool prepare_failed_ = false;  // since the last roll-over: do not try again
   uint64_t next_segment_ = 1;
   bool active_released_ = false;  // the active segment was deleted; the next group must roll
 

@@ -397,6 +397,32 @@ TEST_F(QueueTest, TornTailIsTruncatedAndNotCounted) {
   EXPECT_EQ(Drain(*q), Payloads(0, 4));
 }
 
+TEST_F(QueueTest, TornTailBeforeASegmentCreatedAheadIsTruncatedAndNotCounted) {
+  {
+    auto q = Open();
+    AppendAll(*q, 0, 3);
+  }
+  std::string seg = SegmentFiles(Dir()).back();
+  uint64_t number = *ParseSegmentFileName(seg.substr(seg.rfind('/') + 1));
+  uint64_t good = FileSize(seg);
+  std::string partial;
+  EncodeRecord(1, 1, "lost v=1i\n", &partial);
+  AppendBytes(seg, partial.substr(0, partial.size() - 4));
+  // The crash came while the next segment, created ahead, held only its header.
+  std::string ahead = Dir() + "/" + SegmentFileName(number + 1);
+  edgerepl::testing::WriteFileOrDie(ahead, EncodeSegmentHeader(number + 1));
+  auto q = Open();
+  EXPECT_EQ(FileSize(seg), good);
+  EXPECT_EQ(Drain(*q), Payloads(0, 3));
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 0u);
+  AppendAll(*q, 3, 4);  // into the segment created ahead
+  EXPECT_GT(FileSize(ahead), kSegmentHeaderBytes);
+  q.reset();
+  q = Open();
+  EXPECT_EQ(Drain(*q), Payloads(0, 4));
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 0u);
+}
+
 TEST_F(QueueTest, CorruptRecordInTheMiddleIsSkippedAndCounted) {
   {
     auto q = Open();
@@ -783,6 +809,60 @@ TEST_F(QueueTest, CloseWaitsForGroupsInBothStages) {
   q.reset();
   q = Open();
   EXPECT_EQ(Drain(*q), Payloads(0, 2));
+}
+
+TEST_F(QueueTest, NextSegmentIsCreatedWhileTheOldOnesLastSyncRuns) {
+  QueueOptions o = Options();
+  o.segment_bytes = 256;
+  auto q = Open(o);
+  const std::string big(150, 'x');  // two do not fit one segment
+  ASSERT_EQ(SegmentFiles(Dir()).size(), 1u);
+  fs_.HoldNextSync(".seg");
+  std::thread a([&] { EXPECT_TRUE(q->Append(big + "a", 1).ok()); });
+  ASSERT_TRUE(fs_.WaitSyncHeld());
+  std::atomic<bool> b_answered{false};
+  std::thread b([&] {
+    EXPECT_TRUE(q->Append(big + "b", 1).ok());
+    b_answered = true;
+  });
+  // b needs a new segment; it is made (and synced) while a's sync is still held...
+  EXPECT_TRUE(WaitFor([&] { return SegmentFiles(Dir()).size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // ...but b's record goes into it only after every record of the old one is synced.
+  EXPECT_EQ(FileSize(SegmentFiles(Dir())[1]), kSegmentHeaderBytes);
+  EXPECT_FALSE(b_answered);
+  fs_.ReleaseSync();
+  a.join();
+  b.join();
+  std::vector<std::string> want = {big + "a", big + "b"};
+  EXPECT_EQ(Drain(*q), want);
+  q.reset();
+  q = Open(o);
+  EXPECT_EQ(Drain(*q), want);
+}
+
+TEST_F(QueueTest, SegmentCreatedAheadAndNeverUsedIsRemovedOnClose) {
+  QueueOptions o = Options();
+  o.segment_bytes = 256;
+  auto q = Open(o);
+  const std::string big(150, 'x');
+  fs_.HoldNextSync(".seg");
+  // A failed sync of a's segment that cannot be cut back fails a and b, and b never reaches the
+  // segment made for it.
+  fs_.Inject(Fault{Op::kSync, SegmentFileName(1), 0, 2, EIO});
+  std::thread a([&] { EXPECT_TRUE(q->Append(big + "a", 1).IsNoSpace()); });
+  ASSERT_TRUE(fs_.WaitSyncHeld());
+  std::thread b([&] { EXPECT_TRUE(q->Append(big + "b", 1).IsNoSpace()); });
+  ASSERT_TRUE(WaitFor([&] { return SegmentFiles(Dir()).size() == 2; }));
+  fs_.ReleaseSync();
+  a.join();
+  b.join();
+  q.reset();
+  EXPECT_EQ(SegmentFiles(Dir()).size(), 1u);
+  fs_.Clear();
+  q = Open(o);
+  EXPECT_TRUE(q->Append("c", 1).ok());
+  EXPECT_EQ(Drain(*q), std::vector<std::string>{"c"});
 }
 
 TEST_F(QueueTest, SlowSyncsKeepEveryWritersOrderAcrossSegments) {
