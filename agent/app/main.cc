@@ -18,10 +18,13 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: edgerepl-agent --config <file> [--log-level trace|debug|info|warn|error]\n"
-    "                      [--log-format text|json] [--version]\n"
+    "                      [--log-format text|json] [--waiting-admin-listen host:port]\n"
+    "                      [--version]\n"
     "\n"
     "Runs beside an InfluxDB: writes sent to the agent's listen port go to the local InfluxDB and\n"
-    "are replicated to the remotes of the config file. SIGHUP reloads the file; SIGTERM stops.\n";
+    "are replicated to the remotes of the config file. SIGHUP reloads the file; SIGTERM stops.\n"
+    "A config file that does not exist yet is waited for: until it appears only /healthz and\n"
+    "/readyz (503) answer, on --waiting-admin-listen (default :9186).\n";
 
 bool TakeValue(int argc, char** argv, int* i, std::string_view flag, std::string* out) {
   std::string_view arg = argv[*i];
@@ -42,6 +45,7 @@ bool TakeValue(int argc, char** argv, int* i, std::string_view flag, std::string
 
 int main(int argc, char** argv) {
   std::string config_path, level_text = "info", format_text = "text";
+  edgerepl::app::AppOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--version") {
@@ -54,7 +58,8 @@ int main(int argc, char** argv) {
     }
     if (TakeValue(argc, argv, &i, "--config", &config_path) ||
         TakeValue(argc, argv, &i, "--log-level", &level_text) ||
-        TakeValue(argc, argv, &i, "--log-format", &format_text)) {
+        TakeValue(argc, argv, &i, "--log-format", &format_text) ||
+        TakeValue(argc, argv, &i, "--waiting-admin-listen", &options.waiting_admin_listen)) {
       continue;
     }
     std::fprintf(stderr, "edgerepl-agent: unknown or incomplete argument \"%s\"\n%s", argv[i],
@@ -85,7 +90,6 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  edgerepl::app::AppOptions options;
   options.config_path = config_path;
   auto app = edgerepl::app::App::Start(options);
   if (!app.ok()) {

@@ -143,11 +143,40 @@ TEST_F(AgentInputTest, EveryKindOfConfigErrorRefusesToStartNamingTheField) {
     EXPECT_NE(log.find("cannot start"), std::string::npos) << c.name << ": " << log;
     EXPECT_NE(log.find(c.expect), std::string::npos) << c.name << ": " << log;
   }
-  // A missing config file too.
-  TempDir dir;
-  AgentProcess missing(dir, "");
-  std::remove(missing.config_path().c_str());
-  EXPECT_FALSE(missing.Start(false));
+}
+
+// A config file that does not exist yet (an optional Kubernetes Secret not rendered yet) is waited
+// for: the agent stays up and unready, says so once, and starts when the file appears.
+TEST_F(AgentInputTest, MissingConfigFileIsWaitedForThenLoaded) {
+  StartServers();
+  AgentProcess agent(dir_, AgentBody(local_->url(), dir_.Join("data"), remote_->url()));
+  std::string config = ReadFileOrDie(agent.config_path());
+  std::remove(agent.config_path().c_str());
+  ASSERT_TRUE(agent.Start(false)) << agent.Log();
+  int status = 0;
+  std::string body = agent.Admin("/readyz", &status);
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_NE(body.find("config not loaded"), std::string::npos) << body;
+  EXPECT_EQ(agent.WriteV1("db=db", "m v=1i " + std::to_string(BaseNs()) + "\n"), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_TRUE(agent.Running());
+
+  agent.WriteRawConfig(config);
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    agent.Admin("/readyz", &status);
+    ready = status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(ready) << agent.Log();
+  EXPECT_EQ(agent.WriteV1("db=db", "late v=1i " + std::to_string(BaseNs()) + "\n"), 204);
+  ASSERT_TRUE(agent.WaitDrained(seconds(30)));
+  EXPECT_EQ(remote_->CountPoints("db", "late", "v"), 1);
+  std::string log = agent.Log();
+  size_t first = log.find("does not exist yet");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("does not exist yet", first + 1), std::string::npos) << log;
+  EXPECT_EQ(agent.Stop(), 0);
 }
 
 TEST_F(AgentInputTest, ReloadWithBrokenFileKeepsOldConfigThenAppliesFixedOne) {

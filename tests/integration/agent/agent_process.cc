@@ -57,7 +57,10 @@ void AgentProcess::WriteRawConfig(const std::string& text) {
 
 bool AgentProcess::Start(bool wait_ready) {
   process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{AgentBinary(), "--config", config_path_, "--log-level", "debug"},
+      std::vector<std::string>{AgentBinary(), "--config", config_path_, "--log-level", "debug",
+                               // Where a missing config file is waited for: the test's admin port.
+                               "--waiting-admin-listen",
+                               "127.0.0.1:" + std::to_string(admin_port_)},
       log_path_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
