@@ -66,9 +66,19 @@ httpserver::Response Proxy(http::HttpClient& local, const httpserver::Request& r
   out.target = Target(request.path, request.query);
   out.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/false);
   out.body = request.body;
-  auto answer = local.Send(out);
+  auto answer = local.SendStreamed(out);
   if (!answer.ok()) return LocalUnreachable(answer.status());
-  return FromLocal(*answer);
+  httpserver::Response r;
+  r.status = answer->status;
+  // The local connection's framing and keep-alive are not the client's.
+  r.headers = ForwardHeaders(answer->headers, /*drop_content_encoding=*/false);
+  if (answer->buffered) {
+    Status st = answer->body->Next(&r.body);
+    if (!st.ok()) return LocalUnreachable(st);
+  } else {
+    r.stream = std::move(answer->body);
+  }
+  return r;
 }
 
 }  // namespace edgerepl::frontdoor

@@ -1,7 +1,8 @@
 // Every path other than the two write endpoints goes to the local InfluxDB unchanged (method,
 // path, query, headers, body; the answer's status, headers and body come back as they are), so
-// the agent can stand where clients expect InfluxDB. Bodies are buffered, not streamed: the
-// local InfluxDB's answers (query results, /ping, /health) are bounded by its own limits.
+// the agent can stand where clients expect InfluxDB. Answers are streamed: a chunked query
+// result reaches the client piece by piece as InfluxDB sends it, never whole in the agent's
+// memory. Request bodies (queries, not writes) are small and are read whole first.
 #pragma once
 
 #include <string>

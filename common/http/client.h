@@ -45,12 +45,32 @@ struct HttpClientOptions {
   TlsOptions tls;
 };
 
+// An answer's body read piece by piece, for a proxy that passes it on as it arrives.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Replaces `*piece` with the next part of the body; an empty piece is the end. An error means
+  // the body was cut short (reset, timeout).
+  virtual Status Next(std::string* piece) = 0;
+};
+
+struct StreamedResponse {
+  int status = 0;
+  Headers headers;
+  std::unique_ptr<BodyReader> body;  // never null
+  // The whole body was read before returning (the default SendStreamed): one Next() gives it.
+  bool buffered = false;
+};
+
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Sends one request and waits for the whole answer. Any HTTP status is a response (ok Result);
   // only transport failures are errors. Thread-safe; connections are reused between calls.
   virtual Result<HttpResponse> Send(const HttpRequest& request) = 0;
+  // Sends one request and returns once the answer's head is in; the body is read from the
+  // result. This default reads the whole answer first, for adapters that cannot stream.
+  virtual Result<StreamedResponse> SendStreamed(const HttpRequest& request);
 };
 using HttpClientPtr = std::unique_ptr<HttpClient>;
 

@@ -15,7 +15,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <vector>
 
 #include "common/http/client_cpprest.h"
@@ -96,9 +95,94 @@ class BeastHttpClient final : public HttpClient {
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     auto deadline = FdStream::Clock::now() + timeout_;
-    // A pooled connection the server closed while idle fails before any answer byte arrives;
-    // that one attempt is repeated on a new connection. Writes are safe to repeat: the body
-    // carries every point's timestamp, so InfluxDB stores the same points again.
+    auto opened = Open<bhttp::string_body>(request, deadline);
+    if (!opened.ok()) return opened.status();
+    auto& [conn, parser] = *opened;
+    beast::error_code ec;
+    bhttp::read(conn->stream, conn->buffer, *parser, ec);
+    if (ec) return Failure("reading answer", ec);
+    auto& res = parser->get();
+    HttpResponse out;
+    out.status = res.result_int();
+    out.headers = HeadersOf(res);
+    out.body = std::move(res.body());
+    if (res.keep_alive() && conn->buffer.size() == 0) PutIdle(std::move(conn));
+    return out;
+  }
+
+  Result<StreamedResponse> SendStreamed(const HttpRequest& request) override {
+    auto opened = Open<bhttp::buffer_body>(request, FdStream::Clock::now() + timeout_);
+    if (!opened.ok()) return opened.status();
+    auto& [conn, parser] = *opened;
+    StreamedResponse out;
+    out.status = parser->get().result_int();
+    out.headers = HeadersOf(parser->get());
+    out.body = std::make_unique<StreamedBody>(std::move(conn), std::move(parser), timeout_);
+    return out;
+  }
+
+ private:
+  template <class Body>
+  using Parser = bhttp::response_parser<Body>;
+
+  // The body of an answer as it arrives. The connection is closed at the end rather than pooled:
+  // the reader may outlive the client (a reload replaces it), and streamed answers are queries,
+  // not the write path.
+  class StreamedBody final : public BodyReader {
+   public:
+    StreamedBody(std::unique_ptr<Connection> conn,
+                 std::unique_ptr<Parser<bhttp::buffer_body>> parser,
+                 std::chrono::milliseconds idle_timeout)
+        : conn_(std::move(conn)), parser_(std::move(parser)), idle_timeout_(idle_timeout) {}
+
+    Status Next(std::string* piece) override {
+      piece->resize(kPieceBytes);
+      while (!parser_->is_done()) {
+        auto& body = parser_->get().body();
+        body.data = piece->data();
+        body.size = piece->size();
+        // The timeout is per piece: a long query may stream for longer than any one wait.
+        conn_->stream.set_timeout(idle_timeout_);
+        beast::error_code ec;
+        bhttp::read_some(conn_->stream, conn_->buffer, *parser_, ec);
+        if (ec && ec != bhttp::error::need_buffer) {
+          piece->clear();
+          return Status::Unavailable("reading answer: " + ec.message());
+        }
+        size_t n = piece->size() - body.size;
+        if (n > 0) {
+          piece->resize(n);
+          return Status::Ok();
+        }
+      }
+      piece->clear();
+      return Status::Ok();
+    }
+
+   private:
+    static constexpr size_t kPieceBytes = 64 * 1024;
+    std::unique_ptr<Connection> conn_;
+    std::unique_ptr<Parser<bhttp::buffer_body>> parser_;
+    const std::chrono::milliseconds idle_timeout_;
+  };
+
+  template <class Message>
+  static Headers HeadersOf(const Message& res) {
+    Headers out;
+    out.reserve(std::distance(res.begin(), res.end()));
+    for (const auto& field : res) {
+      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return out;
+  }
+
+  // Sends the request and reads the final answer's head, on a pooled connection or a new one.
+  // A pooled connection the server closed while idle fails before any answer byte arrives; that
+  // one attempt is repeated on a new connection. Writes are safe to repeat: the body carries
+  // every point's timestamp, so InfluxDB stores the same points again.
+  template <class Body>
+  Result<std::pair<std::unique_ptr<Connection>, std::unique_ptr<Parser<Body>>>> Open(
+      const HttpRequest& request, FdStream::Clock::time_point deadline) {
     for (;;) {
       std::unique_ptr<Connection> conn = TakeIdle();
       bool reused = conn != nullptr;
@@ -109,22 +193,19 @@ class BeastHttpClient final : public HttpClient {
       }
       conn->stream.set_deadline(deadline);
       bool answered = false;
-      bool reusable = false;
-      auto out = Exchange(*conn, request, &answered, &reusable);
-      if (out.ok()) {
-        if (reusable) PutIdle(std::move(conn));
-        return out;
-      }
+      std::unique_ptr<Parser<Body>> parser;
+      beast::error_code ec = Head(*conn, request, &parser, &answered);
+      if (!ec) return std::make_pair(std::move(conn), std::move(parser));
       if (reused && !answered && FdStream::Clock::now() < deadline) continue;
-      return out.status();
+      return Failure(answered ? "reading answer" : "sending request", ec);
     }
   }
 
- private:
-  // One request and its answer on `conn`. `answered`: some of an answer arrived (so the request
-  // must not be repeated); `reusable`: the connection may carry the next request.
-  Result<HttpResponse> Exchange(Connection& conn, const HttpRequest& request, bool* answered,
-                                bool* reusable) {
+  // One request and the head of its final answer. `answered`: some of an answer arrived, so
+  // the request must not be repeated.
+  template <class Body>
+  beast::error_code Head(Connection& conn, const HttpRequest& request,
+                         std::unique_ptr<Parser<Body>>* parser, bool* answered) {
     std::string_view body = request.body;
     bhttp::request<bhttp::span_body<const char>> req;
     req.method_string(request.method);
@@ -138,32 +219,19 @@ class BeastHttpClient final : public HttpClient {
     }
     beast::error_code ec;
     bhttp::write(conn.stream, req, ec);
-    if (ec) return Failure("sending request", ec);
-
-    std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+    if (ec) return ec;
     // 100 Continue and other interim answers precede the final one.
     do {
-      parser.emplace();
+      *parser = std::make_unique<Parser<Body>>();
       // Not boost::none: Boost 1.74 compares a Content-Length against the empty optional and
       // refuses every sized body.
-      parser->body_limit(std::numeric_limits<uint64_t>::max());
-      parser->header_limit(kMaxHeaderBytes);
-      if (request.method == "HEAD") parser->skip(true);
-      bhttp::read_header(conn.stream, conn.buffer, *parser, ec);
-      if (parser->got_some()) *answered = true;
-    } while (!ec && parser->get().result_int() >= 100 && parser->get().result_int() < 200);
-    if (!ec) bhttp::read(conn.stream, conn.buffer, *parser, ec);
-    if (ec) return Failure("reading answer", ec);
-    auto& res = parser->get();
-    HttpResponse out;
-    out.status = res.result_int();
-    out.headers.reserve(std::distance(res.begin(), res.end()));
-    for (const auto& field : res) {
-      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    out.body = std::move(res.body());
-    *reusable = res.keep_alive() && conn.buffer.size() == 0;
-    return out;
+      (*parser)->body_limit(std::numeric_limits<uint64_t>::max());
+      (*parser)->header_limit(kMaxHeaderBytes);
+      if (request.method == "HEAD") (*parser)->skip(true);
+      bhttp::read_header(conn.stream, conn.buffer, **parser, ec);
+      if ((*parser)->got_some()) *answered = true;
+    } while (!ec && (*parser)->get().result_int() >= 100 && (*parser)->get().result_int() < 200);
+    return ec;
   }
 
   Status Failure(std::string_view what, const beast::error_code& ec) {

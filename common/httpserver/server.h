@@ -34,6 +34,10 @@ struct Response {
   int status = 200;
   http::Headers headers;  // hop-by-hop headers and Content-Length are set by the server
   std::string body;
+  // When set, the body is read from here and sent as it comes (chunked; `body` is ignored), on
+  // the handler's thread after the handler returned. A read error cuts the answer short and
+  // closes the connection, so the client sees a truncated body rather than a complete one.
+  std::shared_ptr<http::BodyReader> stream;
 };
 
 using Handler = std::function<Response(const Request&)>;

@@ -14,10 +14,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -333,7 +335,56 @@ class BeastServer final : public Server {
     }
     keep_alive = keep_alive && !stopping;
     stream.set_timeout(options_.timeout);
+    if (out.stream && !BodyForbidden(out.status) && in.method != "HEAD") {
+      // HTTP/1.0 has no chunked framing: the whole body is gathered first.
+      if (parser.get().version() >= 11) return WriteStreamed(stream, out, keep_alive) && keep_alive;
+      Status st = Gather(*out.stream, &out.body);
+      if (!st.ok()) return false;
+    }
     return Write(stream, std::move(out), keep_alive, in.method == "HEAD") && keep_alive;
+  }
+
+  static Status Gather(http::BodyReader& reader, std::string* body) {
+    std::string piece;
+    for (;;) {
+      EDGEREPL_RETURN_IF_ERROR(reader.Next(&piece));
+      if (piece.empty()) return Status::Ok();
+      body->append(piece);
+    }
+  }
+
+  // The head at once, then each piece of the body as a chunk as soon as it is read.
+  bool WriteStreamed(http::FdStream& stream, Response& r, bool keep_alive) {
+    bhttp::response<bhttp::empty_body> res;
+    res.result(static_cast<unsigned>(r.status));
+    res.version(11);
+    for (const auto& [k, v] : r.headers) {
+      if (!IsHopByHop(k)) res.insert(k, v);
+    }
+    res.chunked(true);
+    res.keep_alive(keep_alive);
+    bhttp::response_serializer<bhttp::empty_body> serializer(res);
+    beast::error_code ec;
+    bhttp::write_header(stream, serializer, ec);
+    if (ec) return false;
+    std::string piece;
+    for (;;) {
+      Status st = r.stream->Next(&piece);
+      if (!st.ok()) return false;  // closing without the last chunk tells the client
+      stream.set_timeout(options_.timeout);
+      if (piece.empty()) {
+        static constexpr std::string_view kLast = "0\r\n\r\n";
+        boost::asio::write(stream, boost::asio::buffer(kLast.data(), kLast.size()), ec);
+        return !ec;
+      }
+      char size[24];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      std::array<boost::asio::const_buffer, 3> chunk = {
+          boost::asio::buffer(size, static_cast<size_t>(n)), boost::asio::buffer(piece),
+          boost::asio::buffer("\r\n", 2)};
+      boost::asio::write(stream, chunk, ec);
+      if (ec) return false;
+    }
   }
 
   void RefuseTooLarge(http::FdStream& stream, Request& in, uint64_t limit) {

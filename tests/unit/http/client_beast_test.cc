@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "common/httpserver/server.h"
@@ -139,6 +141,94 @@ TEST(BeastClientTest, HeadAnswerHasNoBodyToRead) {
     ASSERT_NE(FindHeader(resp->headers, "content-length"), nullptr);
     EXPECT_EQ(*FindHeader(resp->headers, "content-length"), "10");
   }
+}
+
+// Pieces handed out as the test allows.
+class Gate final : public BodyReader {
+ public:
+  Status Next(std::string* piece) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_ > given_; });
+    *piece = given_ < 2 ? std::string(given_ == 0 ? 100000 : 5, static_cast<char>('a' + given_))
+                        : std::string();
+    ++given_;
+    return Status::Ok();
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++open_;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int open_ = 0;
+  int given_ = 0;
+};
+
+TEST(BeastClientTest, StreamedAnswerIsReadAsItArrives) {
+  auto gate = std::make_shared<Gate>();
+  auto server = httpserver::Server::Start("127.0.0.1:0", [&](const httpserver::Request&) {
+    httpserver::Response r;
+    r.status = 200;
+    r.headers.emplace_back("X-Influxdb-Version", "1.8.10");
+    r.stream = gate;
+    return r;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = Client("http://127.0.0.1:" + std::to_string((*server)->port()));
+  HttpRequest q;
+  q.method = "GET";
+  q.target = "/query?chunked=true";
+  gate->Open();
+  auto resp = client->SendStreamed(q);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_FALSE(resp->buffered);
+  EXPECT_EQ(resp->status, 200);
+  ASSERT_NE(FindHeader(resp->headers, "x-influxdb-version"), nullptr);
+  std::string all, piece;
+  while (all.size() < 100000) {
+    Status st = resp->body->Next(&piece);
+    if (!st.ok()) {
+      gate->Open();
+      gate->Open();
+    }
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_FALSE(piece.empty());
+    all += piece;
+  }
+  EXPECT_EQ(all, std::string(100000, 'a'));  // while the server still holds the rest back
+  gate->Open();
+  gate->Open();
+  for (;;) {
+    ASSERT_TRUE(resp->body->Next(&piece).ok());
+    if (piece.empty()) break;
+    all += piece;
+  }
+  EXPECT_EQ(all, std::string(100000, 'a') + "bbbbb");
+}
+
+TEST(BeastClientTest, StreamedAnswerCutShortIsAnError) {
+  FaultServer server;
+  Reply reset;
+  reset.status = 200;
+  reset.body = std::string(100000, 'b');
+  reset.reset_mid_body = true;
+  server.Script({reset});
+  auto client = Client(server.url());
+  HttpRequest q;
+  q.method = "GET";
+  q.target = "/query";
+  auto resp = client->SendStreamed(q);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  std::string piece;
+  Status st;
+  for (int i = 0; i < 100 && st.ok(); ++i) {
+    st = resp->body->Next(&piece);
+    if (st.ok() && piece.empty()) break;
+  }
+  EXPECT_FALSE(st.ok());
 }
 
 TEST(BeastClientTest, RefusedPortIsUnavailable) {

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "common/http/client_cpprest.h"
@@ -199,6 +201,116 @@ TEST(Server, StopFinishesRequestsInFlightThenRefusesConnections) {
   server->Stop();
   EXPECT_EQ(call.get(), 204);
   EXPECT_EQ(HttpRequest(port, "GET", "/", {}, ""), 0);
+}
+
+// A body source whose pieces are released one at a time by the test.
+class GatedBody final : public http::BodyReader {
+ public:
+  explicit GatedBody(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
+  Status Next(std::string* piece) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return released_ > given_ || given_ >= pieces_.size(); });
+    if (given_ >= pieces_.size()) {
+      piece->clear();
+      return Status::Ok();
+    }
+    *piece = pieces_[given_++];
+    return Status::Ok();
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++released_;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> pieces_;
+  size_t given_ = 0;
+  size_t released_ = 0;
+};
+
+TEST(Server, StreamedBodyReachesTheClientPieceByPiece) {
+  auto body = std::make_shared<GatedBody>(std::vector<std::string>{"first,", "second"});
+  auto server = StartOrDie([&](const Request&) {
+    Response r;
+    r.headers.emplace_back("Content-Type", "application/csv");
+    r.stream = body;
+    return r;
+  });
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(server->port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string req = "GET /query?chunked=true HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  auto read_until = [&](std::string* got, const std::string& want) {
+    char buf[4096];
+    while (got->find(want) == std::string::npos) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      got->append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  std::string got;
+  body->Release();
+  // The first piece arrives while the second is still held back by the source.
+  ASSERT_TRUE(read_until(&got, "first,\r\n")) << got;
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  std::string lower;
+  for (char c : got) lower.push_back(static_cast<char>(std::tolower(c)));
+  EXPECT_NE(lower.find("transfer-encoding: chunked"), std::string::npos) << got;
+  EXPECT_NE(lower.find("content-type: application/csv"), std::string::npos) << got;
+  EXPECT_EQ(got.find("second"), std::string::npos);
+  body->Release();
+  ASSERT_TRUE(read_until(&got, "0\r\n\r\n")) << got;
+  EXPECT_NE(got.find("6\r\nsecond\r\n0\r\n\r\n"), std::string::npos) << got;
+  ::close(fd);
+}
+
+class FailingBody final : public http::BodyReader {
+ public:
+  Status Next(std::string* piece) override {
+    if (calls_++ == 0) {
+      *piece = "partial";
+      return Status::Ok();
+    }
+    return Status::Unavailable("upstream reset");
+  }
+
+ private:
+  int calls_ = 0;
+};
+
+TEST(Server, StreamErrorCutsTheAnswerShort) {
+  auto server = StartOrDie([](const Request&) {
+    Response r;
+    r.stream = std::make_shared<FailingBody>();
+    return r;
+  });
+  std::string raw = RawExchange(server->port(), "GET /query HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(raw.find("7\r\npartial\r\n"), std::string::npos) << raw;
+  // No last chunk: the client knows the body is incomplete.
+  EXPECT_EQ(raw.find("0\r\n\r\n"), std::string::npos) << raw;
+}
+
+TEST(Server, StreamedBodyIsGatheredForHttp10Clients) {
+  auto server = StartOrDie([](const Request&) {
+    Response r;
+    auto body = std::make_shared<GatedBody>(std::vector<std::string>{"a", "b"});
+    body->Release();
+    body->Release();
+    r.stream = body;
+    return r;
+  });
+  std::string raw = RawExchange(server->port(), "GET /query HTTP/1.0\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200", 0), 0u) << raw;
+  EXPECT_NE(raw.find("Content-Length: 2\r\n"), std::string::npos) << raw;
+  EXPECT_EQ(raw.substr(raw.size() - 4), "\r\nab") << raw;
 }
 
 TEST(Server, BusyPortIsAnError) {
