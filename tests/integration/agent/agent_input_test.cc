@@ -2,8 +2,10 @@
 // a clear error and leaves nothing stored or queued; no token ever shows in logs, metrics or
 // status; /metrics passes `promtool check metrics`.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
+#include <algorithm>
 
 #include <thread>
 
@@ -297,6 +299,28 @@ TEST_F(AgentInputTest, OtherPathsAreProxiedUnchanged) {
                      "", &body);
   EXPECT_EQ(code, 400) << body;
   EXPECT_NE(body.find("error"), std::string::npos) << body;
+}
+
+// A big chunked query through the agent: the answer is streamed (chunked, as InfluxDB sends it)
+// and identical to the one InfluxDB gives directly.
+TEST_F(AgentInputTest, ChunkedQueryIsStreamedUnchanged) {
+  StartServers();
+  StartAgent();
+  std::string body;
+  for (int i = 0; i < 50000; ++i) {
+    body += "q,host=h" + std::to_string(i % 10) + " v=" + std::to_string(i) + "i " +
+            std::to_string(BaseNs() + i) + "\n";
+  }
+  ASSERT_EQ(agent_->WriteV1("db=db", body), 204);
+  std::string target =
+      "/query?db=db&chunked=true&chunk_size=2000&q=" + UrlEncode("SELECT v, host FROM q");
+  std::string direct, through;
+  ASSERT_EQ(HttpRequest(local_->port(), "GET", target, {}, "", &direct), 200);
+  ASSERT_EQ(HttpRequest(agent_->write_port(), "GET", target, {}, "", &through), 200);
+  EXPECT_GT(direct.size(), 1u << 20);
+  // One JSON document per InfluxDB chunk: 25 of them for 50000 rows.
+  EXPECT_EQ(std::count(through.begin(), through.end(), '\n'), 25) << through.substr(0, 300);
+  EXPECT_EQ(through, direct);
 }
 
 // Regression: curl sends "Expect: 100-continue" with bodies over 1 MiB. Forwarded as is, the local
