@@ -37,6 +37,11 @@ func TestBundledInfluxDBHasTheAgentAsItsWriteFrontDoor(t *testing.T) {
 	if ports["edgerepl-write"] != 8186 || ports["edgerepl-admin"] != 9186 {
 		t.Errorf("agent ports %v", ports)
 	}
+	// Before the operator renders the config Secret the agent waits; the probes must find it on
+	// the admin port meanwhile, or the pod is restarted in a loop.
+	if a := strings.Join(args(agent), " "); !strings.Contains(a, "--waiting-admin-listen=:9186") {
+		t.Errorf("agent args %q lack --waiting-admin-listen on the admin port", a)
+	}
 	if len(list(db, "ports")) != 0 {
 		t.Errorf("InfluxDB exposes ports %v; only the agent may", list(db, "ports"))
 	}
