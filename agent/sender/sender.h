@@ -184,7 +184,9 @@ class Sender {
   uint64_t next_record_ = 0;  // where the next pipelined batch starts: record number and offset
   size_t next_offset_ = 0;
   std::deque<InFlight> in_flight_;
-  // Runs the pipelined requests. Declared last, so its threads are joined first.
+  // Runs every request, the single one too (so the sender thread prepares the next batch
+  // meanwhile). Declared last: its threads finish their requests, which touch the members above,
+  // and are joined before anything else is destroyed.
   RequestWorkers workers_;
 };
 
