@@ -234,7 +234,11 @@ class BeastServer final : public Server {
   void Serve(std::unique_ptr<http::FdStream> stream) {
     beast::flat_buffer buffer;
     std::string remote = PeerAddress(stream->fd());
-    while (ServeOne(*stream, buffer, remote)) {
+    try {
+      while (ServeOne(*stream, buffer, remote)) {
+      }
+    } catch (...) {
+      // Out of memory or a library failure on this connection: close it, keep the process.
     }
     std::lock_guard<std::mutex> lock(mu_);
     connections_.erase(stream.get());
