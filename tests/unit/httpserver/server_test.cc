@@ -313,6 +313,109 @@ TEST(Server, StreamedBodyIsGatheredForHttp10Clients) {
   EXPECT_EQ(raw.substr(raw.size() - 4), "\r\nab") << raw;
 }
 
+int ConnectTo(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads until `want` was seen `times` times or the peer closed; what was read.
+std::string ReadUntil(int fd, const std::string& want, int times = 1) {
+  std::string got;
+  char buf[4096];
+  auto count = [&] {
+    int n = 0;
+    for (size_t at = got.find(want); at != std::string::npos; at = got.find(want, at + 1)) ++n;
+    return n;
+  };
+  while (count() < times) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+TEST(Server, KeepAliveServesManyRequestsOnOneConnection) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie([&](const Request& r) {
+    ++calls;
+    Response out;
+    out.body = r.body;
+    return out;
+  });
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::string two =
+      "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+      "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo";
+  ::send(fd, two.data(), two.size(), MSG_NOSIGNAL);
+  std::string got = ReadUntil(fd, "HTTP/1.1 200", 2);
+  // Pipelined requests are answered in order on the same connection.
+  size_t one = got.find("\r\n\r\none");
+  size_t second = got.find("\r\n\r\ntwo");
+  ASSERT_NE(one, std::string::npos) << got;
+  ASSERT_NE(second, std::string::npos) << got;
+  EXPECT_LT(one, second);
+  std::string third = "GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ::send(fd, third.data(), third.size(), MSG_NOSIGNAL);
+  got = ReadUntil(fd, "never");  // until the server closes, as asked
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  ::close(fd);
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(Server, IdleConnectionIsClosedAfterTimeout) {
+  ServerOptions options;
+  options.timeout = std::chrono::seconds(1);
+  auto server = StartOrDie([](const Request&) { return Response{}; }, options);
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  auto start = std::chrono::steady_clock::now();
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed by the server, not by a reset or data
+  auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(900));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  ::close(fd);
+}
+
+TEST(Server, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  Request seen;
+  auto server = StartOrDie([&](const Request& r) {
+    seen = r;
+    return Response{};
+  });
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::string head =
+      "POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+      "Connection: close\r\n\r\n";
+  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  std::string interim = ReadUntil(fd, "\r\n\r\n");
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ::send(fd, "hello", 5, MSG_NOSIGNAL);
+  std::string final_answer = ReadUntil(fd, "never");
+  EXPECT_EQ(final_answer.rfind("HTTP/1.1 200", 0), 0u) << final_answer;
+  ::close(fd);
+  EXPECT_EQ(seen.body, "hello");
+}
+
+TEST(Server, OversizedHeadersAre431) {
+  auto server = StartOrDie([](const Request&) { return Response{}; });
+  std::string raw = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2 << 20, 'a') +
+                    "\r\nConnection: close\r\n\r\n";
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+}
+
 TEST(Server, BusyPortIsAnError) {
   auto first = StartOrDie([](const Request&) { return Response{}; });
   auto second = Server::Start("127.0.0.1:" + std::to_string(first->port()),
