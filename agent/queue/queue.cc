@@ -21,7 +21,7 @@ struct Queue::Writer {
   uint64_t position = 0;                 // GUARDED_BY(mu_); once written
   bool done = false;                     // GUARDED_BY(mu_)
   Status status;
-  std::condition_variable cv;
+  size_t slot = 0;  // waits on wake_[slot]
   uint64_t size() const { return sync_only ? 0 : kRecordHeaderBytes + payload.size(); }
 };
 
@@ -254,6 +254,7 @@ Status Queue::Append(std::string_view payload, uint32_t points) {
                            std::to_string(max_bytes_) + " bytes used");
   }
   reserved_bytes_ += w.size();
+  w.slot = next_slot_++ % wake_.size();
   ++arrived_;
   last_arrival_ = std::chrono::steady_clock::now();
   return WaitAsWriter(&w, lock);
@@ -271,16 +272,20 @@ Status Queue::WaitAsWriter(Writer* w, std::unique_lock<std::mutex>& lock) {
       SyncGroups(lock);
       continue;
     }
-    w->cv.wait(lock);
+    wake_[w->slot].wait(lock);
   }
   return w->status;
 }
 
-void Queue::FinishLocked(Writer* w, const Status& st) {
+void Queue::FinishLocked(Writer* w, const Status& st, std::vector<size_t>* wake_later) {
   reserved_bytes_ -= w->size();
   w->status = st;
   w->done = true;
-  w->cv.notify_one();
+  if (wake_later != nullptr) {
+    wake_later->push_back(w->slot);
+  } else {
+    wake_[w->slot].notify_all();
+  }
 }
 
 void Queue::IndexLocked(const Writer* w) {
@@ -294,8 +299,8 @@ void Queue::IndexLocked(const Writer* w) {
 
 // Whoever can now take a free stage: the next group's writer, and a leader for the next sync.
 void Queue::WakeNextLocked() {
-  if (!writing_ && !hold_writes_ && !pending_.empty()) pending_.front()->cv.notify_one();
-  if (!syncing_ && !unsynced_.empty()) unsynced_.front().writers.front()->cv.notify_one();
+  if (!writing_ && !hold_writes_ && !pending_.empty()) wake_[pending_.front()->slot].notify_all();
+  if (!syncing_ && !unsynced_.empty()) wake_[unsynced_.front().writers.front()->slot].notify_all();
 }
 
 // Write stage. The front writer takes every pending writer that fits the group cap and the
@@ -470,6 +475,7 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
 
   lock.lock();
   last_sync_ = std::chrono::steady_clock::now() - real_t0;
+  std::vector<size_t> wake_later;
   if (st.ok()) {
     synced_end_ = target_end;
     size_t released = 0;
@@ -482,7 +488,7 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
           // Written after the last failure: the disk takes appends again.
           if (g.seq > failed_seq_) refusing_ = write_refused_ = false;
         }
-        FinishLocked(w, Status::Ok());
+        FinishLocked(w, Status::Ok(), &wake_later);
       }
       unsynced_.pop_front();
     }
@@ -491,6 +497,14 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
     if (unsynced_.empty()) tail_position_ = PackPosition(segment->number(), write_end_);
   } else {
     FailSyncLocked(lock, st, target_seq, from);
+  }
+  if (!wake_later.empty()) {
+    // Woken under mu_, each answered writer would block on it at once, and a sync answers up to
+    // a whole cohort. The condition variables are the queue's and syncing_ still holds Close
+    // off, so waking them unlocked is safe even for a writer that has already returned.
+    lock.unlock();
+    for (size_t slot : wake_later) wake_[slot].notify_all();
+    lock.lock();
   }
   syncing_ = false;
   stage_cv_.notify_all();

@@ -5,6 +5,7 @@
 // the reader's (one sender) and are serialized among themselves; they run alongside appends.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -127,7 +128,8 @@ class Queue {
   void WaitForCohortLocked(std::unique_lock<std::mutex>& lock);
   void FailSyncLocked(std::unique_lock<std::mutex>& lock, const Status& st, uint64_t target_seq,
                       uint64_t from);
-  void FinishLocked(Writer* w, const Status& st);
+  // Answers `w`; its wake-up goes to `wake_later` when set, for the caller to send unlocked.
+  void FinishLocked(Writer* w, const Status& st, std::vector<size_t>* wake_later = nullptr);
   void IndexLocked(const Writer* w);
   void WakeNextLocked();
   Status RollOver(bool sync_first);
@@ -150,6 +152,10 @@ class Queue {
   // Group commit is a two-stage pipeline: one thread writes a group while another syncs the
   // groups written before. Stage changes are announced on stage_cv_ to whoever waits for one.
   std::condition_variable stage_cv_;
+  // Writers wait on these, spread round-robin, not on their own: one on the waiter's stack could
+  // not be notified after mu_ is released. A shared slot only costs a spurious wake-up.
+  std::array<std::condition_variable, 64> wake_;
+  size_t next_slot_ = 0;         // GUARDED_BY(mu_)
   std::deque<Writer*> pending_;  // GUARDED_BY(mu_); not yet written; front leads the next write
   std::deque<Group> unsynced_;   // GUARDED_BY(mu_); written, in write order
   bool writing_ = false;         // GUARDED_BY(mu_); a group's write is running
