@@ -22,9 +22,9 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "common/http/fd_stream.h"
@@ -176,10 +176,15 @@ class BeastServer final : public Server {
     }
     if (listen_fd_ >= 0) ::close(listen_fd_);
     listen_fd_ = -1;
-    // Idle keep-alive connections are closed now; a handler still running past the grace
-    // period is waited for (it cannot be cancelled), and its answer may still reach the client.
+    // Idle keep-alive connections and requests still arriving are closed now; a handler still
+    // running past the grace period is waited for (it cannot be cancelled) and its answer is
+    // sent, as before the grace period.
     std::unique_lock<std::mutex> lock(mu_);
-    for (http::FdStream* c : connections_) c->Shutdown();
+    for (auto& [c, answering] : connections_) {
+      if (!answering) c->Shutdown();
+    }
+    cv_.wait(lock, [this] { return in_flight_ == 0; });
+    for (auto& [c, answering] : connections_) c->Shutdown();
     cv_.wait(lock, [this] { return connections_.empty(); });
     lock.unlock();
     if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -216,7 +221,7 @@ class BeastServer final : public Server {
         continue;
       }
       http::FdStream* raw = stream.release();
-      connections_.insert(raw);
+      connections_.emplace(raw, false);
       lock.unlock();
       try {
         std::thread([this, raw] { Serve(std::unique_ptr<http::FdStream>(raw)); }).detach();
@@ -319,6 +324,14 @@ class BeastServer final : public Server {
     bool keep_alive = parser.get().keep_alive();
     in.body = std::move(parser.get().body());
 
+    struct Answering {
+      BeastServer* s;
+      http::FdStream* c;
+      Answering(BeastServer* server, http::FdStream* conn) : s(server), c(conn) {
+        s->Mark(c, true);
+      }
+      ~Answering() { s->Mark(c, false); }
+    } answering(this, &stream);
     Response out;
     {
       Slot slot(*this);
@@ -439,6 +452,11 @@ class BeastServer final : public Server {
     return true;
   }
 
+  void Mark(http::FdStream* c, bool answering) {
+    std::lock_guard<std::mutex> lock(mu_);
+    connections_[c] = answering;
+  }
+
   void Leave() {
     std::lock_guard<std::mutex> lock(mu_);
     if (--in_flight_ == 0) cv_.notify_all();
@@ -475,10 +493,12 @@ class BeastServer final : public Server {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::set<http::FdStream*> connections_;  // GUARDED_BY(mu_); owned by their threads
-  size_t in_flight_ = 0;                   // GUARDED_BY(mu_)
-  bool stopping_ = false;                  // GUARDED_BY(mu_)
-  bool stopped_ = false;                   // GUARDED_BY(mu_)
+  // Each open connection (owned by its thread) and whether it is answering a request (from its
+  // handler's start until the answer is written). GUARDED_BY(mu_)
+  std::map<http::FdStream*, bool> connections_;
+  size_t in_flight_ = 0;   // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool stopped_ = false;   // GUARDED_BY(mu_)
 
   std::mutex slots_mu_;
   std::condition_variable slots_cv_;

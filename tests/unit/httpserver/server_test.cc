@@ -416,6 +416,29 @@ TEST(Server, OversizedHeadersAre431) {
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
 }
 
+TEST(Server, HandlerRunningPastTheGracePeriodStillAnswers) {
+  std::promise<void> entered;
+  auto server = StartOrDie([&](const Request&) {
+    entered.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Response r;
+    r.status = 204;
+    return r;
+  });
+  int port = server->port();
+  int idle = ConnectTo(port);  // an idle keep-alive connection is closed at once
+  ASSERT_GE(idle, 0);
+  auto call = std::async(std::launch::async, [&] { return HttpRequest(port, "GET", "/", {}, ""); });
+  entered.get_future().wait();
+  auto start = std::chrono::steady_clock::now();
+  server->Stop(std::chrono::milliseconds(50));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
+  EXPECT_EQ(call.get(), 204);
+  char c;
+  EXPECT_EQ(::recv(idle, &c, 1, 0), 0);
+  ::close(idle);
+}
+
 TEST(Server, BusyPortIsAnError) {
   auto first = StartOrDie([](const Request&) { return Response{}; });
   auto second = Server::Start("127.0.0.1:" + std::to_string(first->port()),
