@@ -56,10 +56,17 @@ size_t FirstCapacity(std::string_view member, size_t limit) {
 Result<std::string> GzipCompress(std::string_view input, int level) {
   libdeflate_compressor* c = ThreadCompressor(level);
   if (c == nullptr) return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
-  std::string out(libdeflate_gzip_compress_bound(c, input.size()), '\0');
-  size_t n = libdeflate_gzip_compress(c, input.data(), input.size(), out.data(), out.size());
+  // libdeflate wants room for the worst case (about the input size) although line protocol
+  // shrinks ~8x; a per-thread scratch buffer that only grows saves zero-filling that room for
+  // every body, and only the compressed bytes are copied out.
+  thread_local std::string scratch;
+  const size_t bound = libdeflate_gzip_compress_bound(c, input.size());
+  if (scratch.size() < bound) scratch.resize(bound);
+  size_t n = libdeflate_gzip_compress(c, input.data(), input.size(), scratch.data(), bound);
   if (n == 0) return Status::Internal("gzip: output bound too small");
-  out.resize(n);
+  std::string out(scratch.data(), n);
+  // A one-off huge body must not pin its worst-case buffer in every thread that ever saw one.
+  if (scratch.size() > (8u << 20)) std::string().swap(scratch);
   return out;
 }
 
