@@ -1,8 +1,8 @@
 // The inbound HTTP seam. Handlers are plain functions from our Request to our Response, so the
-// write path, the proxy and the admin API are tested without a socket; the cpprestsdk listener
-// lives only in server_cpprest.cc. Handlers run on the server's own worker threads, never on
-// cpprest's I/O pool, so a handler may block (local write, fsync, outbound HTTP) without starving
-// the I/O that outbound clients need to finish.
+// write path, the proxy and the admin API are tested without a socket; the HTTP library
+// (Boost.Beast) is seen only in server_beast.cc. Each connection has its own thread, which reads a
+// request, runs the handler and writes the answer, so a handler may block (local write, fsync,
+// outbound HTTP) and costs no hand-off between threads.
 #pragma once
 
 #include <atomic>
@@ -46,7 +46,7 @@ struct ServerOptions {
   // Request bodies larger than this (as received) are answered 413 without calling the handler.
   // 0 = no limit. May be changed later with Server::SetMaxBodyBytes.
   uint64_t max_body_bytes = 0;
-  // Threads that run handlers; the number of requests handled at once.
+  // The number of handlers that run at once (more requests wait for a free slot).
   int worker_threads = 16;
   // Called (on a worker thread) for a request refused with 413 before its handler ran, with the
   // request's line and headers but no body, so callers can count it like any other answer.
