@@ -1,8 +1,6 @@
 #include "tests/reliability/operator_faults_env.h"
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -26,41 +24,6 @@ int RunShell(const std::string& command, std::string* output) {
   int status = ::pclose(p);
   if (output != nullptr) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-// GET as a kubelet probe or a Prometheus scrape sends it: no body, so no Content-Length (the
-// operator's server closes a GET carrying "Content-Length: 0" without an answer, which
-// testing::HttpGetStatus always sends). The status code, 0 when there was no answer.
-int ProbeGet(int port, const std::string& path, std::string* body) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                          "\r\nConnection: close\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    ::close(fd);
-    return 0;
-  }
-  std::string resp;
-  std::array<char, 65536> buf;
-  ssize_t n;
-  while ((n = ::recv(fd, buf.data(), buf.size(), 0)) > 0) resp.append(buf.data(), n);
-  ::close(fd);
-  if (resp.compare(0, 5, "HTTP/") != 0) return 0;
-  if (body != nullptr) {
-    size_t split = resp.find("\r\n\r\n");
-    *body = split == std::string::npos ? "" : resp.substr(split + 4);
-  }
-  return std::atoi(resp.c_str() + resp.find(' ') + 1);
 }
 
 }  // namespace
@@ -237,7 +200,7 @@ std::string OperatorProcess::Metrics() {
     port = metrics_port_;
   }
   std::string body;
-  ProbeGet(port, "/metrics", &body);
+  testing::HttpGetStatus(port, "/metrics", &body);
   return body;
 }
 
@@ -247,7 +210,7 @@ bool OperatorProcess::Ready() {
     std::lock_guard<std::mutex> lock(mu_);
     port = health_port_;
   }
-  return ProbeGet(port, "/readyz", nullptr) == 200;
+  return testing::HttpGetStatus(port, "/readyz") == 200;
 }
 
 }  // namespace edgerepl::reliability
