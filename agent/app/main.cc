@@ -2,9 +2,11 @@
 //
 // Signals are blocked in every thread and taken synchronously here with sigwait, so the reload
 // and shutdown paths run as ordinary code, not in a signal handler.
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -44,6 +46,12 @@ bool TakeValue(int argc, char** argv, int* i, std::string_view flag, std::string
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates its own malloc arena (up to 8 per core), and every
+  // arena keeps the batch-sized buffers its threads freed: with a sender and its request threads
+  // per replication plus a thread per client connection, that was ~15 MiB of RSS at 10
+  // replications. Four arenas keep malloc uncontended on the cores a sidecar gets. An explicit
+  // MALLOC_ARENA_MAX still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
   std::string config_path, level_text = "info", format_text = "text";
   edgerepl::app::AppOptions options;
   for (int i = 1; i < argc; ++i) {

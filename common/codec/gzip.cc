@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace edgerepl::codec {
 namespace {
@@ -18,19 +20,60 @@ struct DecompressorDeleter {
 using CompressorPtr = std::unique_ptr<libdeflate_compressor, CompressorDeleter>;
 using DecompressorPtr = std::unique_ptr<libdeflate_decompressor, DecompressorDeleter>;
 
-// libdeflate's (de)compressor state is reusable but not shareable; allocating it per body cost a
-// measurable share of the sender's time (and its tables are hundreds of KiB at high levels), so
-// each thread keeps one per level it has used.
+// libdeflate's (de)compressor state is reusable but not shareable. Allocating it for every body
+// cost a measurable share of the sender's CPU, and keeping one per thread cost memory in every
+// thread that ever compressed (a level-1 compressor plus its worst-case output buffer is ~0.7 MB,
+// times two threads per replication). A small shared pool keeps as many as ran at once, bounded.
 constexpr int kMaxLevel = 12;
+constexpr size_t kPoolPerLevel = 4;
+// A buffer kept for reuse is never larger than this; bigger bodies get a one-off buffer.
+constexpr size_t kMaxKeptScratch = 2u << 20;
 
-libdeflate_compressor* ThreadCompressor(int level) {
-  if (level < 0 || level > kMaxLevel) return nullptr;
-  thread_local std::array<CompressorPtr, kMaxLevel + 1> cache;
-  CompressorPtr& slot = cache[static_cast<size_t>(level)];
-  if (!slot) slot.reset(libdeflate_alloc_compressor(level));
-  return slot.get();
+struct CompressorSlot {
+  CompressorPtr compressor;
+  std::unique_ptr<char[]> scratch;  // uninitialised: libdeflate writes before anything reads
+  size_t scratch_size = 0;
+};
+
+class CompressorPool {
+ public:
+  std::unique_ptr<CompressorSlot> Take(int level) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto& free = free_[static_cast<size_t>(level)];
+      if (!free.empty()) {
+        std::unique_ptr<CompressorSlot> slot = std::move(free.back());
+        free.pop_back();
+        return slot;
+      }
+    }
+    auto slot = std::make_unique<CompressorSlot>();
+    slot->compressor.reset(libdeflate_alloc_compressor(level));
+    if (!slot->compressor) return nullptr;
+    return slot;
+  }
+
+  void Give(int level, std::unique_ptr<CompressorSlot> slot) {
+    if (slot->scratch_size > kMaxKeptScratch) {
+      slot->scratch.reset();
+      slot->scratch_size = 0;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& free = free_[static_cast<size_t>(level)];
+    if (free.size() < kPoolPerLevel) free.push_back(std::move(slot));
+  }
+
+ private:
+  std::mutex mu_;
+  std::array<std::vector<std::unique_ptr<CompressorSlot>>, kMaxLevel + 1> free_;
+};
+
+CompressorPool& Compressors() {
+  static CompressorPool* pool = new CompressorPool();  // outlives every thread that compresses
+  return *pool;
 }
 
+// A decompressor is small (~10 KB): one per thread is cheaper than any locking.
 libdeflate_decompressor* ThreadDecompressor() {
   thread_local DecompressorPtr cache;
   if (!cache) cache.reset(libdeflate_alloc_decompressor());
@@ -54,19 +97,24 @@ size_t FirstCapacity(std::string_view member, size_t limit) {
 }  // namespace
 
 Result<std::string> GzipCompress(std::string_view input, int level) {
-  libdeflate_compressor* c = ThreadCompressor(level);
-  if (c == nullptr) return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
+  if (level < 0 || level > kMaxLevel) {
+    return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
+  }
+  std::unique_ptr<CompressorSlot> slot = Compressors().Take(level);
+  if (!slot) return Status::InvalidArgument("gzip: bad level " + std::to_string(level));
   // libdeflate wants room for the worst case (about the input size) although line protocol
-  // shrinks ~8x; a per-thread scratch buffer that only grows saves zero-filling that room for
-  // every body, and only the compressed bytes are copied out.
-  thread_local std::string scratch;
-  const size_t bound = libdeflate_gzip_compress_bound(c, input.size());
-  if (scratch.size() < bound) scratch.resize(bound);
-  size_t n = libdeflate_gzip_compress(c, input.data(), input.size(), scratch.data(), bound);
+  // shrinks ~8x: the pooled buffer is not zero-filled, and only the compressed bytes are copied.
+  const size_t bound = libdeflate_gzip_compress_bound(slot->compressor.get(), input.size());
+  if (slot->scratch_size < bound) {
+    slot->scratch.reset(new char[bound]);
+    slot->scratch_size = bound;
+  }
+  size_t n = libdeflate_gzip_compress(slot->compressor.get(), input.data(), input.size(),
+                                      slot->scratch.get(), bound);
+  std::string out;
+  if (n != 0) out.assign(slot->scratch.get(), n);
+  Compressors().Give(level, std::move(slot));
   if (n == 0) return Status::Internal("gzip: output bound too small");
-  std::string out(scratch.data(), n);
-  // A one-off huge body must not pin its worst-case buffer in every thread that ever saw one.
-  if (scratch.size() > (8u << 20)) std::string().swap(scratch);
   return out;
 }
 

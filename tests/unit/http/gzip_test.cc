@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <thread>
+#include <vector>
+
 namespace edgerepl::codec {
 namespace {
 
@@ -98,6 +101,30 @@ TEST(GzipTest, EveryLevelRoundTripsOnOneThread) {
   }
   EXPECT_FALSE(GzipCompress(in, 13).ok());
   EXPECT_FALSE(GzipCompress(in, -1).ok());
+}
+
+// Compressors are pooled across threads: concurrent bodies of different sizes and levels must
+// each come back exactly.
+TEST(GzipTest, ConcurrentCompressionsDoNotShareState) {
+  std::vector<std::thread> threads;
+  std::vector<int> failures(8, 0);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([t, &failures] {
+      for (int i = 0; i < 40; ++i) {
+        std::string in = Lines(50 + 37 * ((t * 40 + i) % 61));
+        int level = 1 + (t + i) % 3;
+        Result<std::string> gz = GzipCompress(in, level);
+        if (!gz.ok()) {
+          ++failures[t];
+          continue;
+        }
+        Result<std::string> back = GzipDecompress(*gz, in.size());
+        if (!back.ok() || *back != in) ++failures[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < 8; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
 
 }  // namespace
