@@ -306,21 +306,45 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+// A config is a few levels deep; deeper nesting is a mistake or an alias that contains itself
+// (`a: &x [*x]` is a cycle in yaml-cpp's node graph), and walking either would exhaust the stack.
+// Aliases may also share one subtree many times over (the "billion laughs"), so the number of
+// nodes visited is bounded as well.
+constexpr int kMaxDepth = 32;
+constexpr size_t kMaxNodes = 100000;
+
+struct WalkBudget {
+  size_t nodes = 0;
+  bool exceeded = false;
+};
+
 // YAML text is UTF-8. yaml-cpp passes other bytes through, but its emitter would rewrite them,
 // so a config with them could not round-trip through Render: refuse them, naming the field and
 // never echoing the value (it may be a token).
-void CheckUtf8(const YAML::Node& n, const std::string& path, Errors& errors) {
+void CheckUtf8(const YAML::Node& n, const std::string& path, int depth, WalkBudget& budget,
+               Errors& errors) {
+  if (budget.exceeded) return;
+  if (depth > kMaxDepth || ++budget.nodes > kMaxNodes) {
+    budget.exceeded = true;
+    errors.Add(path, "nested deeper than " + std::to_string(kMaxDepth) +
+                         " levels or repeated too often through aliases (an alias inside its "
+                         "own anchor?)");
+    return;
+  }
   if (n.IsScalar()) {
     if (!IsValidUtf8(n.Scalar())) errors.Add(path, "must be valid UTF-8 text");
   } else if (n.IsSequence()) {
-    for (size_t i = 0; i < n.size(); ++i) CheckUtf8(n[i], Index(path, i), errors);
+    for (size_t i = 0; i < n.size(); ++i) {
+      CheckUtf8(n[i], Index(path, i), depth + 1, budget, errors);
+    }
   } else if (n.IsMap()) {
     for (const auto& kv : n) {
       if (kv.first.IsScalar() && !IsValidUtf8(kv.first.Scalar())) {
         errors.Add(path, "field names must be valid UTF-8 text");
         continue;
       }
-      CheckUtf8(kv.second, kv.first.IsScalar() ? Join(path, kv.first.Scalar()) : path, errors);
+      CheckUtf8(kv.second, kv.first.IsScalar() ? Join(path, kv.first.Scalar()) : path, depth + 1,
+                budget, errors);
     }
   }
 }
@@ -341,7 +365,8 @@ class Parser {
       return out;
     }
     try {
-      CheckUtf8(root, "", errors_);
+      WalkBudget budget;
+      CheckUtf8(root, "", 0, budget, errors_);
       if (!errors_.list().empty()) {
         // Field-level errors on text that is not even UTF-8 would only add noise.
       } else if (!root.IsNull()) {

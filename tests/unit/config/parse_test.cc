@@ -397,3 +397,41 @@ TEST(ParseConfigUtf8Test, OverlongAndSurrogateFormsAreRefused) {
 
 }  // namespace
 }  // namespace edgerepl::config
+
+namespace edgerepl::config {
+namespace {
+
+// Found by fuzz_config: an alias inside its own anchor is a cycle in yaml-cpp's node graph, and
+// walking it overflowed the stack, so a bad config file crashed the agent instead of being refused.
+TEST(ParseConfigAliasTest, AliasInsideItsOwnAnchorIsRefusedNotACrash) {
+  for (const std::string& yaml : {
+           std::string("defaults: &d\n  x: *d\n"),
+           std::string("remotes: &r\n  - *r\n"),
+           std::string("%YAML 1.2\n---\n!efaults: &d\nlocal:\n  <<: *d\n  url: 'a'\n"),
+       }) {
+    ParseOutput out = ParseConfigDetailed(yaml, {});
+    ASSERT_FALSE(out.errors.empty()) << yaml;
+    bool named = false;
+    for (const std::string& e : out.errors) {
+      named |= e.find("nested deeper than 32 levels") != std::string::npos;
+    }
+    EXPECT_TRUE(named) << yaml << " -> " << out.errors[0];
+  }
+}
+
+// Aliases can also repeat one subtree exponentially often without a cycle.
+TEST(ParseConfigAliasTest, ExponentialAliasExpansionIsRefusedQuickly) {
+  std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) yaml += (k ? ", *a" : "*a") + std::to_string(i - 1);
+    yaml += "]\n";
+  }
+  ParseOutput out = ParseConfigDetailed(yaml, {});
+  ASSERT_FALSE(out.errors.empty());
+  EXPECT_NE(out.errors[0].find("repeated too often through aliases"), std::string::npos)
+      << out.errors[0];
+}
+
+}  // namespace
+}  // namespace edgerepl::config
