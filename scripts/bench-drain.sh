@@ -14,8 +14,8 @@
 # 3. edgerepl again with one request in flight.
 # Prints the rates, the load average around each run, and the ratios (edgerepl / vmagent); with
 # several rounds, the median ratio. Everything binds 127.0.0.1 only. BUILD= picks the build dir;
-# CLIENT=beast sends through the Beast HTTP client instead of cpprestsdk (the agent's remote client
-# today), to compare the two.
+# CLIENT=cpprest sends through the cpprestsdk client (what the agent uses for https:// remotes)
+# instead of the agent's http:// client (Boost.Beast, CLIENT=auto), to compare the two.
 set -euo pipefail
 SIZE_MB=${1:-50}
 IN_FLIGHT=${2:-4}
@@ -23,7 +23,7 @@ ROUNDS=${3:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/bench-drain}
 BYTES=$((SIZE_MB * 1000000))
-CLIENT=${CLIENT:-cpprest}
+CLIENT=${CLIENT:-auto}
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF \
   -DEDGEREPL_BENCH=ON >/dev/null

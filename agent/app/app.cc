@@ -13,7 +13,6 @@
 #include "common/config/parse.h"
 #include "common/config/render.h"
 #include "common/http/client_beast.h"
-#include "common/http/client_cpprest.h"
 #include "common/log/log.h"
 
 namespace edgerepl::app {
@@ -30,15 +29,10 @@ std::string QueuesDir(const config::Config& config) {
   return config.data_dir + "/queues";
 }
 
+// Remotes and the local InfluxDB alike: Beast for http:// (requests run on the caller's thread,
+// no task hand-off, no body copy into a library request type), cpprestsdk for https:// (TLS with
+// system roots, a CA file, client certificates).
 Result<std::shared_ptr<http::HttpClient>> MakeClient(const http::HttpClientOptions& options) {
-  auto client = http::MakeCpprestHttpClient(options);
-  if (!client.ok()) return client.status();
-  return std::shared_ptr<http::HttpClient>(std::move(client).value());
-}
-
-// The local InfluxDB is called once per client request on the handler's thread: Beast for
-// http:// (no task hand-off, no body copy), cpprestsdk when it is served over TLS.
-Result<std::shared_ptr<http::HttpClient>> MakeLocalClient(const http::HttpClientOptions& options) {
   auto client = http::MakeHttpClient(options);
   if (!client.ok()) return client.status();
   return std::shared_ptr<http::HttpClient>(std::move(client).value());
@@ -229,11 +223,11 @@ Status App::Apply(const config::Config& config) {
     http::HttpClientOptions o;
     o.base_url = config.local.url;
     o.timeout = config.local.timeout;
-    auto client = MakeLocalClient(o);
+    auto client = MakeClient(o);
     if (!client.ok()) return Status(client.status().code(), "local: " + client.status().message());
     local = std::move(client).value();
     o.timeout = std::min<std::chrono::milliseconds>(config.local.timeout, kPingTimeout);
-    auto ping_client = MakeLocalClient(o);
+    auto ping_client = MakeClient(o);
     if (!ping_client.ok()) return ping_client.status();
     ping = std::move(ping_client).value();
   }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ class File {
   virtual Status WriteV(uint64_t offset, const std::vector<std::string_view>& parts) = 0;
   // Reads up to `n` bytes at `offset` into `out` (resized to what was read; short only at EOF).
   virtual Status Read(uint64_t offset, size_t n, std::string* out) = 0;
+  // Reads into `parts` back to back from `offset` (a scatter read: the reader puts each record
+  // straight into its own buffer, with no staging buffer to fault in and copy out of). Returns the
+  // bytes read, fewer than the parts hold only at end of file.
+  virtual Result<size_t> ReadV(uint64_t offset, const std::vector<std::span<char>>& parts) = 0;
   virtual Status Sync() = 0;  // fdatasync
   virtual Status Truncate(uint64_t size) = 0;
   virtual Result<uint64_t> Size() = 0;

@@ -82,6 +82,38 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
+  Result<size_t> ReadV(uint64_t offset, const std::vector<std::span<char>>& parts) override {
+    std::vector<struct iovec> iov;
+    iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+    size_t next = 0;   // first part not yet in `iov`
+    size_t done = 0;   // bytes of iov.front() already read
+    size_t total = 0;  // bytes read so far
+    while (next < parts.size() || !iov.empty()) {
+      while (next < parts.size() && iov.size() < IOV_MAX) {
+        if (!parts[next].empty()) iov.push_back({parts[next].data(), parts[next].size()});
+        ++next;
+      }
+      if (iov.empty()) break;
+      iov.front().iov_base = static_cast<char*>(iov.front().iov_base) + done;
+      iov.front().iov_len -= done;
+      done = 0;
+      ssize_t n = ::preadv(fd_, iov.data(), static_cast<int>(iov.size()),
+                           static_cast<off_t>(offset + total));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::FromErrno(errno, "read " + path_);
+      }
+      if (n == 0) break;
+      total += static_cast<size_t>(n);
+      size_t left = static_cast<size_t>(n);
+      size_t whole = 0;
+      while (whole < iov.size() && left >= iov[whole].iov_len) left -= iov[whole++].iov_len;
+      iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(whole));
+      done = left;
+    }
+    return total;
+  }
+
   Status Sync() override {
     if (::fdatasync(fd_) != 0) return Status::FromErrno(errno, "fdatasync " + path_);
     return Status::Ok();

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <span>
 
 #include "agent/queue/segment.h"
 
@@ -723,11 +725,14 @@ Result<std::vector<Record>> Queue::ReadNext(size_t max_bytes) {
     scan_end = i;
   }
 
+  // Each run of adjacent records in one segment is one scatter read: headers into `headers`,
+  // payloads straight into the records handed out.
   std::vector<Record> out;
+  out.reserve(entries.size());
   std::vector<size_t> corrupt;
-  std::string buf;
+  std::vector<std::array<char, kRecordHeaderBytes>> headers(entries.size());
+  std::vector<std::span<char>> parts;
   for (size_t a = 0; a < entries.size();) {
-    // One read for each run of adjacent records in one segment.
     size_t b = a + 1;
     while (b < entries.size() &&
            entries[b].position == entries[b - 1].position + entries[b - 1].size()) {
@@ -735,22 +740,39 @@ Result<std::vector<Record>> Queue::ReadNext(size_t max_bytes) {
     }
     uint64_t segment = PositionSegment(entries[a].position);
     uint64_t run_start = PositionOffset(entries[a].position);
-    uint64_t run_bytes = entries[b - 1].position + entries[b - 1].size() - entries[a].position;
     Result<File*> f = ReadFile(segment);
     if (!f.ok()) return f.status();
-    EDGEREPL_RETURN_IF_ERROR((*f)->Read(run_start, run_bytes, &buf));
+    const size_t first_out = out.size();
+    parts.clear();
     for (size_t k = a; k < b; ++k) {
-      std::optional<RecordView> r =
-          ParseRecord(buf, PositionOffset(entries[k].position) - run_start);
-      if (!r || r->payload.size() != entries[k].length) {
+      Record& r = out.emplace_back();
+      r.position = entries[k].position;
+      r.payload.resize(entries[k].length);
+      parts.emplace_back(headers[k]);
+      parts.emplace_back(r.payload);
+    }
+    Result<size_t> got = (*f)->ReadV(run_start, parts);
+    if (!got.ok()) return got.status();
+    size_t kept = first_out;
+    for (size_t k = a; k < b; ++k) {
+      Record& r = out[first_out + (k - a)];
+      const uint64_t end = entries[k].position + entries[k].size() - entries[a].position;
+      std::optional<RecordView> v;
+      if (end <= *got) {
+        v = VerifyRecord(std::string_view(headers[k].data(), headers[k].size()), r.payload);
+      }
+      if (!v) {
         spdlog::warn("queue {}: record at segment {} offset {} no longer verifies; dropped",
                      options_.dir, segment, PositionOffset(entries[k].position));
         corrupt.push_back(want[k]);
         continue;
       }
-      out.push_back(
-          Record{entries[k].position, r->enqueue_time_ns, r->points, std::string(r->payload)});
+      r.enqueue_time_ns = v->enqueue_time_ns;
+      r.points = v->points;
+      if (kept != first_out + (k - a)) out[kept] = std::move(r);
+      ++kept;
     }
+    out.resize(kept);
     a = b;
   }
 

@@ -106,6 +106,20 @@ uint64_t RecordView::size() const {
   return kRecordHeaderBytes + payload.size();
 }
 
+std::optional<RecordView> VerifyRecord(std::string_view header, std::string_view payload) {
+  if (header.size() != kRecordHeaderBytes) return std::nullopt;
+  const char* h = header.data();
+  if (GetU32(h + 4) != payload.size()) return std::nullopt;
+  uint32_t crc = crc32c::Value(h + 4, kRecordHeaderBytes - 4);
+  crc = crc32c::Extend(crc, payload.data(), payload.size());
+  if (crc != UnmaskCrc(GetU32(h))) return std::nullopt;
+  RecordView r;
+  r.enqueue_time_ns = static_cast<int64_t>(GetU64(h + 8));
+  r.points = GetU32(h + 16);
+  r.payload = payload;
+  return r;
+}
+
 std::optional<RecordView> ParseRecord(std::string_view data, uint64_t offset) {
   if (offset > data.size() || data.size() - offset < kRecordHeaderBytes) return std::nullopt;
   const char* h = data.data() + offset;
@@ -113,14 +127,9 @@ std::optional<RecordView> ParseRecord(std::string_view data, uint64_t offset) {
   if (length > kMaxPayloadBytes || data.size() - offset - kRecordHeaderBytes < length) {
     return std::nullopt;
   }
-  uint32_t crc = crc32c::Value(h + 4, kRecordHeaderBytes - 4);
-  crc = crc32c::Extend(crc, h + kRecordHeaderBytes, length);
-  if (crc != UnmaskCrc(GetU32(h))) return std::nullopt;
-  RecordView r;
-  r.offset = offset;
-  r.enqueue_time_ns = static_cast<int64_t>(GetU64(h + 8));
-  r.points = GetU32(h + 16);
-  r.payload = data.substr(offset + kRecordHeaderBytes, length);
+  std::optional<RecordView> r = VerifyRecord(data.substr(offset, kRecordHeaderBytes),
+                                             data.substr(offset + kRecordHeaderBytes, length));
+  if (r) r->offset = offset;
   return r;
 }
 

@@ -48,6 +48,9 @@ struct RecordView {
 
 // The record whose header starts at `offset` in `data`, if it is complete and its CRC verifies.
 std::optional<RecordView> ParseRecord(std::string_view data, uint64_t offset);
+// The record framed by `header` (kRecordHeaderBytes) and `payload` when they were read into
+// separate buffers: its length must be the payload's and its CRC must verify. `offset` is 0.
+std::optional<RecordView> VerifyRecord(std::string_view header, std::string_view payload);
 
 // Receives what a scan drops: `points` is the damaged record's point count when its length still
 // led exactly to the next valid record (only the payload was hit), otherwise 0.

@@ -1,7 +1,8 @@
 // HttpClient for plain http:// over Boost.Beast on our own sockets, for the agent's local
-// InfluxDB: the write path and the proxy call it once per client request, on the handler's
-// thread, with no task hand-off and no body copy into a library request type. Connections are
-// kept alive in a small pool. https remotes keep the cpprestsdk adapter (client_cpprest.h).
+// InfluxDB and its http:// remotes: the write path, the proxy and the sender's request threads
+// call it on their own thread, with no task hand-off and no body copy into a library request
+// type. Connections are kept alive in a small pool. https:// keeps the cpprestsdk adapter
+// (client_cpprest.h).
 #pragma once
 
 #include "common/http/client.h"

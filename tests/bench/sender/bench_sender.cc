@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
     return Drain(bytes, Arg(argc, argv, "--url", "http://127.0.0.1:8428"), dir,
                  std::stoi(Arg(argc, argv, "--gzip-level", "1")),
                  std::stoi(Arg(argc, argv, "--max-in-flight", "1")),
-                 Arg(argc, argv, "--client", "cpprest"));
+                 Arg(argc, argv, "--client", "auto"));
   }
   std::fprintf(stderr,
                "usage: bench_sender gzip | drain --url U --bytes N --queue-dir D | emit --bytes N "

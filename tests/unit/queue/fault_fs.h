@@ -221,6 +221,10 @@ class FaultFile final : public File {
     if (int e = fs_.Check(Op::kRead, path_)) return Status::FromErrno(e, "read " + path_);
     return base_->Read(offset, n, out);
   }
+  Result<size_t> ReadV(uint64_t offset, const std::vector<std::span<char>>& parts) override {
+    if (int e = fs_.Check(Op::kRead, path_)) return Status::FromErrno(e, "read " + path_);
+    return base_->ReadV(offset, parts);
+  }
   Status Sync() override {
     fs_.SyncStarts(path_);
     struct Ends {

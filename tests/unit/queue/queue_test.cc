@@ -502,6 +502,30 @@ TEST_F(QueueTest, RecordDamagedAfterOpenIsSkippedAtReadTime) {
   EXPECT_EQ(q->Stats().pending_records, 2u);  // the cursor moved past the bad head
 }
 
+TEST_F(QueueTest, RecordDamagedInTheMiddleOfAReadIsTheOnlyOneDropped) {
+  auto q = Open();
+  AppendAll(*q, 0, 5);
+  std::vector<std::string> want = Payloads(0, 5);
+  std::string seg = SegmentFiles(Dir()).back();
+  // The third record's payload: the records around it come in the same scatter read.
+  uint64_t offset = kSegmentHeaderBytes;
+  for (int i = 0; i < 2; ++i) offset += kRecordHeaderBytes + want[static_cast<size_t>(i)].size();
+  FlipByte(seg, offset + kRecordHeaderBytes);
+  want.erase(want.begin() + 2);
+  EXPECT_EQ(Drain(*q), want);
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 1u);
+}
+
+TEST_F(QueueTest, SegmentCutShortAfterOpenDropsOnlyWhatIsGone) {
+  auto q = Open();
+  AppendAll(*q, 0, 4);
+  std::vector<std::string> want = Payloads(0, 4);
+  ShrinkBy(SegmentFiles(Dir()).back(), want.back().size() / 2 + 1);
+  want.pop_back();
+  EXPECT_EQ(Drain(*q), want);
+  EXPECT_EQ(Dropped(q->Stats(), "corrupt"), 1u);
+}
+
 TEST_F(QueueTest, MissingCursorResendsFromTheOldestSegment) {
   {
     auto q = Open();

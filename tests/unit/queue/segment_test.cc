@@ -198,6 +198,28 @@ TEST(SegmentTest, DocumentedExampleRecord) {
   EXPECT_EQ(header.substr(0, 16), std::string("EQSG\x01\0\0\0\x01\0\0\0\0\0\0\0", 16));
 }
 
+TEST(SegmentTest, VerifyRecordChecksHeaderAgainstASeparatePayload) {
+  std::string framed;
+  EncodeRecord(1234, 2, "m f=1 1\nm f=2 2\n", &framed);
+  std::string_view header(framed.data(), kRecordHeaderBytes);
+  std::string payload = framed.substr(kRecordHeaderBytes);
+  std::optional<RecordView> r = VerifyRecord(header, payload);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->enqueue_time_ns, 1234);
+  EXPECT_EQ(r->points, 2u);
+  EXPECT_EQ(r->payload, payload);
+
+  std::string damaged = payload;
+  damaged[3] ^= 0x10;
+  EXPECT_FALSE(VerifyRecord(header, damaged));
+  // A payload of another length never verifies, even before its bytes are looked at.
+  EXPECT_FALSE(VerifyRecord(header, payload.substr(1)));
+  EXPECT_FALSE(VerifyRecord(header.substr(1), payload));
+  std::string bad_header(header);
+  bad_header[10] ^= 0x01;  // the enqueue time is covered by the CRC
+  EXPECT_FALSE(VerifyRecord(bad_header, payload));
+}
+
 TEST(SegmentTest, MaskedCrcRoundTrips) {
   for (uint32_t v : {0u, 1u, 0xffffffffu, 0x12345678u}) EXPECT_EQ(UnmaskCrc(MaskCrc(v)), v);
   EXPECT_NE(MaskCrc(0x12345678u), 0x12345678u);
