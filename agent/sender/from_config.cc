@@ -18,6 +18,7 @@ SenderOptions SenderOptionsFromConfig(const config::RemoteConfig& remote,
   o.drop_non_retryable = replication.drop_non_retryable_data;
   o.suspend = replication.suspend;
   o.max_in_flight = static_cast<int>(replication.max_in_flight);
+  o.linger = kDefaultBatchLinger;
   return o;
 }
 

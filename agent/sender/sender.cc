@@ -202,6 +202,13 @@ StepResult Sender::Step() {
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
+  if (!skip && in_flight_.empty()) {
+    std::chrono::milliseconds wait = LingerLeft();
+    if (wait.count() > 0) {
+      DiscardStaged();  // it holds fewer records than the batch sent after the wait will
+      return {StepResult::kWait, wait};
+    }
+  }
   if (!skip && max_in_flight_ > 1) return StepPipelined();
   SettleInFlight(true);  // a skip acts on the head, so nothing may be in flight behind it
   return StepSingle(skip);
@@ -250,6 +257,20 @@ StepResult Sender::StepSingle(bool skip) {
   // The head is retried later, perhaps split or skipped: the batch behind it is built again then.
   DiscardStaged();
   return Failed(outcome);
+}
+
+std::chrono::milliseconds Sender::LingerLeft() const {
+  if (options_.linger.count() <= 0 || pending_.empty()) return {};
+  if (pending_bytes_ - head_offset_ >= options_.batch.max_bytes) return {};
+  uint64_t points = 0;
+  for (const SourceRecord& r : pending_) {
+    points += r.points;
+    if (points >= options_.batch.max_points) return {};
+  }
+  int64_t age_ns = clock_.WallNowNanos() - pending_.front().enqueue_time_ns;
+  auto left = options_.linger - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::nanoseconds(std::max<int64_t>(age_ns, 0)));
+  return std::clamp(left, std::chrono::milliseconds{0}, options_.linger);
 }
 
 // Merges and gzips the batch after `current` (which starts at the head).

@@ -372,6 +372,14 @@ int main(int argc, char** argv) {
                 mean("edgerepl_queue_fsync_duration_seconds", "{replication=\"bench\"}"),
                 mean("edgerepl_local_write_duration_seconds", ""),
                 mean("edgerepl_write_duration_seconds", ""));
+    // How the replication kept up: few large batches cost less per point than one per write.
+    const std::string rep = "{replication=\"bench\"}";
+    double requests = edgerepl::testing::MetricValue(
+        metrics, "edgerepl_remote_request_duration_seconds_count" + rep);
+    double sent =
+        edgerepl::testing::MetricValue(metrics, "edgerepl_remote_sent_points_total" + rep);
+    std::printf("  replication: %.0f requests to the remote, %.0f points per request\n", requests,
+                requests > 0 ? sent / requests : 0);
     std::printf("RESULT throughput ratio agent/direct = %.3f (target >= 0.9)\n", ratio);
     std::printf("RESULT added p50 latency at half load = %.2f ms\n",
                 Percentile(ah.latencies_ms, 0.5) - Percentile(dh.latencies_ms, 0.5));

@@ -173,6 +173,7 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   options.bucket = "bench";
   options.gzip_level = gzip_level;
   options.max_in_flight = in_flight;
+  options.linger = kDefaultBatchLinger;  // as the agent; a backlog fills every batch anyway
   SenderMetrics metrics(registry, "bench");
   RealRandom random;
   Sender sender(options, **client, source, RealClock::Instance(), random, metrics);

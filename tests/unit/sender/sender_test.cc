@@ -364,6 +364,67 @@ TEST_F(SenderTest, OneInFlightPreparesTheNextBatchDuringTheRequest) {
   EXPECT_EQ(bodies, (std::vector<std::string>{"m v=1 1\n", "m v=2 1\n", "m v=2 1\nm v=3 1\n"}));
 }
 
+TEST_F(SenderTest, LingerWaitsForAFullerBatchButNeverLongerThanTheOldestRecordAllows) {
+  SenderOptions o = Options();
+  o.linger = milliseconds(50);
+  o.batch.max_points = 4;
+  Make(o, [](const http::HttpRequest&) { return Answer(204); });
+  auto now = [&] { return clock_.WallNowNanos(); };
+  source_.Append("m v=1 1\n", now());
+  clock_.Advance(milliseconds(20));
+  // 20 ms old, one point of four: wait the 30 ms left, send nothing.
+  StepResult r = sender_->Step();
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(r.delay, milliseconds(30));
+  EXPECT_TRUE(http_->requests.empty());
+  source_.Append("m v=2 2\n", now());
+  clock_.Advance(milliseconds(30));
+  // The oldest is now 50 ms old: both go in one request.
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_EQ(http_->requests.size(), 1u);
+  EXPECT_EQ(Inflate(http_->requests[0].body), "m v=1 1\nm v=2 2\n");
+  EXPECT_EQ(source_.acked(), 2u);
+
+  // A full batch leaves at once, however young.
+  source_.Append("m v=3 3\nm v=4 4\nm v=5 5\nm v=6 6\n", now());
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(http_->requests.size(), 2u);
+  // A record stamped in the future (a clock step) waits at most the linger itself.
+  source_.Append("m v=7 7\n", now() + 3600 * 1000000000LL);
+  r = sender_->Step();
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(r.delay, milliseconds(50));
+}
+
+TEST_F(SenderTest, LingerDoesNotDelayARetryOrASkip) {
+  SenderOptions o = Options();
+  o.linger = milliseconds(50);
+  int calls = 0;
+  Make(o, [&](const http::HttpRequest&) { return Answer(++calls == 1 ? 503 : 204); });
+  source_.Append("m v=1 1\n", clock_.WallNowNanos() - 60 * 1000000LL);
+  StepResult r = sender_->Step();  // old enough: sent, refused
+  ASSERT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(http_->requests.size(), 1u);
+  source_.Append("m v=2 2\n", clock_.WallNowNanos());
+  clock_.Advance(r.delay);
+  // The head is the old record: the retry goes at once and takes the young one along.
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  EXPECT_EQ(http_->requests.size(), 2u);
+  EXPECT_EQ(source_.acked(), 2u);
+  source_.Append("m v=3 3\n", clock_.WallNowNanos());
+  sender_->SkipHead();
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);  // skipped now, not after the linger
+  EXPECT_EQ(source_.acked(), 3u);
+  EXPECT_EQ(http_->requests.size(), 2u);
+}
+
+TEST_F(SenderTest, AgentConfigLingers) {
+  EXPECT_EQ(SenderOptions().linger, milliseconds(0));
+  config::RemoteConfig remote;
+  config::ReplicationConfig replication;
+  EXPECT_EQ(SenderOptionsFromConfig(remote, replication).linger, kDefaultBatchLinger);
+}
+
 TEST_F(SenderTest, MetricsRemovedWithReplication) {
   Make(Options(), [](const http::HttpRequest&) { return Answer(204); });
   source_.Append("m v=1 1\n");
