@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 
+#include "common/codec/base64.h"
 #include "common/codec/gzip.h"
 
 namespace edgerepl::sender {
@@ -27,26 +28,6 @@ std::string PercentEncode(std::string_view s) {
 
 uint64_t CountLines(std::string_view body) {
   return static_cast<uint64_t>(std::count(body.begin(), body.end(), '\n'));
-}
-
-std::string Base64(std::string_view in) {
-  static constexpr char kChars[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out.push_back(kChars[(v >> shift) & 63]);
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out.push_back(kChars[(v >> 18) & 63]);
-    out.push_back(kChars[(v >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? kChars[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
 }
 
 }  // namespace
@@ -497,7 +478,7 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
   if (!options_.token.empty()) {
     // InfluxDB 1.x (before 1.8) knows no token scheme: "user:password" goes as Basic auth there.
     if (options_.protocol == Protocol::kV1 && options_.token.find(':') != std::string::npos) {
-      req.headers.emplace_back("Authorization", "Basic " + Base64(options_.token));
+      req.headers.emplace_back("Authorization", "Basic " + codec::Base64Encode(options_.token));
     } else {
       req.headers.emplace_back("Authorization", "Token " + options_.token);
     }

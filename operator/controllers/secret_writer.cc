@@ -1,6 +1,6 @@
 #include "operator/controllers/secret_writer.h"
 
-#include "operator/model/base64.h"
+#include "common/codec/base64.h"
 #include "operator/model/decode.h"
 
 namespace edgerepl::op {
@@ -8,7 +8,7 @@ namespace {
 
 web::json::value DataJson(const std::map<std::string, std::string>& data) {
   web::json::value d = web::json::value::object();
-  for (const auto& [k, v] : data) d[k] = web::json::value::string(Base64Encode(v));
+  for (const auto& [k, v] : data) d[k] = web::json::value::string(codec::Base64Encode(v));
   return d;
 }
 

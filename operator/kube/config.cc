@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/codec/base64.h"
 #include "operator/kube/resource.h"
 
 namespace edgerepl::kube {
@@ -137,7 +138,7 @@ Status LoadPem(const Entry& entry, const std::string& key, const std::string& at
                std::string* out) {
   std::string data = Scalar(entry.node, (key + "-data").c_str());
   if (!data.empty()) {
-    std::optional<std::string> decoded = Base64Decode(data);
+    std::optional<std::string> decoded = codec::Base64Decode(data);
     if (!decoded) return Status::InvalidArgument(at + "." + key + "-data is not valid base64");
     *out = std::move(*decoded);
     return Status::Ok();

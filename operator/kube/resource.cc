@@ -1,4 +1,5 @@
 #include "operator/kube/resource.h"
+#include "common/codec/base64.h"
 
 #include <array>
 #include <ctime>
@@ -188,11 +189,11 @@ namespace secret {
 std::optional<std::string> Data(const Object& secret, std::string_view key) {
   const web::json::value& v = Object::Field(Object::Field(secret.json(), "data"), key);
   if (!v.is_string()) return std::nullopt;
-  return Base64Decode(v.as_string());
+  return codec::Base64Decode(v.as_string());
 }
 void SetData(Object& secret, std::string_view key, std::string_view value) {
   EnsureObject(secret.json(), "data")[std::string(key)] =
-      web::json::value::string(Base64Encode(value));
+      web::json::value::string(codec::Base64Encode(value));
 }
 }  // namespace secret
 
@@ -265,70 +266,6 @@ std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view 
   if (*rest != '\0') return std::nullopt;
   int64_t secs = static_cast<int64_t>(timegm(&tm)) - offset_s;
   return std::chrono::system_clock::time_point(std::chrono::microseconds(secs * 1000000 + micros));
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = uint8_t(bytes[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=') {
-        // Padding only at the very end, and at most two.
-        if (i + 4 != text.size() || j < 2) return std::nullopt;
-        v[j] = 0;
-        ++pad;
-      } else {
-        if (pad > 0) return std::nullopt;
-        v[j] = value(c);
-        if (v[j] < 0) return std::nullopt;
-      }
-    }
-    uint32_t n = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
-    out += char((n >> 16) & 0xff);
-    if (pad < 2) out += char((n >> 8) & 0xff);
-    if (pad < 1) out += char(n & 0xff);
-  }
-  return out;
 }
 
 }  // namespace edgerepl::kube

@@ -117,7 +117,4 @@ bool IsReady(const Object& pod);
 std::string FormatMicroTime(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view text);
 
-std::string Base64Encode(std::string_view bytes);
-std::optional<std::string> Base64Decode(std::string_view text);
-
 }  // namespace edgerepl::kube

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/codec/base64.h"
 #include "operator/kube/transport_cpprest.h"
 
 namespace edgerepl::kube {
@@ -196,7 +197,7 @@ Status RestClient::Prepare(http::HttpRequest& request) {
     request.headers.emplace_back("Authorization", "Bearer " + *token);
   } else if (!config_.username.empty()) {
     request.headers.emplace_back(
-        "Authorization", "Basic " + Base64Encode(config_.username + ":" + config_.password));
+        "Authorization", "Basic " + codec::Base64Encode(config_.username + ":" + config_.password));
   }
   return Status::Ok();
 }

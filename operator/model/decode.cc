@@ -1,6 +1,6 @@
 #include "operator/model/decode.h"
 
-#include "operator/model/base64.h"
+#include "common/codec/base64.h"
 #include "operator/model/json_fields.h"
 
 namespace edgerepl::op {
@@ -131,7 +131,8 @@ Secret DecodeSecret(const web::json::value& object) {
   if (const web::json::value* d = Field(object, "data"); d != nullptr && d->is_object()) {
     for (const auto& [k, v] : d->as_object()) {
       if (!v.is_string()) continue;
-      if (auto bytes = Base64Decode(v.as_string())) secret.data.emplace(k, std::move(*bytes));
+      if (auto bytes = codec::Base64Decode(v.as_string()))
+        secret.data.emplace(k, std::move(*bytes));
     }
   }
   // stringData is write-only in the API, but objects built by hand (tests, dry runs) may carry it.

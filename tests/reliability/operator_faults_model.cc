@@ -4,8 +4,8 @@
 #include <sstream>
 #include <vector>
 
+#include "common/codec/base64.h"
 #include "common/config/parse.h"
-#include "operator/model/base64.h"
 
 namespace edgerepl::reliability {
 namespace {
@@ -80,7 +80,7 @@ std::string OperatorFaultsModel::NextToken() {
 
 Status OperatorFaultsModel::PutSecret(const std::string& remote, const std::string& token) {
   value data = value::object();
-  data["token"] = value::string(op::Base64Encode(token));
+  data["token"] = value::string(codec::Base64Encode(token));
   Result<kube::Object> patched =
       client_.MergePatch(kube::SecretsType(), ns_, SecretName(remote), [&] {
         value p = value::object();
@@ -253,7 +253,7 @@ bool OperatorFaultsModel::CheckConfig(std::string* diff) {
     *diff = "config Secret has no agent.yaml";
     return false;
   }
-  std::optional<std::string> yaml = op::Base64Decode(j.at("data").at("agent.yaml").as_string());
+  std::optional<std::string> yaml = codec::Base64Decode(j.at("data").at("agent.yaml").as_string());
   Result<config::Config> c =
       yaml ? config::ParseConfig(*yaml) : Result<config::Config>(Status::InvalidArgument("base64"));
   if (!c.ok()) {

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "operator/model/base64.h"
+#include "common/codec/base64.h"
 #include "tests/reliability/operator_faults_env.h"
 #include "tests/reliability/operator_faults_model.h"
 
@@ -239,7 +239,7 @@ class OperatorFaults : public ::testing::Test {
       if (p->Running()) texts.push_back({p->identity() + " /metrics", p->Metrics()});
     }
     std::vector<std::string> needles = {token_prefix_};
-    for (const std::string& t : model_->tokens()) needles.push_back(op::Base64Encode(t));
+    for (const std::string& t : model_->tokens()) needles.push_back(codec::Base64Encode(t));
     int hits = 0;
     for (const auto& [where, text] : texts) {
       for (const std::string& n : needles) {

@@ -8,12 +8,12 @@
 
 #include <thread>
 
+#include "common/codec/base64.h"
 #include "common/config/parse.h"
 #include "common/http/client_cpprest.h"
 #include "operator/controllers/agent_poller.h"
 #include "operator/controllers/http_agent_client.h"
 #include "operator/controllers/namespace_reconciler.h"
-#include "operator/model/base64.h"
 #include "operator/model/resources.h"
 #include "tests/reliability/world.h"
 #include "tests/unit/operator/fakes.h"
@@ -65,7 +65,7 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   cluster.Put(
       op::Kind::kSecret,
       J(R"({"metadata":{"name":"remote-token","namespace":"edge","resourceVersion":"1"},"data":{"token":")" +
-        op::Base64Encode(token) + R"("}})"));
+        codec::Base64Encode(token) + R"("}})"));
   cluster.Put(
       op::Kind::kPod,
       J(R"({"metadata":{"name":"agent-0","namespace":"edge","labels":{"app.kubernetes.io/component":"edgerepl-agent"}},"spec":{"containers":[{"name":"agent","ports":[{"name":"edgerepl-admin","containerPort":)" +
@@ -90,7 +90,8 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   // The agent runs the config the operator rendered (its token included).
   web::json::value* secret = cluster.Find(op::Kind::kSecret, "edge", op::kAgentConfigSecretName);
   ASSERT_NE(secret, nullptr);
-  std::optional<std::string> yaml = op::Base64Decode((*secret)["data"]["agent.yaml"].as_string());
+  std::optional<std::string> yaml =
+      codec::Base64Decode((*secret)["data"]["agent.yaml"].as_string());
   ASSERT_TRUE(yaml);
   Result<config::Config> rendered = config::ParseConfig(*yaml);
   ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
@@ -112,7 +113,7 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   ASSERT_TRUE(world.Drain("opsecrets", seconds(120)));
   cycle();
 
-  const std::string b64 = op::Base64Encode(token);
+  const std::string b64 = codec::Base64Encode(token);
   std::vector<std::pair<std::string, std::string>> written;
   for (const std::string& p : cluster.patches) written.push_back({"status patch", p});
   for (const auto& e : cluster.events) written.push_back({"event", e.serialize()});

@@ -9,6 +9,7 @@
 
 #include <thread>
 
+#include "common/codec/base64.h"
 #include "common/codec/gzip.h"
 #include "tests/integration/agent/test_env.h"
 
@@ -16,25 +17,6 @@ namespace edgerepl::testing {
 namespace {
 
 using std::chrono::seconds;
-
-std::string Base64(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(k[(v >> s) & 63]);
-  }
-  if (i < in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= uint8_t(in[i + 1]) << 8;
-    out.push_back(k[(v >> 18) & 63]);
-    out.push_back(k[(v >> 12) & 63]);
-    out.push_back(i + 1 < in.size() ? k[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
 
 class AgentInputTest : public ::testing::Test {
  protected:
@@ -226,12 +208,12 @@ TEST_F(AgentInputTest, LocalAuthRefusesBadTokenAndNothingIsQueued) {
   options.auth_enabled = true;
   StartServers(options);
   local_->CreateAdmin("admin", "s3cret");
-  std::string good = "Basic " + Base64("admin:s3cret");
+  std::string good = "Basic " + codec::Base64Encode("admin:s3cret");
   ASSERT_FALSE(local_->Query("CREATE DATABASE db", "", good).empty());
   StartAgent();
   std::string resp;
   EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n", &resp,
-                            {{"Authorization", "Basic " + Base64("admin:wrong")}}),
+                            {{"Authorization", "Basic " + codec::Base64Encode("admin:wrong")}}),
             401)
       << resp;
   EXPECT_EQ(agent_->WriteV1("db=db", "m v=1 1\n", &resp), 401) << resp;

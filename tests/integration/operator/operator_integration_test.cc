@@ -14,8 +14,8 @@
 #include <regex>
 #include <thread>
 
+#include "common/codec/base64.h"
 #include "common/config/parse.h"
-#include "operator/model/base64.h"
 #include "tests/integration/operator/api_server.h"
 #include "tests/support/process.h"
 #include "tests/support/servers.h"
@@ -152,7 +152,7 @@ class OperatorIntegration : public ::testing::Test {
     if (!s || !s->has_object_field("data") || !s->at("data").has_string_field("agent.yaml")) {
       return "";
     }
-    return Base64Decode(s->at("data").at("agent.yaml").as_string()).value_or("");
+    return codec::Base64Decode(s->at("data").at("agent.yaml").as_string()).value_or("");
   }
   std::optional<config::Config> AgentConfig() {
     std::string y = AgentYaml();

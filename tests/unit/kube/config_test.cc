@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "common/codec/base64.h"
 #include "operator/kube/resource.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/kube/fake_clock.h"
@@ -50,9 +51,9 @@ TEST(Kubeconfig, InlineDataClientCertificateAndInsecure) {
   WriteFileOrDie(dir.Join("config"),
                  Kubeconfig("    server: https://k:443\n    insecure-skip-tls-verify: true\n"
                             "    certificate-authority-data: " +
-                                Base64Encode(kCa) + "\n",
-                            "    client-certificate-data: " + Base64Encode("CERT") +
-                                "\n    client-key-data: " + Base64Encode("KEY") + "\n"));
+                                codec::Base64Encode(kCa) + "\n",
+                            "    client-certificate-data: " + codec::Base64Encode("CERT") +
+                                "\n    client-key-data: " + codec::Base64Encode("KEY") + "\n"));
   FakeClock clock;
   Result<Config> c = LoadKubeconfig(dir.Join("config"), clock);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -135,7 +136,7 @@ TEST(Kubeconfig, BrokenFilesGiveClearErrors) {
        "exec and auth-provider plugins are not supported"},
       {"cert without key",
        Kubeconfig("    server: https://x\n",
-                  "    client-certificate-data: " + Base64Encode("C") + "\n"),
+                  "    client-certificate-data: " + codec::Base64Encode("C") + "\n"),
        "given together"},
       {"clusters not a list", "current-context: c\nclusters: {a: b}\n", "clusters must be a list"},
       {"missing token file",

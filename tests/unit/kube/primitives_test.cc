@@ -1,6 +1,7 @@
 // Resource paths and accessors, the watch event framer, token bucket and rate limiters.
 #include <gtest/gtest.h>
 
+#include "common/codec/base64.h"
 #include "operator/kube/event_decoder.h"
 #include "operator/kube/leader_election.h"
 #include "operator/kube/rate_limiter.h"
@@ -66,12 +67,12 @@ TEST(Resource, SecretDataAndBase64) {
   EXPECT_EQ(secret::Data(s, "agent.yaml"), std::string("a\0b\xff", 4));
   EXPECT_FALSE(secret::Data(s, "missing").has_value());
   for (std::string v : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
-    EXPECT_EQ(Base64Decode(Base64Encode(v)), v);
+    EXPECT_EQ(codec::Base64Decode(codec::Base64Encode(v)), v);
   }
-  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_FALSE(Base64Decode("Zm9=YmFy").has_value());
-  EXPECT_FALSE(Base64Decode("abc").has_value());
-  EXPECT_FALSE(Base64Decode("ab!d").has_value());
+  EXPECT_EQ(codec::Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_FALSE(codec::Base64Decode("Zm9=YmFy").has_value());
+  EXPECT_FALSE(codec::Base64Decode("abc").has_value());
+  EXPECT_FALSE(codec::Base64Decode("ab!d").has_value());
 }
 
 TEST(Resource, MicroTime) {

@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
+#include "common/codec/base64.h"
 #include "common/config/parse.h"
 #include "operator/controllers/agent_poller.h"
 #include "operator/controllers/namespace_reconciler.h"
 #include "operator/controllers/secret_writer.h"
-#include "operator/model/base64.h"
 #include "operator/model/reasons.h"
 #include "operator/status/status_json.h"
 #include "tests/unit/operator/fakes.h"
@@ -19,7 +19,7 @@ using testing::Json;
 web::json::value TokenSecret(const std::string& token) {
   return Json(
       R"({"metadata":{"name":"cloud-token","namespace":"edge","resourceVersion":"1"},"data":{"token":")" +
-      Base64Encode(token) + R"("}})");
+      codec::Base64Encode(token) + R"("}})");
 }
 
 web::json::value AgentPodJson(const std::string& name, const std::string& ip, int port) {
@@ -56,7 +56,7 @@ class ControllerTest : public ::testing::Test {
   std::string AgentYaml() {
     web::json::value* s = cluster_.Find(Kind::kSecret, "edge", kAgentConfigSecretName);
     if (s == nullptr) return "";
-    return *Base64Decode((*s)["data"]["agent.yaml"].as_string());
+    return *codec::Base64Decode((*s)["data"]["agent.yaml"].as_string());
   }
 
   ReplicationStatus RepStatus() {

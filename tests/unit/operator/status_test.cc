@@ -2,7 +2,7 @@
 // patch gate and base64.
 #include <gtest/gtest.h>
 
-#include "operator/model/base64.h"
+#include "common/codec/base64.h"
 #include "operator/model/reasons.h"
 #include "operator/status/agent_report.h"
 #include "operator/status/events.h"
@@ -204,13 +204,13 @@ TEST(PatchGate, UrgentChanges) {
 TEST(Base64, RoundTripAndRefusal) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
-    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
+    EXPECT_EQ(codec::Base64Decode(codec::Base64Encode(s)), s);
   }
-  EXPECT_EQ(Base64Encode("token"), "dG9rZW4=");
-  EXPECT_EQ(Base64Decode("dG9rZW4="), "token");
-  EXPECT_FALSE(Base64Decode("dG9rZW4").has_value());
-  EXPECT_FALSE(Base64Decode("dG9r*W4=").has_value());
-  EXPECT_FALSE(Base64Decode("d=9rZW4=").has_value());
+  EXPECT_EQ(codec::Base64Encode("token"), "dG9rZW4=");
+  EXPECT_EQ(codec::Base64Decode("dG9rZW4="), "token");
+  EXPECT_FALSE(codec::Base64Decode("dG9rZW4").has_value());
+  EXPECT_FALSE(codec::Base64Decode("dG9r*W4=").has_value());
+  EXPECT_FALSE(codec::Base64Decode("d=9rZW4=").has_value());
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 // writer tests found it was not.
 #include <gtest/gtest.h>
 
+#include "common/codec/base64.h"
 #include "operator/controllers/namespace_reconciler.h"
-#include "operator/model/base64.h"
 #include "operator/model/reasons.h"
 #include "operator/status/status_json.h"
 #include "tests/unit/operator/fakes.h"
@@ -62,7 +62,7 @@ class StatusWritesTest : public ::testing::Test {
         Kind::kSecret,
         Json(
             R"({"metadata":{"name":"cloud-token","namespace":"edge","resourceVersion":"1"},"data":{"token":")" +
-            Base64Encode("t0ken") + R"("}})"));
+            codec::Base64Encode("t0ken") + R"("}})"));
   }
 
   void Reconcile() {

@@ -100,6 +100,19 @@ TEST_F(SenderTest, V1TargetSplitsDbAndRp) {
   EXPECT_EQ(WriteTarget(o), "/api/v2/write?org=org1&bucketID=abc&precision=ns");
 }
 
+TEST_F(SenderTest, V1UserPasswordTokenIsSentAsBasicAuth) {
+  SenderOptions o = Options();
+  o.protocol = Protocol::kV1;
+  o.bucket = "db";
+  o.token = "admin:s3cret";
+  Make(o, [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_EQ(http_->requests.size(), 1u);
+  EXPECT_EQ(*http::FindHeader(http_->requests[0].headers, "authorization"),
+            "Basic YWRtaW46czNjcmV0");
+}
+
 TEST_F(SenderTest, ServerErrorBacksOffExponentiallyAndResetsOnSuccess) {
   int calls = 0;
   Make(Options(), [&](const http::HttpRequest&) { return Answer(++calls <= 3 ? 500 : 204); });

@@ -1,9 +1,9 @@
-#include "operator/model/base64.h"
+#include "common/codec/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace edgerepl::op {
+namespace edgerepl::codec {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -75,4 +75,4 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace edgerepl::op
+}  // namespace edgerepl::codec
