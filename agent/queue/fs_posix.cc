@@ -14,6 +14,15 @@
 namespace edgerepl::queue {
 namespace {
 
+// After a vectored read or write moved `n` bytes: drops the parts it finished from `iov` and
+// returns how many bytes of the new front part it already moved.
+size_t Consume(std::vector<struct iovec>* iov, size_t n) {
+  size_t whole = 0;
+  while (whole < iov->size() && n >= (*iov)[whole].iov_len) n -= (*iov)[whole++].iov_len;
+  iov->erase(iov->begin(), iov->begin() + static_cast<std::ptrdiff_t>(whole));
+  return n;
+}
+
 class PosixFile final : public File {
  public:
   PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -57,11 +66,7 @@ class PosixFile final : public File {
       }
       // A short write is followed by another call, which reports the reason (ENOSPC, EIO).
       offset += static_cast<uint64_t>(n);
-      size_t left = static_cast<size_t>(n);
-      size_t whole = 0;
-      while (whole < iov.size() && left >= iov[whole].iov_len) left -= iov[whole++].iov_len;
-      iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(whole));
-      done = left;
+      done = Consume(&iov, static_cast<size_t>(n));
     }
     return Status::Ok();
   }
@@ -105,11 +110,7 @@ class PosixFile final : public File {
       }
       if (n == 0) break;
       total += static_cast<size_t>(n);
-      size_t left = static_cast<size_t>(n);
-      size_t whole = 0;
-      while (whole < iov.size() && left >= iov[whole].iov_len) left -= iov[whole++].iov_len;
-      iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(whole));
-      done = left;
+      done = Consume(&iov, static_cast<size_t>(n));
     }
     return total;
   }
