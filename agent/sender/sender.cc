@@ -7,24 +7,10 @@
 
 #include "common/codec/base64.h"
 #include "common/codec/gzip.h"
+#include "common/codec/percent.h"
 
 namespace edgerepl::sender {
 namespace {
-
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 uint64_t CountLines(std::string_view body) {
   return static_cast<uint64_t>(std::count(body.begin(), body.end(), '\n'));
@@ -36,12 +22,13 @@ std::string WriteTarget(const SenderOptions& options) {
   if (options.protocol == Protocol::kV1) {
     std::string_view bucket = options.bucket;
     size_t slash = bucket.find('/');
-    std::string target = "/write?db=" + PercentEncode(bucket.substr(0, slash));
-    if (slash != std::string_view::npos) target += "&rp=" + PercentEncode(bucket.substr(slash + 1));
+    std::string target = "/write?db=" + codec::PercentEncode(bucket.substr(0, slash));
+    if (slash != std::string_view::npos)
+      target += "&rp=" + codec::PercentEncode(bucket.substr(slash + 1));
     return target + "&precision=n";
   }
-  return "/api/v2/write?org=" + PercentEncode(options.org_id) +
-         (options.bucket_is_id ? "&bucketID=" : "&bucket=") + PercentEncode(options.bucket) +
+  return "/api/v2/write?org=" + codec::PercentEncode(options.org_id) +
+         (options.bucket_is_id ? "&bucketID=" : "&bucket=") + codec::PercentEncode(options.bucket) +
          "&precision=ns";
 }
 

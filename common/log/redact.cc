@@ -1,27 +1,13 @@
 #include "common/log/redact.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <mutex>
 
+#include "common/codec/percent.h"
+
 namespace edgerepl::log {
 namespace {
-
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string JsonEscape(std::string_view s) {
   std::string out;
@@ -46,7 +32,7 @@ void SecretRegistry::Add(std::string_view secret) {
   if (secret.empty()) return;
   std::unique_lock lock(mu_);
   AddForm(std::string(secret));
-  AddForm(PercentEncode(secret));
+  AddForm(codec::PercentEncode(secret));
   AddForm(JsonEscape(secret));
 }
 

@@ -1,4 +1,5 @@
 #include "tests/support/servers.h"
+#include "common/codec/percent.h"
 
 #include <signal.h>
 
@@ -10,18 +11,7 @@
 namespace edgerepl::testing {
 
 std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
+  return codec::PercentEncode(s);
 }
 
 bool Influxd::Available() {
