@@ -495,23 +495,28 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
       unsynced_.pop_front();
     }
     released_ = released;
+    released_bytes_ = target_end - from;
     arrived_ = 0;
     if (unsynced_.empty()) tail_position_ = PackPosition(segment->number(), write_end_);
   } else {
     FailSyncLocked(lock, st, target_seq, from);
   }
-  if (!wake_later.empty()) {
-    // Woken under mu_, each answered writer would block on it at once, and a sync answers up to
-    // a whole cohort. The condition variables are the queue's and syncing_ still holds Close
-    // off, so waking them unlocked is safe even for a writer that has already returned.
-    lock.unlock();
-    for (size_t slot : wake_later) wake_[slot].notify_all();
-    lock.lock();
-  }
+  // The next sync may start before the answered writers are woken: waking a whole cohort takes
+  // a thread longer than an fdatasync on a fast disk, and the disk would idle meanwhile.
   syncing_ = false;
   stage_cv_.notify_all();
   WakeNextLocked();
   UpdateGaugesLocked();
+  if (!wake_later.empty()) {
+    // Woken under mu_, each answered writer would block on it at once, and a sync answers up to
+    // a whole cohort. The condition variables are the queue's and waking_ holds Close off, so
+    // waking them unlocked is safe even for a writer that has already returned.
+    ++waking_;
+    lock.unlock();
+    for (size_t slot : wake_later) wake_[slot].notify_all();
+    lock.lock();
+    if (--waking_ == 0) stage_cv_.notify_all();
+  }
 }
 
 // Before a sync starts, gives the writers its previous sync answered a moment to come back, so
@@ -520,6 +525,10 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
 // last fdatasync ends it) and never longer than the last fdatasync took, so a writer that does
 // not come back costs at most that; a lone writer never waits. Real time, not clock_: it paces
 // threads against the disk.
+// After a sync of kSplitCohortBytes or more it waits only for half as many bytes. The other half
+// is written while this sync runs and goes into the next, which can then start at once: the disk
+// never idles while a large cohort is woken and comes back, which on 2 cores takes about as long
+// as its fdatasync (64 writers × 64 KiB: 0.85–0.91× of the file loop before, 1.09–1.41× after).
 // REQUIRES: lock held, syncing_ set by the caller.
 void Queue::WaitForCohortLocked(std::unique_lock<std::mutex>& lock) {
   if (options_.durability != config::Durability::kSync) return;
@@ -527,7 +536,9 @@ void Queue::WaitForCohortLocked(std::unique_lock<std::mutex>& lock) {
   if (limit <= std::chrono::steady_clock::duration::zero()) return;
   const auto gap = limit / 8;
   const auto start = std::chrono::steady_clock::now();
-  while (!closed_ && !roll_waiting_ && !hold_writes_ && write_end_ - synced_end_ < kMaxGroupBytes &&
+  const uint64_t split =
+      released_bytes_ >= kSplitCohortBytes ? released_bytes_ / 2 : kMaxGroupBytes;
+  while (!closed_ && !roll_waiting_ && !hold_writes_ && write_end_ - synced_end_ < split &&
          (writing_ || !pending_.empty() || arrived_ < released_)) {
     auto deadline = std::min(start + limit, std::max(last_arrival_, start) + gap);
     if (writing_ || !pending_.empty()) deadline = start + limit;  // a write ends with a notify
@@ -672,8 +683,9 @@ Status Queue::Close() {
     w.sync_only = true;
     st = WaitAsWriter(&w, lock);
     // Writers that a failed sync sent back to be written again may still be at work.
-    stage_cv_.wait(
-        lock, [this] { return !writing_ && !syncing_ && pending_.empty() && unsynced_.empty(); });
+    stage_cv_.wait(lock, [this] {
+      return !writing_ && !syncing_ && waking_ == 0 && pending_.empty() && unsynced_.empty();
+    });
   }
   if (prepared_ != nullptr) {
     // Never used: remove it (recovery copes with it as well, after a crash).

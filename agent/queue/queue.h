@@ -61,6 +61,9 @@ struct QueueStats {
 inline constexpr uint64_t kMaxGroupBytes = 8 << 20;
 // The longest a sync waits for the writers the previous one answered (see WaitForCohortLocked).
 inline constexpr std::chrono::milliseconds kMaxCohortWait{10};
+// From a sync of this many bytes up, the next one waits for only half as many: see
+// WaitForCohortLocked.
+inline constexpr uint64_t kSplitCohortBytes = 256 << 10;
 
 class Queue {
  public:
@@ -160,6 +163,7 @@ class Queue {
   std::deque<Group> unsynced_;   // GUARDED_BY(mu_); written, in write order
   bool writing_ = false;         // GUARDED_BY(mu_); a group's write is running
   bool syncing_ = false;         // GUARDED_BY(mu_); a sync is running or about to start
+  int waking_ = 0;               // GUARDED_BY(mu_); syncs still waking the writers they answered
   bool hold_writes_ = false;     // GUARDED_BY(mu_); a failed sync is cutting the file back
   bool roll_waiting_ = false;    // GUARDED_BY(mu_); the next group waits to roll over
   uint64_t write_seq_ = 0;       // GUARDED_BY(mu_); groups written
@@ -167,6 +171,7 @@ class Queue {
   uint64_t write_end_ = 0;       // GUARDED_BY(mu_); active segment's end after the last write
   uint64_t synced_end_ = 0;      // GUARDED_BY(mu_); ... as of its last successful sync
   size_t released_ = 0;          // GUARDED_BY(mu_); writers the last sync answered
+  uint64_t released_bytes_ = 0;  // GUARDED_BY(mu_); bytes the last sync covered
   size_t arrived_ = 0;           // GUARDED_BY(mu_); appends since then
   std::chrono::steady_clock::time_point last_arrival_;  // GUARDED_BY(mu_)
   std::chrono::steady_clock::duration last_sync_{};     // GUARDED_BY(mu_); real time

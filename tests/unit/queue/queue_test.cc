@@ -722,6 +722,42 @@ TEST_F(QueueTest, ConcurrentWritersShareSyncsAndKeepTheirOrder) {
   }
 }
 
+// Cohorts of 256 KiB and more sync in halves that overlap (WaitForCohortLocked), and a sync's
+// answered writers are woken after the next sync may have started: neither may cost a record or
+// its order, and the records written during one sync must wait for another.
+TEST_F(QueueTest, LargeCohortsSyncInOverlappingHalvesAndKeepTheirOrder) {
+  QueueOptions o = Options();
+  o.segment_bytes = 4 << 20;
+  o.max_bytes = 256 << 20;
+  auto q = Open(o);
+  fs_.SetSyncDelay(std::chrono::milliseconds(2));
+  constexpr int kThreads = 16;
+  constexpr int kEach = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string p = "t" + std::to_string(t) + " " + std::to_string(i) + " ";
+        p.resize(64 << 10, 'x');
+        ASSERT_TRUE(q->Append(p, 1).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_GT(fs_.writes_during_sync(), 0);
+  ASSERT_TRUE(q->Close().ok());
+  q = Open(o);
+  std::vector<int> next(kThreads, 0);
+  std::vector<std::string> got = Drain(*q);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kThreads * kEach));
+  for (const std::string& p : got) {
+    ASSERT_EQ(p.size(), 64u << 10);
+    int t = std::stoi(p.substr(1));
+    int i = std::stoi(p.substr(p.find(' ') + 1));
+    EXPECT_EQ(i, next[t]++);
+  }
+}
+
 // Polls `done` for up to 10 s.
 template <typename F>
 bool WaitFor(F done) {
