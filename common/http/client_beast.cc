@@ -19,6 +19,7 @@
 
 #include "common/http/client_cpprest.h"
 #include "common/http/fd_stream.h"
+#include "common/http/resolve.h"
 
 namespace edgerepl::http {
 namespace {
@@ -90,8 +91,8 @@ struct Connection {
 
 class BeastHttpClient final : public HttpClient {
  public:
-  BeastHttpClient(Endpoint endpoint, std::chrono::milliseconds timeout)
-      : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+  BeastHttpClient(Endpoint endpoint, std::chrono::milliseconds timeout, LookupFn lookup)
+      : endpoint_(std::move(endpoint)), timeout_(timeout), lookup_(std::move(lookup)) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     auto deadline = FdStream::Clock::now() + timeout_;
@@ -255,16 +256,9 @@ class BeastHttpClient final : public HttpClient {
   }
 
   Result<std::unique_ptr<Connection>> Connect(FdStream::Clock::time_point deadline) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    int rc = ::getaddrinfo(endpoint_.host.c_str(), endpoint_.port.c_str(), &hints, &found);
-    if (rc != 0) {
-      return Status::Unavailable("resolving " + endpoint_.host + ": " + ::gai_strerror(rc));
-    }
-    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(found, ::freeaddrinfo);
+    auto resolved = ResolveTcp(endpoint_.host, endpoint_.port, deadline, lookup_);
+    if (!resolved.ok()) return resolved.status();
+    addrinfo* found = resolved->get();
     std::string error = "no address";
     for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
       int fd =
@@ -304,17 +298,18 @@ class BeastHttpClient final : public HttpClient {
 
   const Endpoint endpoint_;
   const std::chrono::milliseconds timeout_;
+  const LookupFn lookup_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace
 
-Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options) {
+Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options, LookupFn lookup) {
   auto endpoint = ParseHttpUrl(options.base_url);
   if (!endpoint.ok()) return endpoint.status();
-  return HttpClientPtr(
-      std::make_unique<BeastHttpClient>(std::move(endpoint).value(), options.timeout));
+  return HttpClientPtr(std::make_unique<BeastHttpClient>(std::move(endpoint).value(),
+                                                         options.timeout, std::move(lookup)));
 }
 
 Result<HttpClientPtr> MakeHttpClient(const HttpClientOptions& options) {

@@ -6,11 +6,13 @@
 #pragma once
 
 #include "common/http/client.h"
+#include "common/http/resolve.h"
 
 namespace edgerepl::http {
 
-// kInvalidArgument unless `options.base_url` is http://host[:port][/prefix].
-Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options);
+// kInvalidArgument unless `options.base_url` is http://host[:port][/prefix]. Host names are
+// looked up with `lookup` (getaddrinfo when empty) within each request's timeout.
+Result<HttpClientPtr> MakeBeastHttpClient(const HttpClientOptions& options, LookupFn lookup = {});
 
 // Beast for http://, cpprestsdk for https:// (TLS, certificate options).
 Result<HttpClientPtr> MakeHttpClient(const HttpClientOptions& options);

@@ -257,6 +257,80 @@ TEST(BeastClientTest, SlowAnswerTimesOut) {
   EXPECT_EQ(server.request_count(), 1u);
 }
 
+// A lookup that answers 127.0.0.1 for any name, after `gate` opens (at once when it is open).
+struct SlowLookup {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = true;
+  int calls = 0;
+  bool finished = false;
+  LookupFn Fn(std::shared_ptr<SlowLookup> self) {
+    return [self](const char*, const char* port, const addrinfo* hints, addrinfo** out) {
+      std::unique_lock<std::mutex> lock(self->mu);
+      ++self->calls;
+      self->cv.wait_for(lock, std::chrono::seconds(10), [&] { return self->open; });
+      int rc = ::getaddrinfo("127.0.0.1", port, hints, out);
+      self->finished = true;
+      self->cv.notify_all();
+      return rc;
+    };
+  }
+};
+
+TEST(BeastClientTest, HostNameIsLookedUpOnceForAPooledConnection) {
+  FaultServer server;
+  auto lookup = std::make_shared<SlowLookup>();
+  HttpClientOptions o;
+  o.base_url = "http://db.remote.test:" + std::to_string(server.port());
+  auto client = MakeBeastHttpClient(o, lookup->Fn(lookup));
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ((*client)->Send(Post("m v=1 1\n"))->status, 204);
+  EXPECT_EQ(lookup->calls, 1);
+  ASSERT_EQ(server.requests().size(), 3u);
+  EXPECT_EQ(server.requests()[0].Header("Host"), "db.remote.test:" + std::to_string(server.port()));
+}
+
+TEST(BeastClientTest, LookupThatDoesNotAnswerTimesOutWithTheRequest) {
+  FaultServer server;
+  auto lookup = std::make_shared<SlowLookup>();
+  lookup->open = false;
+  HttpClientOptions o;
+  o.base_url = "http://stuck.remote.test:" + std::to_string(server.port());
+  o.timeout = std::chrono::milliseconds(300);
+  auto client = MakeBeastHttpClient(o, lookup->Fn(lookup));
+  ASSERT_TRUE(client.ok());
+  auto start = std::chrono::steady_clock::now();
+  auto resp = (*client)->Send(Post("m v=1 1\n"));
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(resp.status().message().find("resolving stuck.remote.test: no answer"),
+            std::string::npos)
+      << resp.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+  EXPECT_EQ(server.request_count(), 0u);
+  // The abandoned lookup finishes on its own thread and frees its answer.
+  std::unique_lock<std::mutex> lock(lookup->mu);
+  lookup->open = true;
+  lookup->cv.notify_all();
+  ASSERT_TRUE(lookup->cv.wait_for(lock, std::chrono::seconds(5), [&] { return lookup->finished; }));
+  lock.unlock();
+  // Once it answers, the next request goes through.
+  ASSERT_EQ((*client)->Send(Post("m v=1 1\n"))->status, 204);
+}
+
+TEST(BeastClientTest, FailedLookupIsUnavailableNamingTheHost) {
+  HttpClientOptions o;
+  o.base_url = "http://nowhere.test:8086";
+  auto client = MakeBeastHttpClient(
+      o, [](const char*, const char*, const addrinfo*, addrinfo**) { return EAI_NONAME; });
+  ASSERT_TRUE(client.ok());
+  auto resp = (*client)->Send(Post("m v=1 1\n"));
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(resp.status().message().find("resolving nowhere.test"), std::string::npos)
+      << resp.status().ToString();
+}
+
 TEST(BeastClientTest, ResetMidBodyIsUnavailableThenRecovers) {
   FaultServer server;
   Reply reset;
