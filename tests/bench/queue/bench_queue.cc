@@ -7,6 +7,10 @@
 // how close group commit comes to it.
 //   bench_queue [--dir DIR] [--seconds S] [--writers 1,8,64] [--sizes 1024,8192,65536]
 //               [--segment-bytes N]
+//   bench_queue --fsync-probe 1 [--dir DIR] [--sizes ...]
+//       what one write + fdatasync costs when it appends to a file (what the queue and both loops
+//       do) and when it overwrites blocks written and synced before (a pre-zeroed or recycled
+//       segment, which the queue does not have): how much of a sync is the file's metadata.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -121,6 +125,54 @@ double RunBaseline(const std::string& path, size_t size, uint64_t records, uint6
   return s;
 }
 
+// Per size: `n` writes of `size` bytes, each followed by fdatasync, into a fresh file (append),
+// then over the same range of a file first filled with zeros and synced (overwrite). Prints the
+// mean fdatasync time and MB/s of each, and their ratio.
+void ProbeFsync(const std::string& dir, const std::vector<size_t>& sizes) {
+  std::printf("%-8s %16s %16s %18s %18s %9s\n", "record", "append sync us", "append MB/s",
+              "overwrite sync us", "overwrite MB/s", "speed-up");
+  const std::string path = dir + "/probe";
+  for (size_t size : sizes) {
+    const size_t n = std::clamp<size_t>((size_t{200} << 20) / size, 1, 3000);
+    std::string buf(size, 'x');
+    double result[2][2];  // [append, overwrite][sync us, MB/s]
+    for (int overwrite = 0; overwrite < 2; ++overwrite) {
+      ::unlink(path.c_str());
+      int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR, 0644);
+      if (fd < 0) {
+        std::perror("open");
+        std::exit(1);
+      }
+      if (overwrite == 1) {
+        std::string zeros(1 << 20, '\0');
+        for (size_t off = 0; off < n * size; off += zeros.size()) {
+          if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) < 0) std::exit(1);
+        }
+        ::fsync(fd);
+      }
+      double sync_s = 0;
+      auto t0 = SteadyClock::now();
+      for (size_t i = 0; i < n; ++i) {
+        if (::pwrite(fd, buf.data(), size, static_cast<off_t>(i * size)) !=
+            static_cast<ssize_t>(size)) {
+          std::exit(1);
+        }
+        auto s0 = SteadyClock::now();
+        ::fdatasync(fd);
+        sync_s += std::chrono::duration<double>(SteadyClock::now() - s0).count();
+      }
+      double all = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+      ::close(fd);
+      result[overwrite][0] = sync_s / static_cast<double>(n) * 1e6;
+      result[overwrite][1] = static_cast<double>(n * size) / all / 1e6;
+    }
+    ::unlink(path.c_str());
+    std::printf("%-8zu %16.1f %16.1f %18.1f %18.1f %8.2fx\n", size, result[0][0], result[0][1],
+                result[1][0], result[1][1], result[1][1] / result[0][1]);
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,6 +181,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> writers = {1, 8, 64};
   std::vector<size_t> sizes = {1024, 8192, 65536};
   uint64_t segment_bytes = kDefaultSegmentBytes;
+  bool probe = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--dir")
@@ -141,8 +194,15 @@ int main(int argc, char** argv) {
       sizes = ParseList(argv[i + 1]);
     else if (a == "--segment-bytes")
       segment_bytes = std::stoull(argv[i + 1]);
+    else if (a == "--fsync-probe")
+      probe = std::string(argv[i + 1]) != "0";
   }
   std::filesystem::create_directories(dir);
+  if (probe) {
+    ProbeFsync(dir, sizes);
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   std::printf("%-8s %-8s %11s %11s %8s %11s %9s %9s %9s\n", "writers", "record", "queue MB/s",
               "file MB/s", "ratio", "bound MB/s", "vs bound", "p50 ms", "p99 ms");
   for (size_t w : writers) {
