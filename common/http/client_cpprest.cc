@@ -5,7 +5,10 @@
 #include <cpprest/http_client.h>
 
 #include <boost/asio/ssl.hpp>
+#include <chrono>
 #include <fstream>
+#include <future>
+#include <memory>
 
 namespace edgerepl::http {
 namespace {
@@ -17,10 +20,15 @@ bool Readable(const std::string& path) {
   return std::ifstream(path).good();
 }
 
+// Slack past the configured timeout before a request is given up on from outside, so that
+// cpprest's own timeout, with its own message, fires first whenever it can.
+constexpr std::chrono::milliseconds kAbandonSlack{250};
+
 class CpprestHttpClient final : public HttpClient {
  public:
-  explicit CpprestHttpClient(std::unique_ptr<web_client::http_client> client)
-      : client_(std::move(client)) {}
+  CpprestHttpClient(std::unique_ptr<web_client::http_client> client,
+                    std::chrono::milliseconds timeout)
+      : client_(std::move(client)), timeout_(timeout) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     try {
@@ -32,7 +40,22 @@ class CpprestHttpClient final : public HttpClient {
         req.set_body(std::move(body));
       }
       for (const auto& [k, v] : request.headers) req.headers()[k] = v;
-      web_http::http_response resp = client_->request(req).get();
+      // cpprest's timeout does not cover the host name lookup, which can hang for the resolver's
+      // own timeouts (5 s per try, server and attempt). The request is cancelled and abandoned at
+      // our deadline instead; it owns its body, so it may finish later on cpprest's threads.
+      pplx::cancellation_token_source cancel;
+      auto answered = std::make_shared<std::promise<void>>();
+      std::future<void> done = answered->get_future();
+      pplx::task<web_http::http_response> pending = client_->request(req, cancel.get_token());
+      pending.then(
+          [answered](const pplx::task<web_http::http_response>&) { answered->set_value(); });
+      if (done.wait_for(timeout_ + kAbandonSlack) != std::future_status::ready) {
+        cancel.cancel();
+        return Status::Unavailable("no answer within the request timeout (" +
+                                   std::to_string(timeout_.count()) +
+                                   " ms), host name lookup included");
+      }
+      web_http::http_response resp = pending.get();
       HttpResponse out;
       out.status = resp.status_code();
       for (const auto& [k, v] : resp.headers()) out.headers.emplace_back(k, v);
@@ -48,6 +71,7 @@ class CpprestHttpClient final : public HttpClient {
 
  private:
   std::unique_ptr<web_client::http_client> client_;
+  const std::chrono::milliseconds timeout_;
 };
 
 }  // namespace
@@ -83,7 +107,7 @@ Result<HttpClientPtr> MakeCpprestHttpClient(const HttpClientOptions& options) {
       }
     });
     auto client = std::make_unique<web_client::http_client>(base, config);
-    return HttpClientPtr(std::make_unique<CpprestHttpClient>(std::move(client)));
+    return HttpClientPtr(std::make_unique<CpprestHttpClient>(std::move(client), options.timeout));
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("invalid remote URL: ") + e.what());
   } catch (...) {
