@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace edgerepl::http {
@@ -47,16 +48,21 @@ Result<AddrInfoPtr> ResolveTcp(const std::string& host, const std::string& port,
   LookupFn fn = lookup ? lookup
                        : LookupFn([](const char* h, const char* p, const addrinfo* hints,
                                      addrinfo** out) { return ::getaddrinfo(h, p, hints, out); });
-  std::thread([state, fn = std::move(fn), host, port] {
-    addrinfo hints = TcpHints(0);
-    addrinfo* out = nullptr;
-    int r = fn(host.c_str(), port.c_str(), &hints, &out);
-    std::lock_guard<std::mutex> lock(state->mu);
-    state->rc = r;
-    state->found = r == 0 ? out : nullptr;
-    state->done = true;
-    state->cv.notify_all();
-  }).detach();
+  try {
+    std::thread([state, fn = std::move(fn), host, port] {
+      addrinfo hints = TcpHints(0);
+      addrinfo* out = nullptr;
+      int r = fn(host.c_str(), port.c_str(), &hints, &out);
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->rc = r;
+      state->found = r == 0 ? out : nullptr;
+      state->done = true;
+      state->cv.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    // Out of threads (RLIMIT_NPROC, memory): a failed request, not a crash of the sender.
+    return Status::Unavailable("resolving " + host + ": cannot start the lookup: " + e.what());
+  }
 
   std::unique_lock<std::mutex> lock(state->mu);
   if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
