@@ -170,6 +170,16 @@ StepResult Sender::Step() {
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
+  {
+    // Idle means nothing pending (DESIGN §6). From here on points are pending: lingering for a
+    // fuller batch or in a first request that may take up to the timeout is sending, not idle.
+    bool was_idle;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      was_idle = status_.state == State::kIdle;
+    }
+    if (was_idle) SetState(State::kReplicating);
+  }
   if (!skip && in_flight_.empty()) {
     std::chrono::milliseconds wait = LingerLeft();
     if (wait.count() > 0) {

@@ -5,11 +5,13 @@
 #include "agent/sender/from_config.h"
 
 #include <gtest/gtest.h>
+
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -407,6 +409,28 @@ TEST_F(SenderTest, LingerWaitsForAFullerBatchButNeverLongerThanTheOldestRecordAl
   r = sender_->Step();
   EXPECT_EQ(r.kind, StepResult::kWait);
   EXPECT_EQ(r.delay, milliseconds(50));
+}
+
+// DESIGN §6: Idle means nothing pending. A replication lingering for a fuller batch, or waiting
+// on its first request (a remote or its DNS hanging until the timeout), is sending.
+TEST_F(SenderTest, PendingPointsAreNeverReportedIdle) {
+  SenderOptions o = Options();
+  o.linger = milliseconds(50);
+  std::optional<State> during_request;
+  Make(o, [&](const http::HttpRequest&) {
+    during_request = sender_->Snapshot().state;
+    return Answer(204);
+  });
+  EXPECT_EQ(sender_->Snapshot().state, State::kIdle);
+  source_.Append("m v=1 1\n", clock_.WallNowNanos());
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);  // lingering
+  EXPECT_EQ(sender_->Snapshot().state, State::kReplicating);
+  clock_.Advance(milliseconds(50));
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_TRUE(during_request.has_value());
+  EXPECT_EQ(*during_request, State::kReplicating);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(sender_->Snapshot().state, State::kIdle);
 }
 
 TEST_F(SenderTest, LingerDoesNotDelayARetryOrASkip) {
