@@ -47,8 +47,15 @@ class CpprestHttpClient final : public HttpClient {
       auto answered = std::make_shared<std::promise<void>>();
       std::future<void> done = answered->get_future();
       pplx::task<web_http::http_response> pending = client_->request(req, cancel.get_token());
-      pending.then(
-          [answered](const pplx::task<web_http::http_response>&) { answered->set_value(); });
+      pending.then([answered](const pplx::task<web_http::http_response>& finished) {
+        // Observed here, or pplx terminates the process when an abandoned request later fails
+        // (raise(SIGTRAP), std::terminate): the caller reads the outcome from `pending` itself.
+        try {
+          finished.get();
+        } catch (...) {
+        }
+        answered->set_value();
+      });
       if (done.wait_for(timeout_ + kAbandonSlack) != std::future_status::ready) {
         cancel.cancel();
         return Status::Unavailable("no answer within the request timeout (" +

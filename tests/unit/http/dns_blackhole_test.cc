@@ -1,6 +1,6 @@
 // Both outbound clients against the real glibc resolver pointed at a DNS server that takes every
 // query and never answers: each must give up at the request timeout, not after the resolver's own
-// retries (here 5 s). The test re-runs itself in a private mount namespace in which
+// retries (here 3 s). The test re-runs itself in a private mount namespace in which
 // /etc/resolv.conf names that server, so nothing outside the child process sees the change.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "common/http/client_beast.h"
 #include "common/http/client_cpprest.h"
@@ -39,7 +40,7 @@ void ExpectGivesUpAtTimeout(const char* name, Result<HttpClientPtr> client) {
   ASSERT_FALSE(resp.ok()) << name;
   EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable) << name;
   EXPECT_GE(took, kTimeout) << name << ": " << resp.status().ToString();
-  EXPECT_LT(took, std::chrono::milliseconds(2500)) << name << ": " << resp.status().ToString();
+  EXPECT_LT(took, std::chrono::milliseconds(2000)) << name << ": " << resp.status().ToString();
   std::printf(
       "%s: gave up after %lld ms: %s\n", name,
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
@@ -54,6 +55,10 @@ void RunInsideNamespace() {
   ExpectGivesUpAtTimeout("cpprest http://", MakeCpprestHttpClient(o));
   o.base_url = "https://db.blackhole.test:8086";
   ExpectGivesUpAtTimeout("cpprest https://", MakeHttpClient(o));
+  // The abandoned lookups fail 3 s after they started. pplx terminates a process in which a
+  // task's failure goes unobserved (raise(SIGTRAP), std::terminate): stay alive until they have,
+  // so that the parent sees it in the exit status.
+  std::this_thread::sleep_for(std::chrono::seconds(4));
 }
 
 TEST(DnsBlackholeTest, ClientsGiveUpAtTheRequestTimeoutWhenDnsDoesNotAnswer) {
@@ -77,7 +82,7 @@ TEST(DnsBlackholeTest, ClientsGiveUpAtTheRequestTimeoutWhenDnsDoesNotAnswer) {
   ASSERT_NE(::mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
   std::ofstream(dir + "/resolv.conf")
-      << "nameserver " << kServer << "\noptions timeout:5 attempts:1\n";
+      << "nameserver " << kServer << "\noptions timeout:3 attempts:1\n";
   const std::string out = dir + "/child.out";
   const std::string cmd = std::string("unshare -m sh -c 'mount --bind ") + dir +
                           "/resolv.conf /etc/resolv.conf || exit 77; exec /proc/" +
