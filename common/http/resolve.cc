@@ -37,7 +37,8 @@ Status LookupError(const std::string& host, int rc) {
 Result<AddrInfoPtr> ResolveTcp(const std::string& host, const std::string& port,
                                std::chrono::steady_clock::time_point deadline,
                                const LookupFn& lookup) {
-  // An address needs no lookup and no thread (the local InfluxDB, most in-cluster remotes).
+  // An address needs no lookup and no thread (the local InfluxDB at 127.0.0.1, a remote given
+  // by IP).
   addrinfo numeric = TcpHints(AI_NUMERICHOST);
   addrinfo* found = nullptr;
   int rc = ::getaddrinfo(host.c_str(), port.c_str(), &numeric, &found);
