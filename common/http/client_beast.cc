@@ -84,7 +84,10 @@ Result<Endpoint> ParseHttpUrl(const std::string& url) {
 
 // A connection and the bytes read past the last answer (none, for a well-behaved server).
 struct Connection {
-  explicit Connection(int fd) : stream(fd) {}
+  // Beast sizes each read by the buffer's spare capacity (at least 512 bytes), and a buffer that
+  // is emptied after every answer never grows: without room up front a large answer is read
+  // 512 bytes per recv.
+  explicit Connection(int fd) : stream(fd) { buffer.reserve(kReadChunkBytes); }
   FdStream stream;
   beast::flat_buffer buffer;
 };

@@ -19,6 +19,10 @@
 
 namespace edgerepl::http {
 
+// Room a connection's read buffer gets up front: a loopback or LAN socket hands over this much per
+// recv under load.
+inline constexpr size_t kReadChunkBytes = 64 * 1024;
+
 class FdStream {
  public:
   using Clock = std::chrono::steady_clock;

@@ -11,6 +11,7 @@
 // (direct, agent, direct, agent, ...) so drift on a shared machine hits both. Phase 2 paces the
 // same clients to half of the direct maximum for N seconds each way and compares latencies.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -20,7 +21,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -195,8 +198,55 @@ class SinkRemote {
 
 struct RoundResult {
   double points_per_second = 0;
+  long long points = 0;
   std::vector<double> latencies_ms;
   long long errors = 0;
+};
+
+// CPU seconds (user + system) used so far by this process's children named `comm` (or, with
+// `invert`, by the others: the agent binary may run under another name via EDGEREPL_AGENT_BIN).
+// On a 2-core box the throughput ratio is about influxd's CPU per point over influxd's plus the
+// agent's, and CPU per point does not move with influxd's compactions the way a round's
+// throughput does.
+double ChildCpuSeconds(const std::string& comm, bool invert = false) {
+  static const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const long self = static_cast<long>(::getpid());
+  double total = 0;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    // pid (comm) state ppid ... utime(14) stime(15); comm may hold spaces, so split after ')'.
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if ((line.substr(open + 1, close - open - 1) == comm) == invert) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != self) continue;
+    std::string skip;
+    for (int i = 0; i < 9; ++i) rest >> skip;  // pgrp .. cmajflt
+    double utime = 0, stime = 0;
+    rest >> utime >> stime;
+    total += (utime + stime) / kTicks;
+  }
+  ::closedir(proc);
+  return total;
+}
+
+struct CpuUse {
+  double influxd = 0, agent = 0;
+  static CpuUse Now() { return {ChildCpuSeconds("influxd"), ChildCpuSeconds("influxd", true)}; }
+  CpuUse operator-(const CpuUse& o) const { return {influxd - o.influxd, agent - o.agent}; }
+  CpuUse& operator+=(const CpuUse& o) {
+    influxd += o.influxd;
+    agent += o.agent;
+    return *this;
+  }
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -270,7 +320,8 @@ RoundResult Round(int port, const std::string& target,
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   RoundResult r;
-  r.points_per_second = static_cast<double>(requests.load()) * points / elapsed;
+  r.points = requests.load() * points;
+  r.points_per_second = static_cast<double>(r.points) / elapsed;
   r.errors = errors.load();
   for (auto& l : lat) r.latencies_ms.insert(r.latencies_ms.end(), l.begin(), l.end());
   return r;
@@ -340,9 +391,17 @@ int main(int argc, char** argv) {
     Round(agent.write_port(), agent_target, bodies, points, 1, 0);
 
     double direct_sum = 0, agent_sum = 0;
+    CpuUse direct_cpu, agent_cpu;
+    long long direct_points = 0, agent_points = 0;
     for (int i = 0; i < rounds; ++i) {
+      CpuUse c0 = CpuUse::Now();
       RoundResult d = Round(local.port(), direct_target, bodies, points, seconds / rounds, 0);
+      CpuUse c1 = CpuUse::Now();
       RoundResult a = Round(agent.write_port(), agent_target, bodies, points, seconds / rounds, 0);
+      agent_cpu += CpuUse::Now() - c1;
+      direct_cpu += c1 - c0;
+      direct_points += d.points;
+      agent_points += a.points;
       std::printf(
           "  max load round %d: direct %.0f points/s (p99 %.2f ms), agent %.0f points/s "
           "(p99 %.2f ms), errors %lld/%lld\n",
@@ -352,6 +411,17 @@ int main(int argc, char** argv) {
       agent_sum += a.points_per_second;
     }
     double ratio = agent_sum / direct_sum;
+    auto us_per_point = [](double cpu_seconds, long long n) {
+      return n > 0 ? cpu_seconds * 1e6 / static_cast<double>(n) : 0.0;
+    };
+    const double influxd_direct_us = us_per_point(direct_cpu.influxd, direct_points);
+    const double influxd_agent_us = us_per_point(agent_cpu.influxd, agent_points);
+    const double agent_us = us_per_point(agent_cpu.agent, agent_points);
+    std::printf(
+        "  CPU per point at max load: influxd %.3f us direct, %.3f us behind the agent; agent "
+        "%.3f us (%.0f%% of influxd's)\n",
+        influxd_direct_us, influxd_agent_us, agent_us,
+        influxd_direct_us > 0 ? 100 * agent_us / influxd_direct_us : 0.0);
     double half_rate = direct_sum / rounds / 2 / points;  // requests/s at half the direct maximum
     RoundResult dh = Round(local.port(), direct_target, bodies, points, seconds, half_rate);
     RoundResult ah = Round(agent.write_port(), agent_target, bodies, points, seconds, half_rate);
