@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "agent/frontdoor/proxy.h"
 #include "agent/lineprotocol/error_json.h"
 #include "agent/lineprotocol/measurement.h"
@@ -69,9 +71,13 @@ WriteHandler::WriteHandler(RoutingFn routing, const Clock& clock, WriteMetrics& 
 httpserver::Response WriteHandler::Handle(const httpserver::Request& request) {
   auto start = clock_.Now();
   Api api = request.path == "/api/v2/write" ? Api::kV2 : Api::kV1;
-  httpserver::Response r = HandleWrite(request, api, start);
-  metrics_.ObserveRequest(api, r.status,
-                          std::chrono::duration<double>(clock_.Now() - start).count());
+  double local_seconds = -1;
+  httpserver::Response r = HandleWrite(request, api, &local_seconds);
+  const double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  metrics_.ObserveRequest(api, r.status, seconds);
+  if (local_seconds >= 0 && r.status >= 200 && r.status <= 299) {
+    metrics_.ObserveAdded(std::max(0.0, seconds - local_seconds));
+  }
   return r;
 }
 
@@ -81,7 +87,7 @@ void WriteHandler::CountRefused(const httpserver::Request& request, int status) 
 }
 
 httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& request, Api api,
-                                               std::chrono::steady_clock::time_point) {
+                                               double* local_seconds) {
   std::shared_ptr<const Routing> routing = routing_();
   const std::string& q = request.query;
 
@@ -182,7 +188,8 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   const std::string_view all = local.body;
   auto local_start = clock_.Now();
   auto answer = routing->local->Send(local);
-  metrics_.ObserveLocalWrite(std::chrono::duration<double>(clock_.Now() - local_start).count());
+  *local_seconds = std::chrono::duration<double>(clock_.Now() - local_start).count();
+  metrics_.ObserveLocalWrite(*local_seconds);
   if (!answer.ok()) return LocalUnreachable(answer.status());
   if (answer->status < 200 || answer->status > 299) return FromLocal(*answer);
   metrics_.ObserveAccepted(stats->points, all.size());

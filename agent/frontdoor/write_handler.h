@@ -38,8 +38,9 @@ class WriteHandler {
   void CountRefused(const httpserver::Request& request, int status);
 
  private:
+  // Sets `local_seconds` to the local InfluxDB's answer time when the write was forwarded.
   httpserver::Response HandleWrite(const httpserver::Request& request, Api api,
-                                   std::chrono::steady_clock::time_point start);
+                                   double* local_seconds);
 
   const RoutingFn routing_;
   const Clock& clock_;

@@ -23,6 +23,9 @@ class WriteMetrics {
   // Points and normalized line-protocol bytes the local InfluxDB accepted.
   void ObserveAccepted(uint64_t points, uint64_t bytes);
   void ObserveLocalWrite(double seconds);
+  // What a write the local InfluxDB took spent in the agent besides that local write: decoding,
+  // validation, the queue append and its sync.
+  void ObserveAdded(double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -30,6 +33,7 @@ class WriteMetrics {
   prometheus::Counter& bytes_;
   prometheus::Histogram& duration_;
   prometheus::Histogram& local_duration_;
+  prometheus::Histogram& added_duration_;
   std::mutex mu_;
   std::map<std::pair<Api, int>, prometheus::Counter*> by_code_;  // GUARDED_BY(mu_)
 };

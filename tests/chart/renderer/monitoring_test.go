@@ -159,8 +159,8 @@ var contractMetrics = map[string]string{
 	"workqueue_queue_duration_seconds": "histogram", "workqueue_work_duration_seconds": "histogram",
 	"leader_election_master_status": "gauge", "rest_client_requests_total": "counter",
 	"edgerepl_agents_reachable": "gauge",
-	// Exported by the operator beside the DESIGN list (operator/app/metrics.cc).
-	"edgerepl_agents": "gauge",
+	// Exported beside the DESIGN list (operator/app/metrics.cc, agent/frontdoor/write_metrics.cc).
+	"edgerepl_agents": "gauge", "edgerepl_write_added_duration_seconds": "histogram",
 	// Prometheus' own per-target series.
 	"up": "gauge",
 }

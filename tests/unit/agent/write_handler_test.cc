@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 
 #include "common/codec/gzip.h"
@@ -11,21 +12,24 @@ namespace {
 
 constexpr int64_t kNowNs = 1'700'000'000'123'456'789;
 
+// Steady time moves only when a test's fake advances it, so durations are exact.
 class FixedClock final : public Clock {
  public:
   std::chrono::steady_clock::time_point Now() const override {
-    return std::chrono::steady_clock::time_point();
+    return std::chrono::steady_clock::time_point(std::chrono::microseconds(elapsed_us.load()));
   }
   std::chrono::system_clock::time_point WallNow() const override {
     return std::chrono::system_clock::time_point(std::chrono::nanoseconds(kNowNs));
   }
   void SleepFor(std::chrono::nanoseconds) override {}
+  std::atomic<int64_t> elapsed_us{0};
 };
 
 class FakeLocal final : public http::HttpClient {
  public:
   Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
+    if (clock != nullptr) clock->elapsed_us += answer_us;
     requests.push_back(request);
     if (!reachable) return Status::Unavailable("connection refused");
     http::HttpResponse r;
@@ -35,6 +39,8 @@ class FakeLocal final : public http::HttpClient {
     return r;
   }
   std::mutex mu_;
+  FixedClock* clock = nullptr;
+  int64_t answer_us = 0;
   std::vector<http::HttpRequest> requests;
   bool reachable = true;
   int status = 204;
@@ -48,6 +54,7 @@ class FakeTarget final : public WriteTarget {
   const config::ReplicationConfig& replication() const override { return r_; }
   bool HasRoomFor(uint64_t bytes) const override { return bytes <= room; }
   Status Append(std::string_view payload, uint32_t points) override {
+    if (clock != nullptr) clock->elapsed_us += append_us;
     if (append_status.ok()) {
       if (payload.size() > room) return Status::NoSpace("full");
       appended.emplace_back(payload);
@@ -60,6 +67,8 @@ class FakeTarget final : public WriteTarget {
   }
 
   config::ReplicationConfig r_;
+  FixedClock* clock = nullptr;
+  int64_t append_us = 0;
   uint64_t room = 1 << 30;
   Status append_status;
   std::vector<std::string> appended;
@@ -295,6 +304,36 @@ TEST_F(WriteHandlerTest, MetricsCountRequestsByApiAndCode) {
   EXPECT_EQ((seen["edgerepl_write_requests_total,api=v1,code=400"]), 1);
   EXPECT_EQ((seen["edgerepl_write_requests_total,api=v2,code=204"]), 1);
   EXPECT_EQ(seen["edgerepl_write_points_total"], 3);
+}
+
+// The added-latency histogram holds what a successful write spent besides the local answer, and
+// only successful writes: a refused one did not reach the local InfluxDB or the queue.
+TEST_F(WriteHandlerTest, AddedDurationIsTheWriteLessTheLocalAnswer) {
+  FakeTarget* t = AddTarget(Replication("db"));
+  local_->clock = &clock_;
+  local_->answer_us = 30'000;
+  t->clock = &clock_;
+  t->append_us = 1'400;
+  ASSERT_EQ(Post("/write", "db=db", "m v=1 1\n").status, 204);
+  ASSERT_EQ(Post("/write", "db=db", "bad line\n").status, 400);
+  local_->status = 500;
+  ASSERT_EQ(Post("/write", "db=db", "m v=1 2\n").status, 500);
+  const prometheus::ClientMetric* added = nullptr;
+  const prometheus::ClientMetric* local = nullptr;
+  auto families = registry_.Collect();
+  for (const auto& family : families) {
+    if (family.name == "edgerepl_write_added_duration_seconds") added = &family.metric.at(0);
+    if (family.name == "edgerepl_local_write_duration_seconds") local = &family.metric.at(0);
+  }
+  ASSERT_NE(added, nullptr);
+  ASSERT_NE(local, nullptr);
+  EXPECT_EQ(added->histogram.sample_count, 1u);
+  EXPECT_NEAR(added->histogram.sample_sum, 0.0014, 1e-9);
+  EXPECT_EQ(local->histogram.sample_count, 2u);  // the 500 was a local write too
+  for (const auto& bucket : added->histogram.bucket) {
+    EXPECT_EQ(bucket.cumulative_count, bucket.upper_bound >= 0.0015 ? 1u : 0u)
+        << "le=" << bucket.upper_bound;
+  }
 }
 
 TEST(WithoutPrecision, RemovesOnlyPrecision) {
