@@ -58,10 +58,12 @@ QueueMetrics::QueueMetrics(prometheus::Registry& registry, std::string replicati
       max_bytes_(max_bytes_family_.Add({{"replication", replication_}})),
       pending_points_(pending_points_family_.Add({{"replication", replication_}})),
       oldest_age_(oldest_age_family_.Add({{"replication", replication_}})),
-      fsync_(fsync_family_.Add(
-          {{"replication", replication_}},
-          prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                  0.1, 0.25, 0.5, 1})) {}
+      // A write with durability: sync waits for one of these, so the bounds match the write
+      // path's added-time histogram where a write's latency budget is spent (1, 2 ms).
+      fsync_(fsync_family_.Add({{"replication", replication_}},
+                               prometheus::Histogram::BucketBoundaries{
+                                   0.0001, 0.0002, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003,
+                                   0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})) {}
 
 QueueMetrics::~QueueMetrics() {
   for (auto& [reason, counters] : dropped_) {
