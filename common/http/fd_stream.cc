@@ -4,10 +4,20 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 
 namespace edgerepl::http {
+namespace {
+
+std::atomic<uint64_t> recv_calls{0};
+
+}  // namespace
+
+uint64_t FdStream::RecvCalls() {
+  return recv_calls.load(std::memory_order_relaxed);
+}
 
 FdStream::FdStream(int fd) : fd_(fd) {
   int flags = ::fcntl(fd_, F_GETFL, 0);
@@ -52,6 +62,7 @@ bool FdStream::Wait(short events, boost::system::error_code& ec) {
 size_t FdStream::Read(void* data, size_t size, boost::system::error_code& ec) {
   for (;;) {
     ssize_t n = ::recv(fd_, data, size, 0);
+    recv_calls.fetch_add(1, std::memory_order_relaxed);
     if (n > 0) {
       ec = {};
       return static_cast<size_t>(n);
