@@ -12,7 +12,8 @@ prometheus::Histogram::BucketBoundaries LatencyBuckets() {
 }
 
 // The agent's own share of a write is usually a fraction of a millisecond (an fdatasync and a scan
-// of the body), so these start at 100 µs and put bounds at 1 and 2 ms, where alerting starts.
+// of the body), so these start at 100 µs, with bounds at 1 and 2 ms, where latency budgets for a
+// write front door are usually set.
 prometheus::Histogram::BucketBoundaries AddedBuckets() {
   return {0.0001, 0.0002, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075,
           0.01,   0.02,   0.05,   0.1,     0.25,  0.5,    1,     2.5,   5,     10};
