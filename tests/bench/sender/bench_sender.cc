@@ -116,6 +116,37 @@ int Emit(uint64_t bytes, const std::string& path) {
   return out.good() ? 0 : 1;
 }
 
+// The queue as the sender sees it, timing the two calls into it: reading records, and storing the
+// cursor (two fsyncs). With one request in flight both happen between requests; pipelined, the
+// cursor is stored while the requests go on.
+class TimedSource : public RecordSource {
+ public:
+  explicit TimedSource(RecordSource& inner) : inner_(inner) {}
+  Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
+    auto start = std::chrono::steady_clock::now();
+    auto r = inner_.ReadNext(max_bytes);
+    read_s += Seconds(start);
+    return r;
+  }
+  Status Ack(uint64_t position) override {
+    auto start = std::chrono::steady_clock::now();
+    Status st = inner_.Ack(position);
+    ack_s += Seconds(start);
+    return st;
+  }
+  void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+    inner_.ReportDropped(points, bytes, reason);
+  }
+  bool Full() const override { return inner_.Full(); }
+
+  // Each written by one thread at a time (reads by the sender thread; acks by it or, pipelined,
+  // by its acknowledging thread while it waits); read after the sender stopped.
+  double read_s = 0, ack_s = 0;
+
+ private:
+  RecordSource& inner_;
+};
+
 queue::QueueOptions BacklogQueueOptions(const std::string& dir, uint64_t bytes) {
   queue::QueueOptions q;
   q.dir = dir;
@@ -158,7 +189,8 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
     return 1;
   }
   uint64_t records = (*q)->Stats().pending_records;
-  queue::QueueSource source(**q);
+  queue::QueueSource queue_source(**q);
+  TimedSource source(queue_source);
   http::HttpClientOptions o;
   o.base_url = url;
   auto client = client_kind == "cpprest" ? http::MakeCpprestHttpClient(o) : http::MakeHttpClient(o);
@@ -192,12 +224,24 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   double s = Seconds(start);
   double cpu = CpuSeconds() - cpu_start;
   sender.Stop();
+  // Request time summed over all requests, divided by the drain's wall time: how many requests the
+  // remote had on average. Below max_in_flight, the sender (not the remote) left slots empty.
+  double request_s = 0, requests = 0;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "edgerepl_remote_request_duration_seconds") continue;
+    for (const auto& m : family.metric) {
+      request_s += m.histogram.sample_sum;
+      requests += static_cast<double>(m.histogram.sample_count);
+    }
+  }
   std::printf(
       "points=%llu bytes=%llu records=%llu seconds=%.3f points_per_s=%.0f sender_cpu_s=%.2f "
-      "failures=%llu\n",
+      "failures=%llu requests=%.0f mean_request_ms=%.2f mean_in_flight=%.2f read_s=%.2f "
+      "ack_s=%.2f\n",
       static_cast<unsigned long long>(points), static_cast<unsigned long long>(bytes),
       static_cast<unsigned long long>(records), s, points / s, cpu,
-      static_cast<unsigned long long>(sender.Snapshot().consecutive_failures));
+      static_cast<unsigned long long>(sender.Snapshot().consecutive_failures), requests,
+      requests > 0 ? request_s / requests * 1000 : 0, request_s / s, source.read_s, source.ack_s);
   return 0;
 }
 
