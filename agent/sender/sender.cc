@@ -279,45 +279,124 @@ void Sender::DiscardStaged() {
 }
 
 StepResult Sender::StepPipelined() {
-  FillWindow();
+  bool more_to_send = FillWindow();
   if (in_flight_.empty()) {
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
-  InFlight front = std::move(in_flight_.front());
-  in_flight_.pop_front();
-  Outcome outcome = front.outcome.get();
-  KeepSpareBody(std::move(front.batch->body));
-  if (!outcome.done) {
-    // The batches behind it may not be acknowledged before it: they are sent again after the wait.
-    SettleInFlight(false);
-    return Failed(outcome);
+  WaitForProgress(more_to_send);
+  ReleaseAnsweredBodies();
+  // Acknowledges, in order, every batch answered from the oldest on.
+  bool answered = false, popped = false;
+  uint64_t ack_position = 0;
+  while (!in_flight_.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      if (!in_flight_.front().answer->finished) break;
+    }
+    InFlight front = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    Outcome outcome = std::move(front.answer->outcome);
+    KeepSpareBody(std::move(front.batch->body));
+    if (!outcome.done) {
+      if (popped) AckThrough(ack_position);
+      // The batches behind it may not be acknowledged before it: they are sent again after the
+      // wait.
+      SettleInFlight(false);
+      return Failed(outcome);
+    }
+    answered = true;
+    head_offset_ = front.batch->next_offset;
+    if (std::optional<uint64_t> last = Pop(front.end_record)) {
+      ack_position = *last;
+      popped = true;
+    }
   }
-  // The freed slot is refilled before the cursor is stored, so the cursor's fsyncs overlap the
-  // requests in flight instead of delaying the next one.
-  FillWindow();
-  head_offset_ = front.batch->next_offset;
-  PopRecords(front.end_record);
-  backoff_.Reset();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    status_.consecutive_failures = 0;
+  // One cursor store covers every batch answered since the last.
+  if (popped) AckWhileRefilling(ack_position);
+  if (answered) {
+    backoff_.Reset();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.consecutive_failures = 0;
+    }
+    SetState(State::kReplicating);
   }
-  SetState(State::kReplicating);
   return {StepResult::kContinue, {}};
 }
 
-// Starts batches after the last one in flight until max_in_flight are. Each request gzips its own
-// body on its own thread, so compression overlaps the other requests' round trips.
-void Sender::FillWindow() {
-  while (static_cast<int>(in_flight_.size()) < max_in_flight_) {
+void Sender::AckWhileRefilling(uint64_t position) {
+  auto stored = std::make_shared<bool>(false);  // guarded by done_mu_
+  acknowledger_.Submit([this, position, stored] {
+    AckThrough(position);
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      *stored = true;
+    }
+    done_cv_.notify_all();
+  });
+  // Only pending_ and the window are touched meanwhile; the source is the acknowledger's.
+  while (true) {
+    bool more_to_send = FillWindow();
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_cv_.wait(lock, [&] { return *stored || (more_to_send && MayStartMoreLocked()); });
+      if (*stored) return;
+    }
+    ReleaseAnsweredBodies();
+  }
+}
+
+void Sender::ReleaseAnsweredBodies() {
+  std::lock_guard<std::mutex> lock(done_mu_);
+  for (InFlight& f : in_flight_) {
+    if (f.answer->finished && f.batch->body.capacity() > 0) {
+      KeepSpareBody(std::move(f.batch->body));
+      f.batch->body = std::string();
+    }
+  }
+}
+
+size_t Sender::WindowBatches() const {
+  size_t by_bytes = kWindowBytes / std::max<size_t>(options_.batch.max_bytes, 1);
+  return std::max(2 * static_cast<size_t>(max_in_flight_), by_bytes);
+}
+
+bool Sender::MayStartMoreLocked() const {
+  if (in_flight_.size() >= WindowBatches()) return false;
+  int running = 0;
+  for (const InFlight& f : in_flight_) {
+    if (!f.answer->finished) {
+      ++running;
+    } else if (!f.answer->outcome.done) {
+      return false;
+    }
+  }
+  return running < max_in_flight_;
+}
+
+void Sender::WaitForProgress(bool more_to_send) {
+  std::unique_lock<std::mutex> lock(done_mu_);
+  done_cv_.wait(lock, [&] {
+    return in_flight_.front().answer->finished || (more_to_send && MayStartMoreLocked());
+  });
+}
+
+// Each request gzips its own body on its own thread, so compression overlaps the other requests'
+// round trips.
+bool Sender::FillWindow() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(done_mu_);
+      if (!MayStartMoreLocked()) return true;
+    }
     size_t first = static_cast<size_t>(next_record_ - popped_records_);
-    if (first >= pending_.size()) break;
+    if (first >= pending_.size()) return false;
     auto batch = std::make_unique<Batch>(
         NextBatchFrom(pending_, first, next_offset_, options_.batch, TakeSpareBody()));
     if (batch->empty() && batch->completed_records == first && batch->next_offset == next_offset_) {
       KeepSpareBody(std::move(batch->body));
-      break;
+      return false;
     }
     InFlight f;
     f.end_record = popped_records_ + batch->completed_records;
@@ -325,7 +404,16 @@ void Sender::FillWindow() {
     next_offset_ = batch->next_offset;
     const Batch* b = batch.get();
     f.batch = std::move(batch);
-    f.outcome = workers_.Submit([this, b] { return Deliver(b->body, b->points); });
+    f.answer = std::make_shared<Answer>();
+    workers_.Submit([this, b, answer = f.answer] {
+      Outcome o = Deliver(b->body, b->points);
+      {
+        std::lock_guard<std::mutex> lock(done_mu_);
+        answer->outcome = std::move(o);
+        answer->finished = true;
+      }
+      done_cv_.notify_all();
+    });
     in_flight_.push_back(std::move(f));
   }
 }
@@ -334,32 +422,49 @@ void Sender::FillWindow() {
 // acknowledged in order up to the first it did not; the rest are forgotten and sent again.
 void Sender::SettleInFlight(bool keep_successes) {
   bool in_order = keep_successes;
+  bool popped = false;
+  uint64_t ack_position = 0;
   while (!in_flight_.empty()) {
     InFlight f = std::move(in_flight_.front());
     in_flight_.pop_front();
-    Outcome o = f.outcome.get();
+    {
+      std::unique_lock<std::mutex> lock(done_mu_);
+      done_cv_.wait(lock, [&] { return f.answer->finished; });
+    }
     KeepSpareBody(std::move(f.batch->body));
-    if (in_order && o.done) {
+    if (in_order && f.answer->outcome.done) {
       head_offset_ = f.batch->next_offset;
-      PopRecords(f.end_record);
+      if (std::optional<uint64_t> last = Pop(f.end_record)) {
+        ack_position = *last;
+        popped = true;
+      }
     } else {
       in_order = false;
     }
   }
+  if (popped) AckThrough(ack_position);
   next_record_ = popped_records_;
   next_offset_ = head_offset_;
 }
 
 // Pops the records numbered below `end_record` and acknowledges the last of them.
 void Sender::PopRecords(uint64_t end_record) {
-  if (popped_records_ >= end_record) return;
+  if (std::optional<uint64_t> last = Pop(end_record)) AckThrough(*last);
+}
+
+std::optional<uint64_t> Sender::Pop(uint64_t end_record) {
+  if (popped_records_ >= end_record) return std::nullopt;
   uint64_t last = 0;
   for (; popped_records_ < end_record; ++popped_records_) {
     last = pending_.front().position;
     pending_bytes_ -= pending_.front().payload.size();
     pending_.pop_front();
   }
-  Status st = source_.Ack(last);
+  return last;
+}
+
+void Sender::AckThrough(uint64_t position) {
+  Status st = source_.Ack(position);
   if (!st.ok()) {
     // Delivered but not recorded: a restart resends these batches, nothing is lost.
     spdlog::error("replication {}: saving cursor: {}", options_.replication_name, st.ToString());
@@ -484,9 +589,9 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
 }
 
 Status Sender::FillPending() {
-  // Enough for every batch that may be in flight and one more, so the next batch is ready (with
-  // one in flight: already gzipped) the moment the oldest request is answered.
-  size_t batches = static_cast<size_t>(max_in_flight_) + 1;
+  // Enough for every batch the window may hold and one more, so the next batch is ready (with one
+  // in flight: already gzipped) the moment a request is answered.
+  size_t batches = (max_in_flight_ > 1 ? WindowBatches() : 1) + 1;
   size_t want = options_.batch.max_bytes * batches;
   if (pending_bytes_ >= want) return Status::Ok();
   Result<std::vector<SourceRecord>> records = source_.ReadNext(want - pending_bytes_);

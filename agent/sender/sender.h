@@ -46,10 +46,11 @@ struct SenderOptions {
   bool drop_non_retryable = false;
   bool suspend = false;
   int gzip_level = codec::kDefaultGzipLevel;
-  // Requests in flight at once (1..8). Above 1 the sender keeps that many consecutive batches in
-  // flight (a new one starts as soon as the oldest is answered, each gzipped on its own thread)
-  // and still acknowledges strictly in order: after a failure, the batches behind it are sent
-  // again (line-protocol writes are idempotent at the remote).
+  // Requests in flight at once (1..8). Above 1 the sender keeps that many requests out (a new one
+  // starts as soon as any is answered, each gzipped on its own thread) and still acknowledges
+  // strictly in order: answered batches wait behind an older one still out (see kWindowBytes),
+  // and after a failure the batches behind it are sent again (line-protocol writes are idempotent
+  // at the remote).
   int max_in_flight = 1;
   // With less than a full batch pending and nothing in flight, wait until the oldest pending
   // record is this old before sending: a steady stream of small writes then leaves in fewer,
@@ -77,6 +78,13 @@ struct StepResult {
 };
 
 inline constexpr size_t kMaxErrorMessageBytes = 512;
+// Pipelined, the batches answered behind a slower, older request wait for it before the cursor
+// can move past them, and keep their records in memory meanwhile. A remote's answers are
+// uneven: VictoriaMetrics answered 1% of 500 kB writes after 190 ms or more, while the median
+// took 15 ms. A window of only a few batches then sat behind such a request with one slot busy
+// (a quarter of the drain time at 4 in flight). This many bytes of batches (at least twice
+// max_in_flight batches) may wait, 16 MiB: about 33 batches at the default batch size.
+inline constexpr size_t kWindowBytes = 16 << 20;
 inline constexpr int kMaxInFlightLimit = 8;
 // With nothing pending the loop re-reads the queue at least this often even without a
 // notification, in case a notification was missed.
@@ -129,7 +137,28 @@ class Sender {
   Status FillPending();
   void FinishBatch(const Batch& batch);
   void PopRecords(uint64_t end_record);
-  void FillWindow();
+  // Pops the records numbered below `end_record`; returns the position that acknowledges them,
+  // none if there were none.
+  std::optional<uint64_t> Pop(uint64_t end_record);
+  void AckThrough(uint64_t position);
+  // Starts requests while MayStartMoreLocked. Returns whether it stopped for want of a free slot
+  // (so another may start when one frees), not for want of pending records to send.
+  bool FillWindow();
+  // Pipelined: stores the cursor at `position` on the acknowledging thread and, until it is
+  // stored, keeps refilling the slots that requests free meanwhile: on a busy disk the cursor's
+  // fsyncs take milliseconds, longer than the remote leaves a slot empty otherwise.
+  void AckWhileRefilling(uint64_t position);
+  // Pipelined: how many batches the window may hold, answered or not (see kWindowBytes).
+  size_t WindowBatches() const;
+  // Pipelined: hands the bodies of answered batches back for reuse; their records stay pending
+  // until acknowledged, in case an older batch fails and they are sent again.
+  void ReleaseAnsweredBodies();
+  // Pipelined: whether another request may start now (a free slot, room for its answer to wait
+  // behind older ones, and no answered request that failed: what follows one is sent again).
+  bool MayStartMoreLocked() const;
+  // Pipelined: blocks until the oldest request is answered or, if `more_to_send`, another
+  // request may start.
+  void WaitForProgress(bool more_to_send);
   void SettleInFlight(bool keep_successes);
   StepResult Failed(const Outcome& outcome);
   // Body storage for the next batch: a finished batch's, or empty.
@@ -184,15 +213,27 @@ class Sender {
   };
   std::optional<Staged> staged_;
 
-  // Pipelined requests (max_in_flight > 1), oldest first; sender thread only.
+  // A pipelined request's answer, filled in by the worker that ran it (under done_mu_).
+  struct Answer {
+    bool finished = false;
+    Outcome outcome;
+  };
+  // Pipelined batches (max_in_flight > 1), oldest first: the ones whose request is still out, and
+  // those answered but not yet acknowledged because an older one is still out. Sender thread only.
   struct InFlight {
     std::unique_ptr<Batch> batch;  // the request reads it from another thread: a stable address
     uint64_t end_record = 0;       // record number after the last one this batch finishes
-    std::future<Outcome> outcome;
+    std::shared_ptr<Answer> answer;
   };
   uint64_t next_record_ = 0;  // where the next pipelined batch starts: record number and offset
   size_t next_offset_ = 0;
   std::deque<InFlight> in_flight_;
+  // Signalled whenever a pipelined request is answered, so a slot is refilled as soon as any
+  // request ends, not only the oldest.
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  // Runs the pipelined sender's cursor stores (AckWhileRefilling), one at a time.
+  RequestWorkers acknowledger_{1};
   // Runs every request, the single one too (so the sender thread prepares the next batch
   // meanwhile). Declared last: its threads finish their requests, which touch the members above,
   // and are joined before anything else is destroyed.

@@ -9,6 +9,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -522,9 +523,11 @@ class PipelineTest : public ::testing::Test {
         released = true;
         cv.notify_all();
       }
-      if (!hold_.empty() && body.find(hold_) != std::string::npos &&
-          !cv.wait_for(lock, std::chrono::seconds(5), [this] { return released; })) {
-        hold_timed_out = true;
+      if (!hold_.empty() && body.find(hold_) != std::string::npos) {
+        if (!cv.wait_for(lock, std::chrono::seconds(5), [this] { return released; })) {
+          hold_timed_out = true;
+        }
+        held_answered = true;
       }
       if (body.find("v=0 ") == std::string::npos) {
         // Later requests linger a little, so the window really holds several at once.
@@ -543,13 +546,15 @@ class PipelineTest : public ::testing::Test {
     int max_concurrent = 0;
     bool released = false;
     bool hold_timed_out = false;
+    bool held_answered = false;
 
    private:
     std::string fail_, hold_, release_;
   };
 
+  // `source` stands in front of source_ when given.
   void Run(int max_in_flight, const std::string& fail, const std::string& hold = "",
-           const std::string& release = "") {
+           const std::string& release = "", RecordSource* source = nullptr) {
     client_ = std::make_unique<Client>(fail, hold, release);
     SenderOptions o;
     o.replication_name = "p";
@@ -557,7 +562,8 @@ class PipelineTest : public ::testing::Test {
     o.batch.max_points = 2;
     o.max_in_flight = max_in_flight;
     metrics_ = std::make_unique<SenderMetrics>(registry_, "p");
-    sender_ = std::make_unique<Sender>(o, *client_, source_, clock_, random_, *metrics_);
+    sender_ = std::make_unique<Sender>(o, *client_, source ? *source : source_, clock_, random_,
+                                       *metrics_);
   }
   // Steps until `acked` records are acknowledged or `max_steps` were taken; the acked count after
   // each step must never go down.
@@ -584,7 +590,8 @@ class PipelineTest : public ::testing::Test {
 TEST_F(PipelineTest, KeepsUpToMaxInFlightRequestsAndAcksInOrder) {
   Run(4, "");
   for (int i = 0; i < 20; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  EXPECT_EQ(StepUntilAcked(20, 20), 10);  // one batch of 2 points acknowledged per step
+  // A step acknowledges every batch answered since the last, so at most ten steps for ten batches.
+  EXPECT_LE(StepUntilAcked(20, 20), 10);
   EXPECT_EQ(source_.acked(), 20u);
   EXPECT_EQ(client_->bodies.size(), 10u);
   EXPECT_LE(client_->max_concurrent, 4);
@@ -597,7 +604,7 @@ TEST_F(PipelineTest, KeepsUpToMaxInFlightRequestsAndAcksInOrder) {
 TEST_F(PipelineTest, StartsTheNextBatchWhileALaterOneIsStillInFlight) {
   Run(2, "", /*hold=*/"v=2 ", /*release=*/"v=4 ");
   for (int i = 0; i < 6; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  EXPECT_EQ(StepUntilAcked(6, 6), 3);
+  EXPECT_LE(StepUntilAcked(6, 6), 3);
   EXPECT_FALSE(client_->hold_timed_out);
   EXPECT_EQ(source_.acked(), 6u);
 }
@@ -620,7 +627,7 @@ TEST_F(PipelineTest, FailureInTheMiddleAcksOnlyTheBatchesBeforeIt) {
 TEST_F(PipelineTest, EachBatchIsSentExactlyOnceWithoutFailures) {
   Run(3, "");
   for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  EXPECT_EQ(StepUntilAcked(8, 8), 4);
+  EXPECT_LE(StepUntilAcked(8, 8), 4);
   std::vector<std::string> sorted = client_->bodies;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(sorted, (std::vector<std::string>{"m v=0 1\nm v=1 1\n", "m v=2 1\nm v=3 1\n",
@@ -631,7 +638,7 @@ TEST_F(PipelineTest, SplitRecordAcrossParallelBatches) {
   Run(3, "");
   source_.Append("a v=1 1\nb v=1 1\nc v=1 1\nd v=1 1\ne v=1 1\n");
   source_.Append("f v=1 1\n");
-  EXPECT_EQ(StepUntilAcked(2, 3), 3);
+  EXPECT_LE(StepUntilAcked(2, 3), 3);
   EXPECT_EQ(source_.acked(), 2u);
   std::vector<std::string> sorted = client_->bodies;
   std::sort(sorted.begin(), sorted.end());
@@ -651,24 +658,117 @@ TEST_F(PipelineTest, SkipDropsTheHeadBatchThenPipeliningResumesBehindIt) {
   EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
   EXPECT_EQ(source_.acked(), 2u);
   EXPECT_EQ(sender_->Snapshot().dropped_points.at(std::string(kDropSkipped)), 2u);
-  EXPECT_EQ(StepUntilAcked(10, 8), 4);
+  EXPECT_LE(StepUntilAcked(10, 8), 4);
   EXPECT_EQ(source_.acked(), 10u);
   EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
 }
 
 TEST_F(PipelineTest, SuspendWaitsForRequestsInFlightAndStartsNoMore) {
   Run(2, "");
-  for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
-  // {0,1} acked; its slot went to {4,5} at once, so {2,3} and {4,5} are in flight.
+  for (int i = 0; i < 20; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
   EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
-  EXPECT_EQ(source_.acked(), 2u);
+  EXPECT_GE(source_.acked(), 2u);
   sender_->SetSuspended(true);
   EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
-  EXPECT_EQ(source_.acked(), 6u);  // the requests in flight were answered and acknowledged
-  EXPECT_EQ(client_->bodies.size(), 3u);
+  // Every request that was out was answered and acknowledged; nothing else was sent.
+  size_t sent = client_->bodies.size();
+  EXPECT_GE(sent, 3u);
+  EXPECT_LT(sent, 10u);
+  EXPECT_EQ(source_.acked(), 2 * sent);
   EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
-  EXPECT_EQ(client_->bodies.size(), 3u);
+  EXPECT_EQ(client_->bodies.size(), sent);
   EXPECT_EQ(sender_->Snapshot().state, State::kSuspended);
+}
+
+// Batches answered behind a slow oldest one free their request slots at once: the window holds
+// them until the oldest is answered. With a window of a few batches the sender could never send
+// the sixth batch (which releases the first) while the first is out.
+TEST_F(PipelineTest, AnswersBehindASlowOldestRequestDoNotHoldTheSlots) {
+  // Fails the test if any batch is acknowledged before the held first one is answered.
+  class OrderCheckingSource final : public RecordSource {
+   public:
+    OrderCheckingSource(MemorySource& inner, std::unique_ptr<Client>& client)
+        : inner_(inner), client_(client) {}
+    Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
+      return inner_.ReadNext(max_bytes);
+    }
+    Status Ack(uint64_t position) override {
+      {
+        std::lock_guard<std::mutex> lock(client_->mu);
+        if (!client_->held_answered) acked_early = true;
+      }
+      return inner_.Ack(position);
+    }
+    void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+      inner_.ReportDropped(points, bytes, reason);
+    }
+    bool Full() const override { return false; }
+    std::atomic<bool> acked_early{false};
+
+   private:
+    MemorySource& inner_;
+    std::unique_ptr<Client>& client_;
+  };
+  OrderCheckingSource source(source_, client_);
+  Run(2, "", /*hold=*/"v=0 ", /*release=*/"v=10 ", &source);
+  for (int i = 0; i < 14; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(14, 40);
+  EXPECT_FALSE(client_->hold_timed_out);
+  EXPECT_FALSE(source.acked_early);
+  EXPECT_EQ(source_.acked(), 14u);
+  EXPECT_LE(client_->max_concurrent, 2);
+  EXPECT_EQ(client_->bodies.size(), 7u);  // nothing failed, so nothing was sent twice
+}
+
+// The cursor is stored on another thread while the sender keeps the slots busy: a cursor store
+// that takes as long as several requests (fsyncs on a busy disk) does not stop the sending.
+TEST_F(PipelineTest, ASlowCursorStoreDoesNotStopTheRequests) {
+  // The first Ack waits until the batch holding v=8 (the fifth) was sent, at most 5 s.
+  class SlowAckSource final : public RecordSource {
+   public:
+    SlowAckSource(MemorySource& inner, std::unique_ptr<Client>& client)
+        : inner_(inner), client_(client) {}
+    Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
+      return inner_.ReadNext(max_bytes);
+    }
+    Status Ack(uint64_t position) override {
+      if (!waited_) {
+        waited_ = true;
+        std::unique_lock<std::mutex> lock(client_->mu);
+        for (int i = 0; i < 500 && !Sent(" v=8 "); ++i) {
+          lock.unlock();
+          std::this_thread::sleep_for(milliseconds(10));
+          lock.lock();
+        }
+        if (!Sent(" v=8 ")) ack_timed_out = true;
+      }
+      return inner_.Ack(position);
+    }
+    void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+      inner_.ReportDropped(points, bytes, reason);
+    }
+    bool Full() const override { return false; }
+    std::atomic<bool> ack_timed_out{false};
+
+   private:
+    // REQUIRES: client_->mu held.
+    bool Sent(const std::string& needle) const {
+      for (const std::string& b : client_->bodies) {
+        if (("\n" + b).find("\nm" + needle) != std::string::npos) return true;
+      }
+      return false;
+    }
+    MemorySource& inner_;
+    std::unique_ptr<Client>& client_;
+    bool waited_ = false;  // the acknowledging thread's only
+  };
+  SlowAckSource source(source_, client_);
+  Run(2, "", "", "", &source);
+  for (int i = 0; i < 12; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(12, 12);
+  EXPECT_FALSE(source.ack_timed_out);
+  EXPECT_EQ(source_.acked(), 12u);
+  EXPECT_EQ(client_->bodies.size(), 6u);
 }
 
 }  // namespace
