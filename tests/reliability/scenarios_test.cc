@@ -69,8 +69,10 @@ TEST(ReliabilityTest, BaselineAccountingIsExact) {
 
 // kill -9 at random moments under load, and aimed at segment rollover (a new .seg file) and at
 // cursor writes (cursor.tmp created), restarting at once each time; then drain and account.
-TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
-  World world;
+void CrashLoop(int max_in_flight) {
+  WorldOptions wo;
+  wo.max_in_flight = max_in_flight;
+  World world(wo);
   WORLD_UP(world);
   // Drop counters restart with every process, so a drop before a kill could not be told from a
   // loss: a queue big enough never to fill, and a load the remote drains faster than it arrives,
@@ -130,6 +132,16 @@ TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
   EXPECT_GT(rollover_kills, 0) << "no kill landed during a segment rollover";
 }
 
+TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
+  CrashLoop(1);
+}
+
+// Pipelined, a kill also lands while batches answered behind an older request wait for it and
+// while the cursor is stored on its own thread.
+TEST(ReliabilityTest, CrashLoopWithFourInFlightLosesNothingAcknowledged) {
+  CrashLoop(4);
+}
+
 // The remote is stopped under load (seconds in the short form, minutes in the long one): the
 // local write latency stays flat, and everything arrives once it is back.
 TEST(ReliabilityTest, RemoteOutageUnderLoad) {
@@ -171,9 +183,10 @@ TEST(ReliabilityTest, RemoteOutageUnderLoad) {
 
 // Through the fault proxy: latency, resets, stalls past the remote timeout, 5xx bursts, 429 with
 // Retry-After and lost answers, each for a phase; local writes stay flat, nothing is lost.
-TEST(ReliabilityTest, RemoteMisbehavesBehindFaultProxy) {
+void RemoteMisbehaves(int max_in_flight) {
   WorldOptions wo;
   wo.proxy = true;
+  wo.max_in_flight = max_in_flight;
   World world(wo);
   WORLD_UP(world);
   LoadOptions lo = world.Load("proxy");
@@ -222,6 +235,16 @@ TEST(ReliabilityTest, RemoteMisbehavesBehindFaultProxy) {
   ExpectExact(r);
   EXPECT_EQ(r.dropped_total, 0) << r.Summary();
   EXPECT_GT(world.proxy()->Counts()["lose_response"], 0u);
+}
+
+TEST(ReliabilityTest, RemoteMisbehavesBehindFaultProxy) {
+  RemoteMisbehaves(1);
+}
+
+// Pipelined, failures land in the middle of the window: the batches behind a failed one are sent
+// again, and the cursor never passes a batch the remote did not take.
+TEST(ReliabilityTest, RemoteMisbehavesBehindFaultProxyWithFourInFlight) {
+  RemoteMisbehaves(4);
 }
 
 // The queue on a 4 MiB tmpfs that fills up while the remote refuses: the agent keeps answering

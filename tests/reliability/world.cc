@@ -67,6 +67,7 @@ config::Config World::BaseConfig() const {
     rep.max_age_seconds = 0;
     rep.backoff.min = std::chrono::milliseconds(50);
     rep.backoff.max = std::chrono::milliseconds(1000);
+    rep.max_in_flight = static_cast<uint32_t>(options_.max_in_flight);
     c.replications.push_back(rep);
   }
   return c;

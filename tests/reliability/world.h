@@ -35,6 +35,7 @@ struct WorldOptions {
   std::string admin_token;
   int replications = 1;    // ids acct-repl, acct-repl-1, ...
   std::string remote_url;  // overrides the remote (e.g. a closed port)
+  int max_in_flight = 1;   // every replication's maxInFlight
 };
 
 class World {
