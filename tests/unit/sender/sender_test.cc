@@ -325,29 +325,21 @@ TEST_F(SenderTest, SplitRecordAcknowledgedOnlyAfterLastPart) {
 }
 
 // Hands out one record per read, so the test sees when the sender reads ahead.
-class OneRecordPerRead final : public RecordSource {
+class OneRecordPerRead final : public testing::ForwardingSource {
  public:
-  explicit OneRecordPerRead(MemorySource& inner) : inner_(inner) {}
+  explicit OneRecordPerRead(MemorySource& inner) : ForwardingSource(inner) {}
   Result<std::vector<SourceRecord>> ReadNext(size_t) override {
     {
       std::lock_guard<std::mutex> lock(mu);
       ++reads;
     }
     cv.notify_all();
-    return inner_.ReadNext(1);
+    return ForwardingSource::ReadNext(1);
   }
-  Status Ack(uint64_t position) override { return inner_.Ack(position); }
-  void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
-    inner_.ReportDropped(points, bytes, reason);
-  }
-  bool Full() const override { return false; }
 
   std::mutex mu;
   std::condition_variable cv;
   int reads = 0;
-
- private:
-  MemorySource& inner_;
 };
 
 // With one request in flight, the batch behind it is read, merged and gzipped while the request is
@@ -685,28 +677,20 @@ TEST_F(PipelineTest, SuspendWaitsForRequestsInFlightAndStartsNoMore) {
 // the sixth batch (which releases the first) while the first is out.
 TEST_F(PipelineTest, AnswersBehindASlowOldestRequestDoNotHoldTheSlots) {
   // Fails the test if any batch is acknowledged before the held first one is answered.
-  class OrderCheckingSource final : public RecordSource {
+  class OrderCheckingSource final : public testing::ForwardingSource {
    public:
     OrderCheckingSource(MemorySource& inner, std::unique_ptr<Client>& client)
-        : inner_(inner), client_(client) {}
-    Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
-      return inner_.ReadNext(max_bytes);
-    }
+        : ForwardingSource(inner), client_(client) {}
     Status Ack(uint64_t position) override {
       {
         std::lock_guard<std::mutex> lock(client_->mu);
         if (!client_->held_answered) acked_early = true;
       }
-      return inner_.Ack(position);
+      return ForwardingSource::Ack(position);
     }
-    void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
-      inner_.ReportDropped(points, bytes, reason);
-    }
-    bool Full() const override { return false; }
     std::atomic<bool> acked_early{false};
 
    private:
-    MemorySource& inner_;
     std::unique_ptr<Client>& client_;
   };
   OrderCheckingSource source(source_, client_);
@@ -724,13 +708,10 @@ TEST_F(PipelineTest, AnswersBehindASlowOldestRequestDoNotHoldTheSlots) {
 // that takes as long as several requests (fsyncs on a busy disk) does not stop the sending.
 TEST_F(PipelineTest, ASlowCursorStoreDoesNotStopTheRequests) {
   // The first Ack waits until the batch holding v=8 (the fifth) was sent, at most 5 s.
-  class SlowAckSource final : public RecordSource {
+  class SlowAckSource final : public testing::ForwardingSource {
    public:
     SlowAckSource(MemorySource& inner, std::unique_ptr<Client>& client)
-        : inner_(inner), client_(client) {}
-    Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
-      return inner_.ReadNext(max_bytes);
-    }
+        : ForwardingSource(inner), client_(client) {}
     Status Ack(uint64_t position) override {
       if (!waited_) {
         waited_ = true;
@@ -742,12 +723,8 @@ TEST_F(PipelineTest, ASlowCursorStoreDoesNotStopTheRequests) {
         }
         if (!Sent(" v=8 ")) ack_timed_out = true;
       }
-      return inner_.Ack(position);
+      return ForwardingSource::Ack(position);
     }
-    void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
-      inner_.ReportDropped(points, bytes, reason);
-    }
-    bool Full() const override { return false; }
     std::atomic<bool> ack_timed_out{false};
 
    private:
@@ -758,7 +735,6 @@ TEST_F(PipelineTest, ASlowCursorStoreDoesNotStopTheRequests) {
       }
       return false;
     }
-    MemorySource& inner_;
     std::unique_ptr<Client>& client_;
     bool waited_ = false;  // the acknowledging thread's only
   };

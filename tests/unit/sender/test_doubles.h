@@ -72,6 +72,23 @@ class MemorySource final : public RecordSource {
   std::map<std::string, uint64_t> dropped_;
 };
 
+// Passes every call to another source; tests override the call they want to watch or slow down.
+class ForwardingSource : public RecordSource {
+ public:
+  explicit ForwardingSource(RecordSource& inner) : inner_(inner) {}
+  Result<std::vector<SourceRecord>> ReadNext(size_t max_bytes) override {
+    return inner_.ReadNext(max_bytes);
+  }
+  Status Ack(uint64_t position) override { return inner_.Ack(position); }
+  void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
+    inner_.ReportDropped(points, bytes, reason);
+  }
+  bool Full() const override { return inner_.Full(); }
+
+ private:
+  RecordSource& inner_;
+};
+
 // Answers from a handler; records each request.
 class FakeHttpClient final : public http::HttpClient {
  public:
