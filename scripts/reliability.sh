@@ -30,9 +30,9 @@ mkdir -p "$out_dir"
 
 declare -A filter=(
   [baseline]=BaselineAccountingIsExact
-  [crash]=CrashLoopLosesNothingAcknowledged
+  [crash]='CrashLoop*'  # one and four requests in flight
   [outage]=RemoteOutageUnderLoad
-  [proxy]=RemoteMisbehavesBehindFaultProxy
+  [proxy]='RemoteMisbehavesBehindFaultProxy*'  # one and four requests in flight
   [diskfull]=QueueDiskFillsUp
   [corrupt]=CorruptedSegmentsAndDeletedCursor
   [secrets]=TokensNeverLeak
