@@ -358,8 +358,8 @@ void Sender::ReleaseAnsweredBodies() {
 }
 
 size_t Sender::WindowBatches() const {
-  size_t by_bytes = kWindowBytes / std::max<size_t>(options_.batch.max_bytes, 1);
-  return std::max(2 * static_cast<size_t>(max_in_flight_), by_bytes);
+  size_t waiting = kWindowBytes / std::max<size_t>(options_.batch.max_bytes, 1);
+  return static_cast<size_t>(max_in_flight_) + std::min(waiting, kMaxWaitingBatches);
 }
 
 bool Sender::MayStartMoreLocked() const {

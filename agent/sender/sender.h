@@ -82,9 +82,12 @@ inline constexpr size_t kMaxErrorMessageBytes = 512;
 // can move past them, and keep their records in memory meanwhile. A remote's answers are
 // uneven: VictoriaMetrics answered 1% of 500 kB writes after 190 ms or more, while the median
 // took 15 ms. A window of only a few batches then sat behind such a request with one slot busy
-// (a quarter of the drain time at 4 in flight). This many bytes of batches (at least twice
-// max_in_flight batches) may wait, 16 MiB: about 33 batches at the default batch size.
+// (a quarter of the drain time at 4 in flight). Besides the max_in_flight requests out, this
+// many bytes of answered batches may wait: about 33 batches at the default batch size, none at
+// batches over 16 MiB (a slot then frees only when the oldest is answered), and never more than
+// kMaxWaitingBatches, which bounds the window's bookkeeping when batches are tiny.
 inline constexpr size_t kWindowBytes = 16 << 20;
+inline constexpr size_t kMaxWaitingBatches = 64;
 inline constexpr int kMaxInFlightLimit = 8;
 // With nothing pending the loop re-reads the queue at least this often even without a
 // notification, in case a notification was missed.

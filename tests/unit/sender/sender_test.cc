@@ -516,9 +516,10 @@ class PipelineTest : public ::testing::Test {
         cv.notify_all();
       }
       if (!hold_.empty() && body.find(hold_) != std::string::npos) {
-        if (!cv.wait_for(lock, std::chrono::seconds(5), [this] { return released; })) {
+        if (!cv.wait_for(lock, hold_timeout, [this] { return released; })) {
           hold_timed_out = true;
         }
+        bodies_before_held_answer = bodies.size();
         held_answered = true;
       }
       if (body.find("v=0 ") == std::string::npos) {
@@ -539,6 +540,8 @@ class PipelineTest : public ::testing::Test {
     bool released = false;
     bool hold_timed_out = false;
     bool held_answered = false;
+    size_t bodies_before_held_answer = 0;  // requests sent while the held one was out
+    milliseconds hold_timeout{5000};
 
    private:
     std::string fail_, hold_, release_;
@@ -546,12 +549,13 @@ class PipelineTest : public ::testing::Test {
 
   // `source` stands in front of source_ when given.
   void Run(int max_in_flight, const std::string& fail, const std::string& hold = "",
-           const std::string& release = "", RecordSource* source = nullptr) {
+           const std::string& release = "", RecordSource* source = nullptr, size_t max_bytes = 0) {
     client_ = std::make_unique<Client>(fail, hold, release);
     SenderOptions o;
     o.replication_name = "p";
     o.bucket = "b";
     o.batch.max_points = 2;
+    if (max_bytes > 0) o.batch.max_bytes = max_bytes;
     o.max_in_flight = max_in_flight;
     metrics_ = std::make_unique<SenderMetrics>(registry_, "p");
     sender_ = std::make_unique<Sender>(o, *client_, source ? *source : source_, clock_, random_,
@@ -702,6 +706,32 @@ TEST_F(PipelineTest, AnswersBehindASlowOldestRequestDoNotHoldTheSlots) {
   EXPECT_EQ(source_.acked(), 14u);
   EXPECT_LE(client_->max_concurrent, 2);
   EXPECT_EQ(client_->bodies.size(), 7u);  // nothing failed, so nothing was sent twice
+}
+
+// With a head request that is never released, the window fills and stops: max_in_flight requests
+// out plus at most kMaxWaitingBatches answered ones, however small the batches.
+TEST_F(PipelineTest, TinyBatchesWaitAtMostTheBoundBehindTheOldest) {
+  // 10 bytes: one line per batch, while the read-ahead (bounded in bytes) still covers the window.
+  Run(2, "", /*hold=*/"v=0 ", /*release=*/"never sent", nullptr, /*max_bytes=*/10);
+  client_->hold_timeout = milliseconds(3000);  // the other 65 take 5 ms each, one at a time
+  for (int i = 0; i < 100; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(100, 200);
+  EXPECT_TRUE(client_->hold_timed_out);
+  EXPECT_EQ(client_->bodies_before_held_answer, 2 + kMaxWaitingBatches);
+  EXPECT_EQ(source_.acked(), 100u);
+  EXPECT_EQ(client_->bodies.size(), 100u);  // one line per batch, each sent once
+}
+
+// Batches over 16 MiB never wait behind the oldest: a slot frees only when it is answered.
+TEST_F(PipelineTest, HugeBatchesDoNotWaitBehindTheOldest) {
+  Run(2, "", /*hold=*/"v=0 ", /*release=*/"never sent", nullptr,
+      /*max_bytes=*/kWindowBytes + 1);
+  client_->hold_timeout = milliseconds(1000);
+  for (int i = 0; i < 8; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(8, 20);
+  EXPECT_TRUE(client_->hold_timed_out);
+  EXPECT_EQ(client_->bodies_before_held_answer, 2u);
+  EXPECT_EQ(source_.acked(), 8u);
 }
 
 // The cursor is stored on another thread while the sender keeps the slots busy: a cursor store
