@@ -8,11 +8,22 @@
 # Needs: golang-go, rsync, jq, dpkg-dev (dpkg-source), etcd-server, etcd-client,
 # golang-github-modern-go-reflect2-dev. Network only for apt (deb.debian.org or the machine's mirror).
 #
-# Usage: scripts/envtest.sh [--force]      prints the bin directory on the last line of stdout
+# With --node it also builds what a one-node cluster needs (scripts/cluster.sh): kubelet,
+# kube-controller-manager, kube-scheduler, kube-proxy and the static pause binary, from the same tree.
+#
+# Usage: scripts/envtest.sh [--force] [--node]   prints the bin directory on the last line of stdout
 set -euo pipefail
 
 force=0
-[[ "${1:-}" == "--force" ]] && force=1
+node=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    --node) node=1 ;;
+    *) echo "usage: scripts/envtest.sh [--force] [--node]" >&2; exit 2 ;;
+  esac
+done
+node_binaries=(kubelet kube-controller-manager kube-scheduler kube-proxy)
 
 cache_root="${EDGEREPL_ENVTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/edgerepl/envtest}"
 log() { echo "envtest: $*" >&2; }
@@ -21,6 +32,11 @@ find_cached() {
   local d
   for d in "$cache_root"/*/bin; do
     if [[ -x "$d/kube-apiserver" && -e "$d/etcd" ]] && "$d/kube-apiserver" --version >/dev/null 2>&1; then
+      if [[ $node -eq 1 ]]; then
+        local b missing=0
+        for b in "${node_binaries[@]}" pause; do [[ -x "$d/$b" ]] || missing=1; done
+        [[ $missing -eq 0 ]] || continue
+      fi
       echo "$d"
       return 0
     fi
@@ -94,7 +110,12 @@ find "$reflect2_src" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) ! -na
 # The source's Makefile wants a GOPATH layout.
 mkdir -p "$work/.go/src/k8s.io"
 ln -s "$src" "$work/.go/src/k8s.io/kubernetes"
-log "building kube-apiserver (make WHAT=cmd/kube-apiserver; several minutes on 2 cores)"
+what="cmd/kube-apiserver"
+if [[ $node -eq 1 ]]; then
+  for b in "${node_binaries[@]}"; do what+=" cmd/$b"; done
+  command -v gcc >/dev/null || { log "missing gcc (for the pause binary)"; exit 1; }
+fi
+log "building $what (several minutes on 2 cores, 15 or more with --node)"
 (
   cd "$work/.go/src/k8s.io/kubernetes"
   export GOPATH="$work/.go" CGO_ENABLED=0 GOFLAGS=-mod=vendor GO111MODULE=on
@@ -106,7 +127,7 @@ log "building kube-apiserver (make WHAT=cmd/kube-apiserver; several minutes on 2
   upstream="${upstream##*really}"
   upstream="${upstream%%[-+~]*}"
   export KUBE_GIT_VERSION="v${upstream}" KUBE_GIT_TREE_STATE=clean
-  make WHAT=cmd/kube-apiserver >&2
+  make WHAT="$what" >&2
 )
 built="$(find "$src/_output" -type f -name kube-apiserver -perm -u+x | head -1)"
 [[ -n "$built" ]] || { log "build produced no kube-apiserver"; exit 1; }
@@ -116,6 +137,19 @@ version="$("$built" --version | sed -n 's/^Kubernetes v//p')"
 dest="$cache_root/$version/bin"
 mkdir -p "$dest"
 install -m 0755 "$built" "$dest/kube-apiserver.tmp" && mv "$dest/kube-apiserver.tmp" "$dest/kube-apiserver"
+if [[ $node -eq 1 ]]; then
+  for b in "${node_binaries[@]}"; do
+    f="$(find "$src/_output" -type f -name "$b" -perm -u+x | head -1)"
+    [[ -n "$f" ]] || { log "build produced no $b"; exit 1; }
+    install -m 0755 "$f" "$dest/$b.tmp" && mv "$dest/$b.tmp" "$dest/$b"
+  done
+  # The pod sandbox's pause process, static, from the same tree (no image registry to pull it from).
+  pause_src="$src/build/pause/linux/pause.c"
+  [[ -f "$pause_src" ]] || pause_src="$src/build/pause/pause.c"
+  [[ -f "$pause_src" ]] || { log "no pause.c in the source tree"; exit 1; }
+  gcc -Os -Wall -Werror -static -DVERSION="v${version}-edgerepl" -o "$dest/pause.tmp" "$pause_src"
+  strip "$dest/pause.tmp" && mv "$dest/pause.tmp" "$dest/pause"
+fi
 ln -sf "$(command -v etcd)" "$dest/etcd"
 ln -sf "$(command -v etcdctl)" "$dest/etcdctl"
 if command -v kubectl >/dev/null; then ln -sf "$(command -v kubectl)" "$dest/kubectl"; fi
