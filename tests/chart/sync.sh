@@ -2,19 +2,22 @@
 # Regenerates the copies that must equal their single source (tests/chart checks it):
 #   helm/edgerepl/templates/_alerts.tpl      -> monitoring/edgerepl-rules.yaml (default values)
 #   helm/edgerepl/files/dashboards/*.json    -> monitoring/dashboards/
-# Usage: tests/chart/sync.sh [build-dir]   (run from anywhere; builds the renderer if needed)
+# The rules are rendered by the real helm (scripts/kube-tools.sh; EDGEREPL_HELM overrides it):
+# the PrometheusRule's spec with the default values.
+# Usage: tests/chart/sync.sh   (run from anywhere)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build/chart-sync}
-mkdir -p "$build"
-(cd "$root/tests/chart/renderer" && "$root/tests/chart/go.sh" "$build/go" build -o "$build/chartrender" .)
+helm=${EDGEREPL_HELM:-$("$root/scripts/kube-tools.sh" | tail -1)/helm}
 
+rules=$("$helm" template edgerepl "$root/helm/edgerepl" --namespace edgerepl \
+  --set metrics.prometheusRule.enabled=true --show-only templates/monitoring/prometheusrule.yaml 2>/dev/null |
+  sed -n '/^spec:$/,$p' | tail -n +2 | sed 's/^  //')
+[[ -n "$rules" ]] || { echo "sync.sh: helm rendered no PrometheusRule spec" >&2; exit 1; }
 mkdir -p "$root/monitoring/dashboards"
 {
   echo "# Generated from helm/edgerepl/templates/_alerts.tpl with the chart's default values by"
   echo "# tests/chart/sync.sh; do not edit. Load it with rule_files: in prometheus.yml."
-  "$build/chartrender" --define edgerepl.alertRules "$root/helm/edgerepl"
-  echo
+  printf '%s\n' "$rules"
 } > "$root/monitoring/edgerepl-rules.yaml"
 rm -f "$root"/monitoring/dashboards/*.json
 cp "$root"/helm/edgerepl/files/dashboards/*.json "$root/monitoring/dashboards/"

@@ -26,7 +26,7 @@ start_apiserver() {
   local etcd_bin="$assets/etcd"
   [[ -x "$etcd_bin" ]] || etcd_bin="$(command -v etcd || true)"
   local tool
-  for tool in kubectl openssl jq python3 curl; do
+  for tool in openssl jq python3 curl; do
     if ! command -v "$tool" >/dev/null; then
       echo "SKIPPED: $tool missing (scripts/install-deps.sh envtest)" >&2
       exit 77
@@ -38,6 +38,10 @@ start_apiserver() {
   fi
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/edgerepl-chart-kube.XXXXXX")"
   trap 'rc=$?; stop_apiserver; exit $rc' EXIT
+  find_kube_tools
+  mkdir -p "$WORK/bin"
+  ln -sf "$EDGEREPL_KUBECTL" "$WORK/bin/kubectl"
+  export PATH="$WORK/bin:$PATH"
   local etcd_port peer_port api_port
   etcd_port="$(free_port)"; peer_port="$(free_port)"; api_port="$(free_port)"
   "$etcd_bin" --data-dir "$WORK/etcd" --name chart-test \
@@ -80,6 +84,7 @@ KC
   for i in $(seq 1 120); do
     if kubectl get --raw /readyz >/dev/null 2>&1; then
       echo "kube-apiserver $("$assets/kube-apiserver" --version | awk '{print $2}') ready on 127.0.0.1:$api_port" >&2
+      use_kube_tools
       return 0
     fi
     if ! kill -0 "$APISERVER_PID" 2>/dev/null; then break; fi
@@ -99,16 +104,40 @@ stop_apiserver() {
   return 0
 }
 
-# Prints the path of a chart renderer built from the current sources: the given binary when no
-# renderer source is newer, else a fresh build in $WORK (ctest does not rebuild before running).
-fresh_renderer() {
-  local built="$1" src
-  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../chart/renderer" && pwd)"
-  if [[ -x "$built" && -z "$(find "$src" -name '*.go' ! -name '*_test.go' -newer "$built")" ]]; then
-    echo "$built"
-    return 0
+# helm and kubectl for the tests, from scripts/kube-tools.sh (CMake passes their paths in
+# EDGEREPL_HELM, EDGEREPL_KUBECTL and the *_LEGACY twins; by hand the script finds or installs
+# them). After start_apiserver, `helm` and `kubectl` on PATH are links in $WORK/bin: helm 4, and
+# the kubectl that suits the server (see use_kube_tools). HELM_LEGACY is helm 3.8.
+find_kube_tools() {
+  local root bin
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+  if [[ -z "${EDGEREPL_HELM:-}" || -z "${EDGEREPL_KUBECTL:-}" ]]; then
+    bin="$("$root/scripts/kube-tools.sh" | tail -1)" || { echo "SKIPPED: scripts/kube-tools.sh failed" >&2; exit 77; }
+    EDGEREPL_HELM="${EDGEREPL_HELM:-$bin/helm}"
+    EDGEREPL_KUBECTL="${EDGEREPL_KUBECTL:-$bin/kubectl}"
   fi
-  echo "chart renderer at $built is missing or older than its sources; building a fresh one" >&2
-  (cd "$src" && "$src/../go.sh" "$WORK/go" build -o "$WORK/chartrender" .) >&2
-  echo "$WORK/chartrender"
+  if [[ -z "${EDGEREPL_HELM_LEGACY:-}" || -z "${EDGEREPL_KUBECTL_LEGACY:-}" ]]; then
+    bin="$("$root/scripts/kube-tools.sh" --legacy | tail -1)" || { echo "SKIPPED: scripts/kube-tools.sh --legacy failed" >&2; exit 77; }
+    EDGEREPL_HELM_LEGACY="${EDGEREPL_HELM_LEGACY:-$bin/helm}"
+    EDGEREPL_KUBECTL_LEGACY="${EDGEREPL_KUBECTL_LEGACY:-$bin/kubectl}"
+  fi
+  HELM_LEGACY="$EDGEREPL_HELM_LEGACY"
+  # helm keeps its caches and repository config out of $HOME.
+  export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config" HELM_DATA_HOME="$WORK/helm/data"
+}
+
+# kubectl 1.35's `apply` reads the server's OpenAPI v3 (/openapi/v3, Kubernetes 1.27+) for
+# client-side validation and falls back to v2; against the 1.20 envtest server it works, but the
+# supported skew is one minor version, so servers before 1.24 get kubectl 1.20 (the legacy set).
+use_kube_tools() {
+  local minor
+  mkdir -p "$WORK/bin"
+  ln -sf "$EDGEREPL_HELM" "$WORK/bin/helm"
+  ln -sf "$EDGEREPL_KUBECTL" "$WORK/bin/kubectl"
+  export PATH="$WORK/bin:$PATH"
+  minor="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.minor | tr -dc 0-9)"
+  if (( minor < ${EDGEREPL_LEGACY_KUBECTL_BELOW:-24} )); then
+    ln -sf "$EDGEREPL_KUBECTL_LEGACY" "$WORK/bin/kubectl"
+  fi
+  echo "tools: $(helm version --template '{{.Version}}'), kubectl $(kubectl version --client -o json 2>/dev/null | jq -r .clientVersion.gitVersion), server $(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)" >&2
 }

@@ -7,83 +7,19 @@
 #                            these run against a local agent + influxd instead: port-forwards are
 #                            replaced by the local ports; lines that need a pod (logs) or
 #                            InfluxDB 2 (the v2 write; Debian ships influxd 1.6) are listed as skipped
-# There is no helm binary, so `helm install|upgrade|uninstall` is a shell function doing what Helm
-# does with the chart: render it (tests/chart renderer), apply CRDs first, apply the rest, and on
-# uninstall delete everything except objects annotated helm.sh/resource-policy: keep.
-# Usage: docs_test.sh <chartrender binary> [edgerepl-agent binary]   exit 77 = skipped (no API server)
+# `helm` is the real helm 4 (scripts/kube-tools.sh), installing into the API server; nothing runs
+# the pods (no nodes), so the pages' cluster blocks use a local agent as described above.
+# Usage: docs_test.sh [edgerepl-agent binary]   exit 77 = skipped (no API server)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-chartrender="$1"
-agent_bin="${2:-}"
+agent_bin="${1:-}"
 docs=(docs/quickstart-helm.md docs/runbooks.md docs/troubleshooting.md)
 source "$here/apiserver.sh"
 start_apiserver
-chartrender="$(fresh_renderer "$chartrender")"
 cd "$root"
 
 server_version="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)"
-minor="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.minor | tr -dc 0-9)"
-crd_validate=true
-(( minor < 25 )) && crd_validate=false
-kubectl api-versions >"$WORK/api-versions"
-mkdir -p "$WORK/releases"
-
-split_keep() { # <manifest> <kept out> <rest out>: documents annotated resource-policy keep vs others
-  awk -v kept="$2" -v rest="$3" '
-    /^---/ { if (doc != "") printf "---\n%s", doc > (keep ? kept : rest); doc = ""; keep = 0; next }
-    /helm.sh\/resource-policy: keep/ { keep = 1 }
-    { doc = doc $0 "\n" }
-    END { if (doc != "") printf "---\n%s", doc > (keep ? kept : rest) }' "$1"
-  : >>"$2"; : >>"$3"
-}
-
-split_crds() { # <manifest> <crds out> <rest out>
-  awk -v crds="$2" -v rest="$3" '
-    /^---/ { if (doc != "") printf "---\n%s", doc > (crd ? crds : rest); doc = ""; crd = 0; next }
-    /^kind: CustomResourceDefinition/ { crd = 1 }
-    { doc = doc $0 "\n" }
-    END { if (doc != "") printf "---\n%s", doc > (crd ? crds : rest) }' "$1"
-  : >>"$2"; : >>"$3"
-}
-
-helm() {
-  local cmd="$1" name="$2"; shift 2
-  local ns=default chart="" create_ns=0
-  local -a args=()
-  while (($#)); do
-    case "$1" in
-      --namespace|-n) ns="$2"; shift 2 ;;
-      -f|--values) args+=(-f "$2"); shift 2 ;;
-      --set) args+=(--set "$2"); shift 2 ;;
-      --create-namespace) create_ns=1; shift ;;
-      -*) echo "helm emulation: unsupported flag $1" >&2; return 2 ;;
-      *) chart="$1"; shift ;;
-    esac
-  done
-  local manifest="$WORK/releases/$name.yaml"
-  case "$cmd" in
-    install|upgrade)
-      ((create_ns)) && kubectl create namespace "$ns" >/dev/null 2>&1 || true
-      "$chartrender" --release-name "$name" --namespace "$ns" --kube-version "$server_version" \
-        --skip-kube-version-check --server-api-versions "$WORK/api-versions" --drop-unserved \
-        "${args[@]}" "$chart" >"$manifest"
-      split_crds "$manifest" "$manifest.crds" "$manifest.rest"
-      if grep -q '^kind:' "$manifest.crds"; then
-        kubectl apply --validate="$crd_validate" -f "$manifest.crds" >/dev/null
-        kubectl wait --for condition=established --timeout=60s -f "$manifest.crds" >/dev/null
-      fi
-      kubectl apply -f "$manifest.rest"
-      echo "helm emulation: $cmd $name in $ns ($(grep -c '^kind:' "$manifest") objects)"
-      ;;
-    uninstall)
-      split_keep "$manifest" "$manifest.kept" "$manifest.deleted"
-      kubectl delete --wait=false -f "$manifest.deleted"
-      echo "helm emulation: uninstalled $name, kept $(grep -c '^kind:' "$manifest.kept" || true) object(s) annotated keep"
-      ;;
-    *) echo "helm emulation: unsupported command $cmd" >&2; return 2 ;;
-  esac
-}
 
 # A local stand-in for the pod the cluster blocks talk to: influxd (1.x) and the agent, with the
 # quickstart's Replication telegraf-to-cloud replicating bucket telegraf to database edge.

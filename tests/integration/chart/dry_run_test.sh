@@ -1,34 +1,30 @@
 #!/usr/bin/env bash
-# Applies the chart, rendered for every values file in tests/chart/values, to a real kube-apiserver:
-# server-side dry run for every object the server serves, then a real install whose RBAC is probed
-# with `kubectl auth can-i` as the operator's ServiceAccount.
-# Usage: dry_run_test.sh <chartrender binary>       exit 77 = skipped (no API server binaries)
+# The chart, rendered by the real helm for the API server's own version (`helm template
+# --kube-version <server>`, helm 4 and helm 3.8), applied to a real kube-apiserver (the envtest
+# one, 1.20.2, unless KUBEBUILDER_ASSETS points elsewhere) with `kubectl apply --dry-run=server`
+# and full client-side validation: every values file in tests/chart/values, the examples
+# (quickstart, kube-prometheus-stack) and influxdb.version=1. Then the plain crds/ on that server,
+# and a real `helm install` whose RBAC is probed with `kubectl auth can-i` as the operator's
+# ServiceAccount.
+# Usage: dry_run_test.sh       exit 77 = skipped (no API server binaries)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-chartrender="$1"
+chart="$root/helm/edgerepl"
 source "$here/apiserver.sh"
 start_apiserver
-chartrender="$(fresh_renderer "$chartrender")"
 
 server_version="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)"
+minor="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.minor | tr -dc 0-9)"
 kubectl apply -f "$here/prometheus-operator-crds.yaml" >/dev/null
 kubectl wait --for condition=established --timeout=60s crd/servicemonitors.monitoring.coreos.com crd/prometheusrules.monitoring.coreos.com >/dev/null
-kubectl api-versions >"$WORK/api-versions"
-for ns in edgerepl edge-a edge-b; do kubectl create namespace "$ns" >/dev/null; done
+for ns in edgerepl edge edge-a edge-b; do kubectl create namespace "$ns" >/dev/null; done
 
-# CEL rules (x-kubernetes-validations) are unknown to API servers before 1.25: kubectl's client-side
-# validation refuses them and the server drops them. Say so instead of failing.
-crd_validate=true
-minor="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.minor | tr -dc 0-9)"
-if (( minor < 25 )); then
-  echo "NOTE: $server_version predates CEL validation; CRDs are applied with --validate=false and their x-kubernetes-validations are not checked here"
-  crd_validate=false
-fi
-
-render() { # <values file> [extra renderer args...]
-  "$chartrender" --kube-version "$server_version" --skip-kube-version-check \
-    --server-api-versions "$WORK/api-versions" --drop-unserved -f "$1" "${@:2}" "$root/helm/edgerepl"
+# Renders like `helm install` against this server would: its version, its API groups.
+api_args=()
+for v in $(kubectl api-versions); do api_args+=(--api-versions "$v"); done
+render() { # <helm> <release> <namespace> [helm args...]
+  "$1" template "$2" "$chart" --namespace "$3" --kube-version "$server_version" "${api_args[@]}" "${@:4}"
 }
 
 split_crds() { # <manifest> <crds out> <rest out>
@@ -42,40 +38,89 @@ split_crds() { # <manifest> <crds out> <rest out>
 
 failures=0
 checked=0
-for values in "$root"/tests/chart/values/*.yaml; do
-  name="$(basename "$values" .yaml)"
-  out="$WORK/$name"
-  if ! render "$values" >"$out.yaml" 2>"$out.stderr"; then
-    echo "FAIL $name: the chart does not render:"; sed 's/^/  /' "$out.stderr"
-    failures=$((failures + 1))
-    continue
-  fi
-  sed 's/^/  /' "$out.stderr"
-  split_crds "$out.yaml" "$out.crds.yaml" "$out.rest.yaml"
-  ok=1
-  if [[ -s "$out.crds.yaml" ]] && grep -q '^kind:' "$out.crds.yaml"; then
-    kubectl apply --dry-run=server --validate="$crd_validate" -f "$out.crds.yaml" >"$out.log" 2>&1 || ok=0
-  fi
-  kubectl apply --dry-run=server -f "$out.rest.yaml" >>"$out.log" 2>&1 || ok=0
-  n="$(grep -c '^kind:' "$out.yaml" || true)"
-  if (( ok )); then
-    echo "PASS $name: $n objects accepted by server-side dry run ($server_version)"
-    checked=$((checked + 1))
-  else
-    echo "FAIL $name:"; sed 's/^/  /' "$out.log"
-    failures=$((failures + 1))
-  fi
-done
+dry_run() { # <case name> <namespace> [helm args...]
+  local name="$1" ns="$2" helm_name helm out ok n
+  shift 2
+  for helm_name in helm4 helm3.8; do
+    helm="$EDGEREPL_HELM"
+    [[ $helm_name == helm3.8 ]] && helm="$HELM_LEGACY"
+    out="$WORK/$name.$helm_name"
+    if ! render "$helm" edgerepl "$ns" "$@" >"$out.yaml" 2>"$out.stderr"; then
+      echo "FAIL $name ($helm_name): the chart does not render:"; grep -v 'symbolic link' "$out.stderr" | sed 's/^/  /'
+      failures=$((failures + 1))
+      continue
+    fi
+    split_crds "$out.yaml" "$out.crds.yaml" "$out.rest.yaml"
+    ok=1
+    : >"$out.log"
+    # Client-side validation stays on: the CRDs rendered for this server must carry no field it
+    # does not know (x-kubernetes-validations before 1.25).
+    if grep -q '^kind:' "$out.crds.yaml"; then
+      kubectl apply --dry-run=server -f "$out.crds.yaml" >>"$out.log" 2>&1 || ok=0
+    fi
+    kubectl apply --dry-run=server -n "$ns" -f "$out.rest.yaml" >>"$out.log" 2>&1 || ok=0
+    n="$(grep -c '^kind:' "$out.yaml" || true)"
+    if (( ok )); then
+      echo "PASS $name ($helm_name): $n objects accepted by server-side dry run ($server_version)"
+      checked=$((checked + 1))
+    else
+      echo "FAIL $name ($helm_name):"; sed 's/^/  /' "$out.log"
+      failures=$((failures + 1))
+    fi
+  done
+}
 
-# A real install of the defaults, then probe the operator's permissions through the RBAC authorizer.
-render "$root/tests/chart/values/default.yaml" >"$WORK/install.yaml" 2>/dev/null
-split_crds "$WORK/install.yaml" "$WORK/install.crds.yaml" "$WORK/install.rest.yaml"
-kubectl apply --validate="$crd_validate" -f "$WORK/install.crds.yaml" >/dev/null
-kubectl wait --for condition=established --timeout=60s crd/remotes.edgerepl.io crd/replications.edgerepl.io >/dev/null
-kubectl apply -f "$WORK/install.rest.yaml" >/dev/null
-render "$root/tests/chart/values/namespaced.yaml" --release-name scoped --namespace edge-a >"$WORK/scoped.yaml" 2>/dev/null
-split_crds "$WORK/scoped.yaml" "$WORK/scoped.crds.yaml" "$WORK/scoped.rest.yaml"
-kubectl apply -f "$WORK/scoped.rest.yaml" >/dev/null
+for values in "$root"/tests/chart/values/*.yaml; do
+  dry_run "$(basename "$values" .yaml)" edgerepl -f "$values"
+done
+dry_run quickstart edge -f "$chart/examples/quickstart-values.yaml"
+dry_run kube-prometheus-stack edge -f "$chart/examples/quickstart-values.yaml" -f "$chart/examples/kube-prometheus-stack-values.yaml"
+dry_run influxdb-1 edge --set influxdb.enabled=true --set influxdb.version=1
+dry_run local-images edge -f "$chart/examples/quickstart-values.yaml" --set influxdb.version=1 \
+  --set influxdb.image.repository=localhost/edgerepl/influxdb --set influxdb.image.tag=1.6.7 \
+  --set agent.image.repository=localhost/edgerepl/edgerepl-agent --set agent.image.tag=dev \
+  --set agent.image.pullPolicy=Never --set influxdb.image.pullPolicy=Never
+
+# What the version gates rendered for this server.
+if (( minor < 25 )) && grep -q 'x-kubernetes-validations' "$WORK/default.helm4.yaml"; then
+  echo "FAIL the CRDs rendered for $server_version carry CEL rules"; failures=$((failures + 1))
+fi
+if (( minor < 21 )) && ! grep -q '^apiVersion: policy/v1beta1' "$WORK/ha.helm4.yaml"; then
+  echo "FAIL the PodDisruptionBudget rendered for $server_version is not policy/v1beta1"; failures=$((failures + 1))
+fi
+
+# The plain crds/ (with CEL rules) on a server before 1.25: client-side validation refuses the
+# unknown field, --validate=false gets them in, and the server drops the rules (the operator
+# checks every one of them itself, docs/crd-reference.md).
+if (( minor < 25 )); then
+  if kubectl apply --dry-run=server -f "$root/crds/" >"$WORK/plain.log" 2>&1; then
+    echo "NOTE $server_version: the plain crds/ pass client-side validation as they are"
+  else
+    echo "PASS $server_version: the plain crds/ need --validate=false: $(grep -m1 -o 'unknown field[^;]*' "$WORK/plain.log" || head -1 "$WORK/plain.log")"
+  fi
+  kubectl apply --validate=false -f "$root/crds/" >/dev/null
+  kubectl wait --for condition=established --timeout=60s crd/remotes.edgerepl.io crd/replications.edgerepl.io >/dev/null
+  if kubectl get crd remotes.edgerepl.io replications.edgerepl.io -o json | grep -q x-kubernetes-validations; then
+    echo "NOTE $server_version keeps x-kubernetes-validations in the stored CRDs"
+  else
+    echo "PASS $server_version: kubectl apply --validate=false -f crds/ works; the server drops x-kubernetes-validations"
+  fi
+  kubectl delete -f "$root/crds/" --wait=true >/dev/null
+fi
+
+# A real install of the defaults by helm 4, then the operator's permissions through the RBAC
+# authorizer; a second, namespaced release beside it (the CRDs belong to the first).
+if helm install edgerepl "$chart" --namespace edgerepl -f "$root/tests/chart/values/default.yaml" >"$WORK/install.log" 2>&1; then
+  echo "PASS helm install edgerepl ($(helm version --template '{{.Version}}'))"
+else
+  echo "FAIL helm install edgerepl:"; sed 's/^/  /' "$WORK/install.log"; failures=$((failures + 1))
+fi
+if helm install scoped "$chart" --namespace edge-a -f "$root/tests/chart/values/namespaced.yaml" \
+  --set crds.create=false >"$WORK/scoped.log" 2>&1; then
+  echo "PASS helm install scoped (namespaced RBAC)"
+else
+  echo "FAIL helm install scoped:"; sed 's/^/  /' "$WORK/scoped.log"; failures=$((failures + 1))
+fi
 
 expect() { # <yes|no> <service account> <can-i args...>
   local want="$1" sa="$2"; shift 2
@@ -115,4 +160,4 @@ if (( failures > 0 )); then
   echo "$failures check(s) failed"
   exit 1
 fi
-echo "all $checked values files and RBAC probes passed against $server_version"
+echo "all $checked renders and RBAC probes passed against $server_version"

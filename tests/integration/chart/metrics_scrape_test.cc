@@ -1,7 +1,8 @@
 // The alert rules and the Grafana dashboard query only metrics a real agent exports: a real
 // edgerepl-agent in front of a real influxd replicates a write to a second database, and its
-// /metrics must declare every edgerepl_* name that `chartrender --used-metrics` lists. Operator
-// names are checked against the DESIGN §7 contract in tests/chart (no operator binary runs here).
+// /metrics must declare every edgerepl_* name that `chartcheck --used-metrics` lists (the rules as
+// the real helm renders them, and the dashboard). Operator names are checked against the DESIGN §7
+// contract in tests/chart (no operator binary runs here).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -80,20 +81,22 @@ class MetricsScrapeTest : public ::testing::Test {
     source_ = EnvOr("EDGEREPL_SOURCE_DIR", ".");
     const std::string binary = EnvOr("EDGEREPL_BINARY_DIR", EDGEREPL_TEST_BINARY_DIR);
     agent_ = EnvOr("EDGEREPL_AGENT_BIN", binary + "/agent/app/edgerepl-agent");
-    chartrender_ = EnvOr("EDGEREPL_CHARTRENDER", binary + "/tests/chart/bin/chartrender");
+    chartcheck_ = EnvOr("EDGEREPL_CHARTCHECK", binary + "/tests/chart/bin/chartcheck");
+    helm_ = EnvOr("EDGEREPL_HELM", EDGEREPL_TEST_HELM);
     if (!FindExecutable(agent_)) GTEST_SKIP() << "edgerepl-agent not built at " << agent_;
-    if (!FindExecutable(chartrender_))
-      GTEST_SKIP() << "chart renderer not built at " << chartrender_;
+    if (!FindExecutable(chartcheck_)) GTEST_SKIP() << "chartcheck not built at " << chartcheck_;
+    if (!FindExecutable(helm_))
+      GTEST_SKIP() << "helm not found at '" << helm_ << "' (scripts/kube-tools.sh)";
     if (!Influxd::Available()) GTEST_SKIP() << "influxd not installed (Debian influxdb)";
   }
 
-  std::string source_, agent_, chartrender_;
+  std::string source_, agent_, chartcheck_, helm_;
 };
 
 TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
-  const std::vector<std::string> used =
-      Lines(RunCommand(chartrender_ + " --used-metrics " + source_ + "/helm/edgerepl"));
-  ASSERT_GT(used.size(), 10u) << "chartrender --used-metrics listed too little";
+  const std::vector<std::string> used = Lines(RunCommand(chartcheck_ + " --used-metrics --helm " +
+                                                         helm_ + " " + source_ + "/helm/edgerepl"));
+  ASSERT_GT(used.size(), 10u) << "chartcheck --used-metrics listed too little";
 
   Influxd influxd;
   influxd.Start();

@@ -12,14 +12,33 @@ import (
 // repoRoot is the source tree: EDGEREPL_SOURCE_DIR under ctest, else three levels up.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("EDGEREPL_SOURCE_DIR"); d != "" {
-		return d
-	}
-	d, err := filepath.Abs("../../..")
+	d, err := sourceRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return d
+}
+
+var helmPaths = map[bool]string{}
+
+// helmPath is the helm binary the tests render with: the current one, or with legacy the oldest
+// the chart supports (helm 3.8).
+func helmPath(t *testing.T, legacy bool) string {
+	t.Helper()
+	if p, ok := helmPaths[legacy]; ok {
+		return p
+	}
+	p, err := helmBinary(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helmPaths[legacy] = p
+	return p
+}
+
+// helms are both helm binaries, named for subtests.
+func helms(t *testing.T) map[string]string {
+	return map[string]string{"helm4": helmPath(t, false), "helm3.8": helmPath(t, true)}
 }
 
 func chartDir(t *testing.T) string { return filepath.Join(repoRoot(t), "helm", "edgerepl") }
@@ -59,25 +78,40 @@ func list(v interface{}, path ...string) []interface{} {
 	return l
 }
 
-// render renders the chart with the given values files (relative to tests/chart/values) and
-// --set assignments, and parses every document.
-func render(t *testing.T, files []string, sets ...string) []Object {
+// render renders the chart with `helm template` (release edgerepl in namespace edgerepl) and the
+// given values files (relative to tests/chart/values) and helm arguments (--set a=b, or any other
+// flag such as --kube-version), and parses every document.
+func render(t *testing.T, files []string, args ...string) []Object {
 	t.Helper()
-	objs, err := tryRender(t, files, sets...)
+	objs, err := tryRender(t, files, args...)
 	if err != nil {
-		t.Fatalf("render %v %v: %v", files, sets, err)
+		t.Fatalf("render %v %v: %v", files, args, err)
 	}
 	return objs
 }
 
-func tryRender(t *testing.T, files []string, sets ...string) ([]Object, error) {
+// tryRender is render with the current helm, returning helm's error.
+func tryRender(t *testing.T, files []string, args ...string) ([]Object, error) {
 	t.Helper()
-	var paths []string
+	return renderWith(t, helmPath(t, false), files, args...)
+}
+
+// renderWith renders with the given helm binary. An argument "k=v" is passed as --set k=v; one
+// starting with "-" is passed unchanged (with its value in the same argument, --flag=value).
+func renderWith(t *testing.T, helm string, files []string, args ...string) ([]Object, error) {
+	t.Helper()
+	cmd := []string{"template", "edgerepl", chartDir(t), "--namespace", "edgerepl"}
 	for _, f := range files {
-		paths = append(paths, valuesPath(t, f))
+		cmd = append(cmd, "-f", valuesPath(t, f))
 	}
-	in := Input{ChartDir: chartDir(t), ValueFiles: paths, Sets: sets, Options: DefaultOptions()}
-	out, err := run(in)
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			cmd = append(cmd, a)
+		} else {
+			cmd = append(cmd, "--set", a)
+		}
+	}
+	out, err := helmRun(helm, cmd...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,10 +128,7 @@ func valuesPath(t *testing.T, f string) string {
 func parseManifests(t *testing.T, out string) []Object {
 	t.Helper()
 	var objs []Object
-	for _, doc := range docSeparator.Split(out, -1) {
-		if strings.TrimSpace(stripComments(doc)) == "" {
-			continue
-		}
+	for _, doc := range splitDocuments(out) {
 		var o Object
 		if err := yaml.UnmarshalStrict([]byte(doc), &o); err != nil {
 			t.Fatalf("rendered document is not valid YAML: %v\n%s", err, doc)
@@ -105,6 +136,20 @@ func parseManifests(t *testing.T, out string) []Object {
 		objs = append(objs, o)
 	}
 	return objs
+}
+
+// chartValues is the chart's values.yaml.
+func chartValues(t *testing.T) map[string]interface{} {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(chartDir(t), "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]interface{}
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func find(objs []Object, kind, name string) Object {

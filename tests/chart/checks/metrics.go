@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -57,20 +59,17 @@ func metricNames(expr string) []string {
 	return out
 }
 
-// UsedMetrics collects every metric name the rules and the dashboard query, with histogram series
-// suffixes (_bucket, _sum, _count) reduced to the histogram's name.
-func UsedMetrics(chartDir string) (map[string][]string, error) {
+// UsedMetrics collects every metric name the rules (rendered by helm with the default values) and
+// the dashboard query, with histogram series suffixes (_bucket, _sum, _count) reduced to the
+// histogram's name.
+func UsedMetrics(helm, chartDir string) (map[string][]string, error) {
 	used := map[string][]string{}
 	add := func(where, expr string) {
 		for _, n := range metricNames(expr) {
 			used[n] = append(used[n], where)
 		}
 	}
-	c, err := LoadChart(chartDir)
-	if err != nil {
-		return nil, err
-	}
-	text, err := RenderDefine(c, c.Values, DefaultOptions(), "edgerepl.alertRules")
+	text, err := alertRulesText(helm, chartDir)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +82,10 @@ func UsedMetrics(chartDir string) (map[string][]string, error) {
 			add("alert "+r.Alert, r.Expr)
 		}
 	}
-	data := c.Files.GetBytes("files/dashboards/edgerepl.json")
+	data, err := os.ReadFile(filepath.Join(chartDir, "files", "dashboards", "edgerepl.json"))
+	if err != nil {
+		return nil, err
+	}
 	var d struct {
 		Panels []struct {
 			Title   string `json:"title"`
@@ -129,8 +131,8 @@ func UsedMetrics(chartDir string) (map[string][]string, error) {
 }
 
 // printUsedMetrics writes one metric name per line, sorted, for tests in other languages.
-func printUsedMetrics(chartDir string) (string, error) {
-	used, err := UsedMetrics(chartDir)
+func printUsedMetrics(helm, chartDir string) (string, error) {
+	used, err := UsedMetrics(helm, chartDir)
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -195,37 +196,160 @@ func TestBundledInfluxDBMustBeInAWatchedNamespace(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "operator.watchNamespaces (edge-a, edge-b) leaves out") {
 		t.Fatalf("err %v", err)
 	}
-	render(t, []string{"influxdb.yaml", "namespaced.yaml"}, "operator.watchNamespaces=[edge-a, edgerepl]")
+	render(t, []string{"influxdb.yaml", "namespaced.yaml"}, "operator.watchNamespaces={edge-a,edgerepl}")
 }
 
+// Chart.yaml's kubeVersion is 1.20 and later, with both helms; fields and API versions newer
+// than 1.20 are rendered only for clusters that have them.
 func TestKubernetesVersionGatesFieldsAndTheChartRange(t *testing.T) {
-	c, err := LoadChart(chartDir(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := CheckKubeVersion(c, "v1.24.9"); err == nil || !strings.Contains(err.Error(), "incompatible with Kubernetes v1.24.9") {
-		t.Fatalf("1.24 accepted: %v", err)
-	}
-	if err := CheckKubeVersion(c, "v1.31.0"); err != nil {
-		t.Fatal(err)
-	}
-	in := Input{ChartDir: chartDir(t), ValueFiles: []string{valuesPath(t, "influxdb.yaml")}, Options: DefaultOptions()}
-	for _, tc := range []struct {
-		version   string
-		retention bool
-	}{{"1.26.3", false}, {"1.27.0", true}} {
-		kv, err := ParseKubeVersion(tc.version)
-		if err != nil {
-			t.Fatal(err)
+	for name, helm := range helms(t) {
+		if _, err := renderWith(t, helm, nil, "--kube-version=1.19.16"); err == nil ||
+			!strings.Contains(err.Error(), "incompatible with Kubernetes v1.19.16") {
+			t.Errorf("%s: 1.19 accepted: %v", name, err)
 		}
-		in.Options.Capabilities.KubeVersion = kv
-		out, err := run(in)
-		if err != nil {
-			t.Fatal(err)
+		for _, tc := range []struct {
+			version        string
+			retention, cel bool
+			pdb            string
+		}{
+			{"1.20.2", false, false, "policy/v1beta1"},
+			{"1.21.0", false, false, "policy/v1"},
+			{"1.24.17", false, false, "policy/v1"},
+			{"1.25.0", false, true, "policy/v1"},
+			{"1.26.3", false, true, "policy/v1"},
+			{"1.27.0", true, true, "policy/v1"},
+			{"1.35.0", true, true, "policy/v1"},
+		} {
+			objs, err := renderWith(t, helm, []string{"influxdb.yaml", "ha.yaml"}, "--kube-version="+tc.version)
+			if err != nil {
+				t.Errorf("%s, Kubernetes %s: %v", name, tc.version, err)
+				continue
+			}
+			sts := mustFind(t, objs, "StatefulSet", "edgerepl-influxdb")
+			if got := get(sts, "spec", "persistentVolumeClaimRetentionPolicy") != nil; got != tc.retention {
+				t.Errorf("%s, Kubernetes %s: persistentVolumeClaimRetentionPolicy rendered=%v, want %v", name, tc.version, got, tc.retention)
+			}
+			if got := str(mustFind(t, objs, "PodDisruptionBudget", "edgerepl-operator"), "apiVersion"); got != tc.pdb {
+				t.Errorf("%s, Kubernetes %s: PodDisruptionBudget %s, want %s", name, tc.version, got, tc.pdb)
+			}
+			crds := ofKind(objs, "CustomResourceDefinition")
+			if len(crds) != 2 {
+				t.Fatalf("%s: %d CRDs", name, len(crds))
+			}
+			for _, crd := range crds {
+				if got := countKey(crd, "x-kubernetes-validations"); (got > 0) != tc.cel {
+					t.Errorf("%s, Kubernetes %s: CRD %s has %d x-kubernetes-validations, want them=%v", name, tc.version, crd.Name(), got, tc.cel)
+				}
+			}
 		}
-		sts := mustFind(t, parseManifests(t, out), "StatefulSet", "edgerepl-influxdb")
-		if got := get(sts, "spec", "persistentVolumeClaimRetentionPolicy") != nil; got != tc.retention {
-			t.Errorf("Kubernetes %s: persistentVolumeClaimRetentionPolicy rendered=%v, want %v", tc.version, got, tc.retention)
+	}
+}
+
+// countKey counts the maps that hold key, at any depth.
+func countKey(v interface{}, key string) int {
+	n := 0
+	switch t := v.(type) {
+	case Object:
+		return countKey(map[string]interface{}(t), key)
+	case map[string]interface{}:
+		if _, ok := t[key]; ok {
+			n++
 		}
+		for _, x := range t {
+			n += countKey(x, key)
+		}
+	case []interface{}:
+		for _, x := range t {
+			n += countKey(x, key)
+		}
+	}
+	return n
+}
+
+// dropKey removes key from every map, at any depth (what the chart does to CEL rules before 1.25).
+func dropKey(v interface{}, key string) {
+	switch t := v.(type) {
+	case map[string]interface{}:
+		delete(t, key)
+		for _, x := range t {
+			dropKey(x, key)
+		}
+	case []interface{}:
+		for _, x := range t {
+			dropKey(x, key)
+		}
+	}
+}
+
+// influxdb.version "1": an InfluxDB 1.x container bound to loopback with its data on the claim,
+// a 1.x probe, and nothing of the 2.x layout; the agent beside it is unchanged.
+func TestInfluxDB1(t *testing.T) {
+	for _, set := range []string{"influxdb.version=1", "--set-string=influxdb.version=1"} {
+		objs := render(t, []string{"influxdb.yaml"}, set)
+		sts := mustFind(t, objs, "StatefulSet", "edgerepl-influxdb")
+		var db, agent map[string]interface{}
+		for _, c := range containers(sts) {
+			switch c["name"] {
+			case "influxdb":
+				db = c
+			case "edgerepl-agent":
+				agent = c
+			}
+		}
+		if db["image"] != "influxdb:1.8" {
+			t.Errorf("%s: image %v, want influxdb:1.8", set, db["image"])
+		}
+		env := map[string]string{}
+		for _, e := range list(db, "env") {
+			env[str(e, "name")] = str(e, "value")
+		}
+		want := map[string]string{
+			"INFLUXDB_HTTP_BIND_ADDRESS": "127.0.0.1:8086", "INFLUXDB_META_DIR": "/var/lib/influxdb/meta",
+			"INFLUXDB_DATA_DIR": "/var/lib/influxdb/data", "INFLUXDB_DATA_WAL_DIR": "/var/lib/influxdb/wal",
+		}
+		for k, v := range want {
+			if env[k] != v {
+				t.Errorf("%s: env %s=%q, want %q", set, k, env[k], v)
+			}
+		}
+		for k := range env {
+			if strings.HasPrefix(k, "INFLUXD_") {
+				t.Errorf("%s: 2.x setting %s on InfluxDB 1", set, k)
+			}
+		}
+		probe := fmt.Sprint(list(db, "livenessProbe", "exec", "command"))
+		if probe != "[influx -host 127.0.0.1 -port 8086 -execute SHOW DATABASES]" {
+			t.Errorf("%s: probe %s", set, probe)
+		}
+		mounts := map[string]string{}
+		for _, m := range list(db, "volumeMounts") {
+			mounts[str(m, "name")] = str(m, "mountPath")
+		}
+		if mounts["data"] != "/var/lib/influxdb" || mounts["influxdb-config"] != "" || mounts["tmp"] != "/tmp" {
+			t.Errorf("%s: mounts %v", set, mounts)
+		}
+		for _, v := range list(podSpec(sts), "volumes") {
+			if str(v, "name") == "influxdb-config" {
+				t.Errorf("%s: the 2.x config volume is rendered", set)
+			}
+		}
+		if len(list(db, "ports")) != 0 {
+			t.Errorf("%s: InfluxDB 1 exposes ports", set)
+		}
+		if a := strings.Join(args(agent), " "); !strings.Contains(a, "--config=/etc/edgerepl/agent.yaml") {
+			t.Errorf("%s: agent args %q", set, a)
+		}
+		if v := restrictedViolations(sts); len(v) > 0 {
+			t.Errorf("%s: %v", set, v)
+		}
+	}
+	// A tag given wins over the version's default.
+	sts := mustFind(t, render(t, []string{"influxdb.yaml"}, "influxdb.version=1", "influxdb.image.tag=1.8.10"), "StatefulSet", "edgerepl-influxdb")
+	if img := containers(sts)[0]["image"]; img != "influxdb:1.8.10" {
+		t.Errorf("image %v", img)
+	}
+	sts = mustFind(t, render(t, []string{"influxdb.yaml"}), "StatefulSet", "edgerepl-influxdb")
+	if img := containers(sts)[0]["image"]; img != "influxdb:2.7.12" {
+		t.Errorf("version 2 image %v", img)
 	}
 }

@@ -166,7 +166,7 @@ var contractMetrics = map[string]string{
 }
 
 func TestRulesAndDashboardUseOnlyExportedMetrics(t *testing.T) {
-	used, err := UsedMetrics(chartDir(t))
+	used, err := UsedMetrics(helmPath(t, false), chartDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
