@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
     std::printf("%s", op::FlagsUsage().c_str());
     return 0;
   }
+  if (flags->version) {
+    std::printf("edgerepl-operator %s\n", EDGEREPL_VERSION);
+    return 0;
+  }
   log::LogOptions lo;
   lo.name = "edgerepl-operator";
   auto level = log::ParseLevel(flags->log_level);

@@ -156,6 +156,9 @@ const std::map<std::string, Spec>& Specs() {
       {"help",
        {true, [](Flags& f, const std::string& v) { return SetBool(&f.help, "help", v); },
         "print this help"}},
+      {"version",
+       {true, [](Flags& f, const std::string& v) { return SetBool(&f.version, "version", v); },
+        "print the version and exit"}},
   };
   return *specs;
 }

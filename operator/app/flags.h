@@ -29,6 +29,7 @@ struct Flags {
   std::string agent_config_dir = "/etc/edgerepl";
   std::string agent_pod_labels_file = "/etc/podinfo/labels";
   bool help = false;
+  bool version = false;  // --version: print "edgerepl-operator <version>" and exit
 };
 
 // "--name=value" or "--name value"; booleans also as a bare "--name". Unknown flags and bad

@@ -31,6 +31,14 @@ TEST(Flags, BothFormsRepeatableNamespacesAndBareBooleans) {
   EXPECT_FALSE(ParseFlags({"--leader-elect=false"})->leader_elect);
 }
 
+TEST(Flags, Version) {
+  EXPECT_FALSE(ParseFlags({})->version);
+  Result<Flags> f = ParseFlags({"--version"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_TRUE(f->version);
+  EXPECT_NE(FlagsUsage().find("--version\n"), std::string::npos);
+}
+
 TEST(Flags, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
