@@ -107,7 +107,7 @@ stop_apiserver() {
 # helm and kubectl for the tests, from scripts/kube-tools.sh (CMake passes their paths in
 # EDGEREPL_HELM, EDGEREPL_KUBECTL and the *_LEGACY twins; by hand the script finds or installs
 # them). After start_apiserver, `helm` and `kubectl` on PATH are links in $WORK/bin: helm 4, and
-# the kubectl that suits the server (see use_kube_tools). HELM_LEGACY is helm 3.8.
+# kubectl 1.35 (see use_kube_tools). HELM_LEGACY is helm 3.8, KUBECTL_LEGACY kubectl 1.20.
 find_kube_tools() {
   local root bin
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -126,9 +126,11 @@ find_kube_tools() {
   export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config" HELM_DATA_HOME="$WORK/helm/data"
 }
 
-# kubectl 1.35's `apply` reads the server's OpenAPI v3 (/openapi/v3, Kubernetes 1.27+) for
-# client-side validation and falls back to v2; against the 1.20 envtest server it works, but the
-# supported skew is one minor version, so servers before 1.24 get kubectl 1.20 (the legacy set).
+# kubectl 1.35 works against the 1.20.2 envtest server (checked by chart.kube_dry_run: apply with
+# client-side validation falls back to the server's OpenAPI v2, server-side dry run, auth can-i),
+# beyond the one-minor skew kubectl promises; so `kubectl` is 1.35 and KUBECTL_LEGACY (1.20) is
+# there for tests that check both. EDGEREPL_LEGACY_KUBECTL_BELOW=<minor> makes `kubectl` the 1.20
+# one for servers older than that minor.
 use_kube_tools() {
   local minor
   mkdir -p "$WORK/bin"
@@ -136,7 +138,8 @@ use_kube_tools() {
   ln -sf "$EDGEREPL_KUBECTL" "$WORK/bin/kubectl"
   export PATH="$WORK/bin:$PATH"
   minor="$(kubectl version -o json 2>/dev/null | jq -r .serverVersion.minor | tr -dc 0-9)"
-  if (( minor < ${EDGEREPL_LEGACY_KUBECTL_BELOW:-24} )); then
+  KUBECTL_LEGACY="$EDGEREPL_KUBECTL_LEGACY"
+  if (( minor < ${EDGEREPL_LEGACY_KUBECTL_BELOW:-0} )); then
     ln -sf "$EDGEREPL_KUBECTL_LEGACY" "$WORK/bin/kubectl"
   fi
   echo "tools: $(helm version --template '{{.Version}}'), kubectl $(kubectl version --client -o json 2>/dev/null | jq -r .clientVersion.gitVersion), server $(kubectl version -o json 2>/dev/null | jq -r .serverVersion.gitVersion)" >&2
