@@ -45,9 +45,7 @@ usage() {
 
 setup() {
   [[ $(id -u) -eq 0 ]] || die "run as root (rootful podman and debootstrap)"
-  if grep -q '^ *cluster)' scripts/install-deps.sh; then
-    ./scripts/install-deps.sh cluster
-  fi
+  ./scripts/install-deps.sh cluster
   for tool in podman debootstrap tar; do
     command -v "$tool" >/dev/null || die "missing $tool (scripts/install-deps.sh cluster)"
   done
@@ -191,7 +189,8 @@ podman_build() {
   local image=$1 file=$2 context=$3
   shift 3
   local t0=$SECONDS
-  local logf="$cache/build-$(basename "${image%%:*}").log"
+  local logf
+  logf="$cache/build-$(basename "${image%%:*}").log"
   log "building $image from $file (log: $logf)"
   if ! podman build --pull=never "${ulimit_args[@]}" "${layer_args[@]}" \
     --build-arg "BASE_IMAGE=$base_image" -f "$file" -t "$image" "$@" "$context" >"$logf" 2>&1; then
@@ -293,9 +292,9 @@ cmd_list() {
   for image in "${all_images[@]}"; do
     if image_exists "$image"; then
       podman image inspect --format '{{.Id}} {{.Size}} {{.Created}}' "$image" |
-        while read -r id size created _; do
-          printf '%-44s %-14s %-10s %s\n' "$image" "${id:0:12}" "$((size / 1000000))MB" \
-            "${created%%.*}"
+        while read -r id size cdate ctime _; do
+          printf '%-44s %-14s %-10s %s\n' "$image" "${id:0:12}" \
+            "$(awk -v b="$size" 'BEGIN { printf "%.1fMB", b / 1e6 }')" "$cdate ${ctime%%.*}"
         done
     else
       printf '%-44s %s\n' "$image" "(not built)"
