@@ -55,6 +55,15 @@ func TestEveryValuesFileRendersValidObjects(t *testing.T) {
 						t.Errorf("%s lacks label %s", key, l)
 					}
 				}
+				// helm 4 installs with server-side apply, which before Kubernetes 1.21 refuses a
+				// Service port without protocol (a key of the list).
+				if o.Kind() == "Service" {
+					for _, p := range list(o, "spec", "ports") {
+						if str(p, "protocol") == "" {
+							t.Errorf("%s: port %v has no protocol", key, p)
+						}
+					}
+				}
 				if len(o.Name()) > 63 {
 					t.Errorf("%s: name longer than 63 characters", key)
 				}
