@@ -21,7 +21,8 @@ for extra in "$@"; do
     chart) packages+=(golang-go golang-k8s-sigs-yaml-dev npm unzip openssl) ;;
     # The one-node cluster (scripts/cluster.sh) and the images it runs (scripts/images.sh).
     cluster) packages+=(containerd runc containernetworking-plugins iptables conntrack socat ethtool
-                        openssl podman buildah debootstrap skopeo jq procps iproute2 util-linux) ;;
+                        openssl podman buildah debootstrap skopeo netavark aardvark-dns jq procps iproute2
+                        util-linux) ;;
     *) echo "install-deps.sh: unknown set '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -6,14 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh envtest chart
+./scripts/install-deps.sh envtest chart cluster
 
-# A real kube-apiserver for the operator's integration tests, built once from Debian's source
-# package and cached outside the checkout (a few minutes the first time, instant afterwards).
-# KUBEBUILDER_ASSETS pointing at other envtest binaries wins; EDGEREPL_SKIP_ENVTEST=1 skips the
-# build, and those tests then report themselves as skipped.
+# A real kube-apiserver for the operator's integration tests, and the kubelet, controller-manager,
+# scheduler, kube-proxy and pause of the one-node cluster (tests/cluster), built once from Debian's
+# source package and cached outside the checkout (15 to 30 minutes the first time on 2 cores,
+# instant afterwards). KUBEBUILDER_ASSETS pointing at other envtest binaries wins;
+# EDGEREPL_SKIP_ENVTEST=1 skips the build, and those tests then report themselves as skipped;
+# EDGEREPL_SKIP_CLUSTER=1 builds only the API server and skips the cluster tests.
 if [ -z "${KUBEBUILDER_ASSETS:-}" ] && [ "${EDGEREPL_SKIP_ENVTEST:-0}" != 1 ]; then
-  KUBEBUILDER_ASSETS=$(./scripts/envtest.sh | tail -1)
+  if [ "${EDGEREPL_SKIP_CLUSTER:-0}" = 1 ]; then
+    KUBEBUILDER_ASSETS=$(./scripts/envtest.sh | tail -1)
+  else
+    KUBEBUILDER_ASSETS=$(./scripts/envtest.sh --node | tail -1)
+  fi
   export KUBEBUILDER_ASSETS
 fi
 
