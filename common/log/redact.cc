@@ -28,9 +28,9 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
-// Go's encoding/json (InfluxDB's answers) also escapes <, > and & as \u003c, \u003e, \u0026,
-// and some encoders write '/' as "\/".
-std::string GoJsonEscape(std::string_view s) {
+// Go's encoding/json (InfluxDB's answers) also escapes <, > and & as \u003c, \u003e, \u0026;
+// some encoders write '/' as "\/" (either way of escaping).
+std::string GoJsonEscape(std::string_view s, bool escape_slash) {
   std::string out;
   for (char c : JsonEscape(s)) {
     if (c == '<') {
@@ -39,11 +39,20 @@ std::string GoJsonEscape(std::string_view s) {
       out += "\\u003e";
     } else if (c == '&') {
       out += "\\u0026";
-    } else if (c == '/') {
+    } else if (c == '/' && escape_slash) {
       out += "\\/";
     } else {
       out.push_back(c);
     }
+  }
+  return out;
+}
+
+std::string EscapeSlashes(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '/') out.push_back('\\');
+    out.push_back(c);
   }
   return out;
 }
@@ -99,8 +108,10 @@ void SecretRegistry::AddForms(std::string_view secret) {
   std::string percent = codec::PercentEncode(secret);
   AddForm(LowerHexEscapes(percent));
   AddForm(std::move(percent));
+  AddForm(EscapeSlashes(JsonEscape(secret)));
   AddForm(JsonEscape(secret));
-  AddForm(GoJsonEscape(secret));
+  AddForm(GoJsonEscape(secret, /*escape_slash=*/true));
+  AddForm(GoJsonEscape(secret, /*escape_slash=*/false));
   for (std::string& core : Base64Cores(secret)) {
     AddForm(UrlSafe(core));
     AddForm(std::move(core));

@@ -140,6 +140,7 @@ TEST(RedactTest, EveryEncodingOfASecretIsRedacted) {
       "percent " + codec::PercentEncode(token),
       "lower %2fsecret edgerepl%2fSECRET%26%3ctok%3e%2b9f3b%3d%3d",
       R"(go json "edgerepl\/SECRET\u0026\u003ctok\u003e+9f3b==")",
+      R"(go json "edgerepl/SECRET\u0026\u003ctok\u003e+9f3b==")",
   };
   for (const std::string& text : texts) {
     EXPECT_EQ(s.Redact(text).find("SECRET"), std::string::npos) << text << " -> " << s.Redact(text);
