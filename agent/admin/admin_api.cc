@@ -3,6 +3,7 @@
 #include "agent/admin/json.h"
 #include "agent/admin/status_json.h"
 #include "common/httpserver/metrics_handler.h"
+#include "common/log/redact.h"
 
 namespace edgerepl::admin {
 namespace {
@@ -51,7 +52,10 @@ httpserver::Response AdminApi::Handle(const httpserver::Request& request) {
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (path == "/metrics") {
     if (!get) return JsonError(405, "method not allowed", "use GET");
-    return httpserver::ServeMetrics(registry_);
+    // Labels are names from the config, but this text leaves the process: no secret in it.
+    httpserver::Response r = httpserver::ServeMetrics(registry_);
+    r.body = log::GlobalSecrets().Redact(r.body);
+    return r;
   }
   if (path == "/healthz") {
     if (!get) return JsonError(405, "method not allowed", "use GET");

@@ -1,6 +1,7 @@
 #include "agent/admin/status_json.h"
 
 #include "agent/admin/json.h"
+#include "common/log/redact.h"
 
 namespace edgerepl::admin {
 namespace {
@@ -20,7 +21,9 @@ void WriteReplication(JsonWriter& w, const ReplicationStatus& r) {
   w.Key("currentQueueSizeBytes").Uint(r.current_queue_size_bytes);
   w.Key("pendingPoints").Uint(r.pending_points);
   w.Key("latestResponseCode").Int(r.latest_response_code);
-  w.Key("latestErrorMessage").String(r.latest_error_message);
+  // Redacted by the sender already; again here, as this text leaves the process (and reaches the
+  // operator's status and events).
+  w.Key("latestErrorMessage").String(log::GlobalSecrets().Redact(r.latest_error_message));
   w.Key("lastSuccessTime");
   if (r.last_success_time) {
     w.String(Rfc3339(*r.last_success_time));
@@ -80,7 +83,7 @@ std::string InfluxReplicationsJson(const std::vector<ReplicationStatus>& replica
     w.Key("remainingBytesToBeSynced").Uint(r.current_queue_size_bytes);
     if (r.latest_response_code != 0) w.Key("latestResponseCode").Int(r.latest_response_code);
     if (!r.latest_error_message.empty()) {
-      w.Key("latestErrorMessage").String(r.latest_error_message);
+      w.Key("latestErrorMessage").String(log::GlobalSecrets().Redact(r.latest_error_message));
     }
     w.Key("dropNonRetryableData").Bool(r.drop_non_retryable_data);
     w.Key("maxAgeSeconds").Uint(r.max_age_seconds);

@@ -40,6 +40,22 @@ Result<std::shared_ptr<http::HttpClient>> MakeClient(const http::HttpClientOptio
 
 }  // namespace
 
+Status CheckConfigured(const config::Config& config, const std::string& path,
+                       bool allow_unconfigured) {
+  if (allow_unconfigured) return Status::Ok();
+  std::string missing;
+  if (!config.local_given.given) missing = "no `local` section";
+  if (config.replications.empty()) {
+    missing += std::string(missing.empty() ? "" : " and ") + "no replication";
+  }
+  if (missing.empty()) return Status::Ok();
+  return Status::InvalidArgument(
+      "config file " + path + " has " + missing +
+      ": refusing to start, as the agent would accept writes and replicate them nowhere. Give "
+      "`local` and at least one replication, or pass --waiting-admin-listen when this is a "
+      "sidecar waiting for its config from the operator");
+}
+
 App::App(AppOptions options)
     : options_(std::move(options)),
       agent_metrics_(registry_, EDGEREPL_VERSION),
@@ -51,6 +67,10 @@ Result<std::unique_ptr<App>> App::Start(AppOptions options) {
   auto loaded = config::LoadConfigFile(options.config_path);
   bool missing = !loaded.ok() && loaded.status().code() == StatusCode::kNotFound;
   if (!loaded.ok() && !missing) return loaded.status();
+  if (loaded.ok()) {
+    EDGEREPL_RETURN_IF_ERROR(
+        CheckConfigured(*loaded, options.config_path, options.allow_unconfigured));
+  }
   if (loaded.ok()) log::GlobalSecrets().AddAll(config::Secrets(*loaded));
   std::unique_ptr<App> app(new App(std::move(options)));
   Status st = missing ? app->WaitForConfig() : app->Init(*loaded);
@@ -91,6 +111,11 @@ void App::OnNewConfig(const config::Config& next) {
   std::lock_guard<std::mutex> lock(apply_mu_);
   if (!serving_) {
     log::GlobalSecrets().AddAll(config::Secrets(next));
+    if (Status st = CheckConfigured(next, options_.config_path, options_.allow_unconfigured);
+        !st.ok()) {
+      spdlog::error("{}; still waiting", st.message());
+      return;
+    }
     spdlog::info("config file {} appeared; starting", options_.config_path);
     Status st = StartServing(next);
     if (!st.ok()) {
@@ -115,6 +140,12 @@ Status App::StartServing(const config::Config& config) {
   write_options.worker_threads = options_.write_threads;
   write_options.on_too_large = [this](const httpserver::Request& r) {
     write_handler_.CountRefused(r, 413);
+  };
+  write_options.body_memory_bytes = config.max_body_memory_bytes;
+  write_options.on_body_memory = [this](int64_t delta) { write_metrics_.BodyMemory(delta); };
+  write_options.on_body_memory_refused = [this](const httpserver::Request& r) {
+    write_metrics_.BodyMemoryRefused();
+    write_handler_.CountRefused(r, 503);
   };
   auto write_server = httpserver::Server::Start(
       config.listen, [this](const httpserver::Request& r) { return HandleWritePort(r); },
@@ -305,7 +336,10 @@ Status App::Apply(const config::Config& config) {
   }
   remotes_ = std::move(remotes);
   local_config_ = config.local;
-  if (write_server_) write_server_->SetMaxBodyBytes(config.max_body_bytes);
+  if (write_server_) {
+    write_server_->SetMaxBodyBytes(config.max_body_bytes);
+    write_server_->SetBodyMemoryBytes(config.max_body_memory_bytes);
+  }
   SweepOrphans(config, live_ids);
   return first_error;
 }
@@ -369,7 +403,16 @@ void App::Shutdown() {
   spdlog::info("shutting down: finishing writes in flight");
   // The reloader first: once it is stopped no first config can open the ports behind our back.
   if (reloader_) reloader_->Stop();
-  if (write_server_) write_server_->Stop();
+  if (write_server_) {
+    int left = write_server_->Stop(options_.shutdown_grace);
+    handlers_left_running_ = left;
+    if (left > 0) {
+      spdlog::warn(
+          "{} write(s) still being handled after the {} ms grace period; not waiting for "
+          "them (their clients get no answer and retry)",
+          left, options_.shutdown_grace.count());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(maintain_mu_);
     stopping_ = true;

@@ -39,7 +39,19 @@ struct AppOptions {
   // Where /healthz and /readyz answer while the config file does not exist yet (its adminListen
   // is unknown until then): the default adminListen.
   std::string waiting_admin_listen = ":9186";
+  // How long a stop waits for the writes in flight (SIGTERM). Within a pod's default 60 s
+  // terminationGracePeriodSeconds, with room to close the queues after it.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(30)};
+  // Whether a config without `local` or without any replication may start the agent: a sidecar
+  // waiting for the operator's first config (main sets it with --waiting-admin-listen). Otherwise
+  // such a file is refused, as it would accept writes and replicate them nowhere.
+  bool allow_unconfigured = false;
 };
+
+// kInvalidArgument naming what is missing when `config` has no `local` section or no
+// replication (an empty or comment-only file), unless `allow_unconfigured`.
+Status CheckConfigured(const config::Config& config, const std::string& path,
+                       bool allow_unconfigured);
 
 class App final : public admin::Backend {
  public:
@@ -57,7 +69,12 @@ class App final : public admin::Backend {
   void RequestReload();
   // Stops accepting writes, finishes those in flight, stops the senders without acknowledging
   // anything unconfirmed, closes the queues (cursors saved), stops the admin port. Idempotent.
+  // Takes at most about options.shutdown_grace for the writes; a handler still running after it
+  // is left behind (see handlers_left_running()).
   void Shutdown();
+  // Write-port handlers still running when Shutdown returned. They use this App, so the process
+  // must then exit without destroying it (main does).
+  int handlers_left_running() const { return handlers_left_running_.load(); }
 
   int write_port() const;
   int admin_port() const;
@@ -128,6 +145,7 @@ class App final : public admin::Backend {
   bool stopping_ = false;  // GUARDED_BY(maintain_mu_)
   std::thread maintain_thread_;
   std::atomic<bool> shut_down_{false};
+  std::atomic<int> handlers_left_running_{0};
   bool serving_ = false;  // GUARDED_BY(apply_mu_); a config was applied and the ports are open
 };
 

@@ -56,7 +56,9 @@ httpserver::Response LocalUnreachable(const Status& status) {
   httpserver::Response r;
   r.status = 502;
   r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  r.body = lp::ErrorJson("unavailable", "local InfluxDB unreachable: " + status.message());
+  // No answer at all: not reachable, or it closed the connection without one. A refusal with an
+  // answer (a 413 for a body past its max-body-size) is passed through instead (FromLocal).
+  r.body = lp::ErrorJson("unavailable", "local InfluxDB gave no answer: " + status.message());
   return r;
 }
 

@@ -149,6 +149,16 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   std::string normalized;
   auto stats = lp::Normalize(body, options, &normalized);
   if (!stats.ok()) return Error(400, "invalid", stats.status().message());
+  // What the local InfluxDB receives is the normalized body, which timestamps (and the
+  // _instance_id tag) make longer: a body within the limit can grow past the local's own
+  // max-body-size, which maxBodyBytes mirrors by default. Refused here, before it is sent.
+  if (normalized.size() > routing->max_body_bytes) {
+    return Error(413, "request too large",
+                 "unable to read data: the body with a nanosecond timestamp on every line is " +
+                     std::to_string(normalized.size()) + " bytes, over the limit of " +
+                     std::to_string(routing->max_body_bytes) +
+                     " bytes (maxBodyBytes); send it in smaller writes");
+  }
 
   // Each replication's share, and under queueFullPolicy reject the room check before anything is
   // written anywhere.

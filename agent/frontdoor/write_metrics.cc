@@ -55,7 +55,27 @@ WriteMetrics::WriteMetrics(prometheus::Registry& registry)
                                 "InfluxDB's answer (decoding, validation, the queue append and "
                                 "its sync): the latency the agent adds to a client's write.")
                           .Register(registry)
-                          .Add({}, AddedBuckets())) {}
+                          .Add({}, AddedBuckets())),
+      body_memory_(prometheus::BuildGauge()
+                       .Name("edgerepl_write_body_memory_bytes")
+                       .Help("Request bodies held in memory now by the write port, against "
+                             "maxBodyMemoryBytes.")
+                       .Register(registry)
+                       .Add({})),
+      body_memory_refused_(prometheus::BuildCounter()
+                               .Name("edgerepl_write_body_memory_refused_total")
+                               .Help("Requests on the write port answered 503 because "
+                                     "maxBodyMemoryBytes of bodies were held already.")
+                               .Register(registry)
+                               .Add({})) {}
+
+void WriteMetrics::BodyMemory(int64_t delta) {
+  body_memory_.Increment(static_cast<double>(delta));
+}
+
+void WriteMetrics::BodyMemoryRefused() {
+  body_memory_refused_.Increment();
+}
 
 void WriteMetrics::ObserveRequest(Api api, int code, double seconds) {
   duration_.Observe(seconds);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -26,6 +27,10 @@ class WriteMetrics {
   // What a write the local InfluxDB took spent in the agent besides that local write: decoding,
   // validation, the queue append and its sync.
   void ObserveAdded(double seconds);
+  // Request bodies held in memory (the write port's body budget) changed by `delta` bytes.
+  void BodyMemory(int64_t delta);
+  // A request refused with 503 because the body budget was spent.
+  void BodyMemoryRefused();
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -34,6 +39,8 @@ class WriteMetrics {
   prometheus::Histogram& duration_;
   prometheus::Histogram& local_duration_;
   prometheus::Histogram& added_duration_;
+  prometheus::Gauge& body_memory_;
+  prometheus::Counter& body_memory_refused_;
   std::mutex mu_;
   std::map<std::pair<Api, int>, prometheus::Counter*> by_code_;  // GUARDED_BY(mu_)
 };

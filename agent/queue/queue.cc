@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <functional>
 #include <iterator>
 #include <limits>
@@ -222,8 +223,23 @@ Status Queue::RecoverSegment(uint64_t number, uint64_t start, bool last, bool* r
 // ---- append ----------------------------------------------------------------------------------
 
 bool Queue::HasRoomFor(uint64_t bytes) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return sticky_.ok() && bytes_ + reserved_bytes_ + kRecordHeaderBytes + bytes <= max_bytes_;
+  bool disk_full;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!sticky_.ok() || bytes_ + reserved_bytes_ + kRecordHeaderBytes + bytes > max_bytes_) {
+      return false;
+    }
+    disk_full = disk_full_;
+    // Everything acknowledged: the next append deletes the acknowledged active segment before
+    // it writes (the space comes back only then), so waiting for free space would wait forever.
+    if (bytes_ == 0) return true;
+  }
+  if (!disk_full) return true;
+  // The last write found the disk full: the queue stays full for queueFullPolicy reject until
+  // the disk has room for this record again (the next successful write clears the flag), so a
+  // rejected write is never written locally and then refused by the queue.
+  auto free = fs_.FreeBytes(options_.dir);
+  return free.ok() && *free >= kRecordHeaderBytes + bytes + kDiskFullMarginBytes;
 }
 
 bool Queue::Full() const {
@@ -408,6 +424,7 @@ bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
   write_end_ = active_->end();
   if (!st.ok()) {
     refusing_ = write_refused_ = true;
+    if (st.errno_value() == ENOSPC) disk_full_ = true;
     failed_seq_ = write_seq_;
     spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
     if (damaged && sticky_.ok()) sticky_ = st;
@@ -430,7 +447,7 @@ bool Queue::WriteGroup(std::unique_lock<std::mutex>& lock) {
         FinishLocked(w, Status::Ok());
       }
     }
-    if (has_data && !sync) refusing_ = write_refused_ = false;
+    if (has_data && !sync) refusing_ = write_refused_ = disk_full_ = false;
     // A sync-only writer (the interval syncer, Close) needs a sync covering every byte written
     // before it; with nothing unsynced it is done.
     const bool unsynced_bytes = synced_end_ != write_end_ || !unsynced_.empty();
@@ -488,7 +505,7 @@ void Queue::SyncGroups(std::unique_lock<std::mutex>& lock) {
           IndexLocked(w);
           ++released;
           // Written after the last failure: the disk takes appends again.
-          if (g.seq > failed_seq_) refusing_ = write_refused_ = false;
+          if (g.seq > failed_seq_) refusing_ = write_refused_ = disk_full_ = false;
         }
         FinishLocked(w, Status::Ok(), &wake_later);
       }
@@ -557,6 +574,7 @@ void Queue::FailSyncLocked(std::unique_lock<std::mutex>& lock, const Status& st,
                            uint64_t target_seq, uint64_t from) {
   spdlog::error("queue {}: append failed: {}", options_.dir, st.ToString());
   refusing_ = write_refused_ = true;
+  if (st.errno_value() == ENOSPC) disk_full_ = true;
   failed_seq_ = write_seq_;
   hold_writes_ = true;  // the bytes after the failed ones are about to be cut off too
   while (writing_) stage_cv_.wait(lock);

@@ -64,6 +64,9 @@ inline constexpr std::chrono::milliseconds kMaxCohortWait{10};
 // From a sync of this many bytes up, the next one waits for only half as many: see
 // WaitForCohortLocked.
 inline constexpr uint64_t kSplitCohortBytes = 256 << 10;
+// Free disk beyond a record that HasRoomFor wants after the disk was found full: room for a new
+// segment's header and the cursor file besides the record.
+inline constexpr uint64_t kDiskFullMarginBytes = 64 << 10;
 
 class Queue {
  public:
@@ -76,6 +79,7 @@ class Queue {
   Queue& operator=(const Queue&) = delete;
 
   // Whether a payload of `bytes` fits under max_bytes now (queueFullPolicy reject pre-check).
+  // After a write failed with ENOSPC, only once the disk has room for it again.
   bool HasRoomFor(uint64_t bytes) const;
   // Whether appends are being refused: the last append found no room (limit, ENOSPC, I/O error)
   // and none succeeded since, or there is no room for even an empty record.
@@ -189,6 +193,7 @@ class Queue {
   Status sticky_;               // GUARDED_BY(mu_); set when a file is in doubt
   bool refusing_ = false;       // GUARDED_BY(mu_); last append found no room
   bool write_refused_ = false;  // GUARDED_BY(mu_); the last group's write failed (ENOSPC, EIO)
+  bool disk_full_ = false;      // GUARDED_BY(mu_); it failed with ENOSPC, none succeeded since
   bool closed_ = false;         // GUARDED_BY(mu_)
 
   // Only the write stage's leader appends to or replaces the active segment; the sync stage

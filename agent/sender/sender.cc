@@ -8,6 +8,7 @@
 #include "common/codec/base64.h"
 #include "common/codec/gzip.h"
 #include "common/codec/percent.h"
+#include "common/log/redact.h"
 
 namespace edgerepl::sender {
 namespace {
@@ -660,12 +661,15 @@ std::string Sender::RecordAnswer(int code, std::string message) {
 }
 
 std::string Sender::Redact(std::string message) const {
-  if (options_.token.empty()) return message;
-  for (size_t at = message.find(options_.token); at != std::string::npos;
-       at = message.find(options_.token, at)) {
-    message.replace(at, options_.token.size(), "[redacted]");
+  if (!options_.token.empty()) {
+    for (size_t at = message.find(options_.token); at != std::string::npos;
+         at = message.find(options_.token, at)) {
+      message.replace(at, options_.token.size(), "[redacted]");
+    }
   }
-  return message;
+  // Then every secret of the config (another remote's token, the admin token) in every form a
+  // remote or proxy may echo it in: the registry the logs are redacted with, one for the agent.
+  return log::GlobalSecrets().Redact(message);
 }
 
 double Sender::OldestAgeSeconds() const {

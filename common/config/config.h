@@ -20,7 +20,13 @@ enum class Protocol { kV2, kV1 };
 inline constexpr uint64_t kDefaultMaxQueueSizeBytes = 67108860;
 inline constexpr uint64_t kMinMaxQueueSizeBytes = 33554430;  // InfluxDB's own minimum
 inline constexpr uint64_t kDefaultMaxAgeSeconds = 604800;    // 0 = no limit
-inline constexpr uint64_t kDefaultMaxBodyBytes = 32 * 1024 * 1024;
+// influxd's default max-body-size (1.x `[http] max-body-size`): maxBodyBytes bounds the body as
+// received and the normalized body the local InfluxDB is sent, so by default the agent forwards
+// nothing a default influxd refuses.
+inline constexpr uint64_t kDefaultMaxBodyBytes = 25000000;
+// Request bodies held in memory at once across all connections of the write port: sized for a
+// sidecar (about ten bodies of the default maxBodyBytes).
+inline constexpr uint64_t kDefaultMaxBodyMemoryBytes = 256 * 1024 * 1024;
 inline constexpr uint64_t kDefaultBatchMaxBytes = 500000;
 inline constexpr uint64_t kMaxBatchMaxBytes = 64 * 1024 * 1024;
 inline constexpr uint64_t kDefaultBatchMaxPoints = 5000;
@@ -94,12 +100,21 @@ struct Config {
   Durability durability = Durability::kSync;
   std::chrono::milliseconds sync_interval{100};  // durability: interval only
   uint64_t max_body_bytes = kDefaultMaxBodyBytes;
+  uint64_t max_body_memory_bytes = kDefaultMaxBodyMemoryBytes;
   QueueFullPolicy queue_full_policy = QueueFullPolicy::kDrop;
   std::chrono::milliseconds orphan_grace_period{std::chrono::hours(24)};
   std::string pod_labels_file;  // empty: selectors are not evaluated (every replication runs)
   std::string instance_id;
   std::vector<RemoteConfig> remotes;
   std::vector<ReplicationConfig> replications;
+  // Whether the file had a `local` section (every field of it has a default, so only this tells
+  // an empty or comment-only file from a configured one). Not rendered, not hashed, and not part
+  // of the config's value: a rendered config reads back equal to the one rendered.
+  struct Presence {
+    bool given = false;
+    bool operator==(const Presence&) const { return true; }
+  };
+  Presence local_given;
   bool operator==(const Config&) const = default;
 
   const RemoteConfig* FindRemote(std::string_view name) const;

@@ -395,6 +395,7 @@ class Parser {
     }
     r.String("adminToken", &c->admin_token);
     if (YAML::Node n = r.Get("local"); !n.IsNull()) {
+      c->local_given.given = true;
       if (ExpectMap(n, "local")) ParseLocal(n, &c->local);
     }
     if (r.String("dataDir", &c->data_dir) && c->data_dir.empty()) {
@@ -404,6 +405,7 @@ class Parser {
                        {{"sync", Durability::kSync}, {"interval", Durability::kInterval}});
     r.Duration("syncInterval", &c->sync_interval, milliseconds(1));
     r.Uint("maxBodyBytes", &c->max_body_bytes, 1, UINT64_MAX);
+    r.Uint("maxBodyMemoryBytes", &c->max_body_memory_bytes, 1 << 20, UINT64_MAX);
     r.Enum<QueueFullPolicy>(
         "queueFullPolicy", &c->queue_full_policy,
         {{"drop", QueueFullPolicy::kDrop}, {"reject", QueueFullPolicy::kReject}});

@@ -68,6 +68,7 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
   Enum(e, "durability", DurabilityName(c.durability));
   Dur(e, "syncInterval", c.sync_interval);
   Num(e, "maxBodyBytes", c.max_body_bytes);
+  Num(e, "maxBodyMemoryBytes", c.max_body_memory_bytes);
   Enum(e, "queueFullPolicy", QueueFullPolicyName(c.queue_full_policy));
   Dur(e, "orphanGracePeriod", c.orphan_grace_period);
   Str(e, "podLabelsFile", c.pod_labels_file);

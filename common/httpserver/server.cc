@@ -1,5 +1,6 @@
 #include "common/httpserver/server.h"
 
+#include <cctype>
 #include <charconv>
 
 namespace edgerepl::httpserver {
@@ -52,6 +53,44 @@ std::string PercentDecode(std::string_view s) {
     }
   }
   return out;
+}
+
+namespace {
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+std::string_view OriginFormTarget(std::string_view target) {
+  size_t scheme = 0;
+  if (StartsWithIgnoreCase(target, "http://")) scheme = 7;
+  if (StartsWithIgnoreCase(target, "https://")) scheme = 8;
+  if (scheme == 0) return target;
+  size_t path = target.find_first_of("/?", scheme);
+  if (path == std::string_view::npos) return "/";
+  return target.substr(path);  // "?q" alone: the server puts the '/' in front
+}
+
+std::string_view OtherTransferCoding(std::string_view transfer_encoding) {
+  while (!transfer_encoding.empty()) {
+    size_t comma = transfer_encoding.find(',');
+    std::string_view coding = Trim(transfer_encoding.substr(0, comma));
+    transfer_encoding =
+        comma == std::string_view::npos ? std::string_view() : transfer_encoding.substr(comma + 1);
+    if (coding.empty()) continue;
+    if (coding.size() != 7 || !StartsWithIgnoreCase(coding, "chunked")) return coding;
+  }
+  return {};
 }
 
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {

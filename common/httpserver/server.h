@@ -53,6 +53,15 @@ struct ServerOptions {
   std::function<void(const Request&)> on_too_large;
   // Idle connection / slow client timeout.
   std::chrono::seconds timeout{120};
+  // Request bodies held in memory at once, across all connections (0 = no budget). A request
+  // whose body does not fit waits up to body_memory_wait for others to finish, then is answered
+  // 503 with Retry-After before its body is read. May be changed with SetBodyMemoryBytes.
+  uint64_t body_memory_bytes = 0;
+  std::chrono::milliseconds body_memory_wait{1000};
+  // Called with each change (+/- bytes) of the body memory held, for a gauge.
+  std::function<void(int64_t delta)> on_body_memory;
+  // Called for a request refused for lack of body memory, with its line and headers.
+  std::function<void(const Request&)> on_body_memory_refused;
 };
 
 class Server {
@@ -66,9 +75,13 @@ class Server {
 
   virtual int port() const = 0;
   virtual void SetMaxBodyBytes(uint64_t max_body_bytes) = 0;
+  virtual void SetBodyMemoryBytes(uint64_t bytes) = 0;
   // Stops accepting (late arrivals get 503), waits up to `grace` for requests in flight to be
-  // answered, then closes the listener. Idempotent; the destructor calls it.
-  virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(30)) = 0;
+  // answered, then closes the listener and every connection. Returns within about `grace` even
+  // when a handler does not: such a handler keeps running on its own thread (its answer is lost)
+  // and is counted in the result, the handlers still running. Idempotent; the destructor calls
+  // it. A caller that saw handlers left running must not destroy what they use (the agent exits).
+  virtual int Stop(std::chrono::milliseconds grace = std::chrono::seconds(30)) = 0;
 };
 using ServerPtr = std::unique_ptr<Server>;
 
@@ -83,5 +96,14 @@ Result<ListenAddress> ParseListenAddress(std::string_view listen);
 // occurrence wins, as in Go's url.Values.Get (what InfluxDB uses).
 std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
 std::string PercentDecode(std::string_view s);
+
+// The path and query of a request target: the target itself in origin form ("/write?db=x"),
+// what follows the authority in absolute form ("http://host:8086/write?db=x" -> "/write?db=x",
+// "http://host" -> "/"). The scheme is matched case-insensitively.
+std::string_view OriginFormTarget(std::string_view target);
+
+// The first transfer coding of a Transfer-Encoding value other than "chunked" (as written, for
+// the answer), or empty when every one is chunked.
+std::string_view OtherTransferCoding(std::string_view transfer_encoding);
 
 }  // namespace edgerepl::httpserver

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -28,6 +29,7 @@
 #include <thread>
 
 #include "common/http/fd_stream.h"
+#include "common/httpserver/body_budget.h"
 #include "common/httpserver/server.h"
 
 namespace edgerepl::httpserver {
@@ -36,11 +38,18 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-// Go's net/http default (what InfluxDB answers with); Beast's own default of 8 KiB refuses
-// clients with long tokens or many tags in headers.
-constexpr uint32_t kMaxHeaderBytes = 1 << 20;
+// The request line and header fields together. Beast's own default of 8 KiB refuses clients with
+// long tokens; Go's 1 MiB (what InfluxDB allows) lets one request hold a handler for seconds and,
+// past 64 KiB in one value, makes Beast throw instead of answering. No InfluxDB client comes near
+// 64 KiB (docs/agent-api.md "Limits").
+constexpr uint32_t kMaxHeaderBytes = 64 << 10;
+// Header fields per request. Telegraf and the InfluxDB clients send fewer than 20; every field is
+// copied, looked up and forwarded, so tens of thousands of tiny ones are refused up front.
+constexpr size_t kMaxHeaderFields = 1000;
 // Connections beyond this are answered 503 and closed: each holds a thread.
 constexpr size_t kMaxConnections = 1024;
+// What a request refused for lack of body memory is told to wait before retrying.
+constexpr int kBodyMemoryRetryAfterSeconds = 1;
 // How much of a refused request's body is read and discarded before the connection is closed.
 constexpr size_t kLingerBytes = 64 << 20;
 
@@ -77,6 +86,10 @@ Response Plain(int status, std::string_view code, std::string_view message) {
   // Only fixed ASCII text reaches here: no escaping needed.
   r.body = "{\"code\":\"" + std::string(code) + "\",\"message\":\"" + std::string(message) + "\"}";
   return r;
+}
+
+Response HeadersTooLarge(std::string_view what) {
+  return Plain(431, "request header fields too large", what);
 }
 
 Response TooLarge(uint64_t limit) {
@@ -133,14 +146,20 @@ Result<int> Listen(const ListenAddress& address) {
   return Status::Unavailable("cannot listen on " + address.host + ":" + port + ": " + error);
 }
 
-class BeastServer final : public Server {
+// Everything a connection thread touches. Shared with those threads, so Stop can return after its
+// grace period while a handler is still running (it cannot be cancelled): that thread finishes on
+// this object, never on a destroyed server.
+class Core final : public std::enable_shared_from_this<Core> {
  public:
-  BeastServer(Handler handler, ServerOptions options)
+  Core(Handler handler, ServerOptions options)
       : handler_(std::move(handler)),
         options_(std::move(options)),
-        max_body_bytes_(options_.max_body_bytes) {}
-
-  ~BeastServer() override { Stop(std::chrono::seconds(5)); }
+        max_body_bytes_(options_.max_body_bytes),
+        budget_(options_.body_memory_bytes) {}
+  ~Core() {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
 
   Status Open(const ListenAddress& address) {
     auto fd = Listen(address);
@@ -157,16 +176,18 @@ class BeastServer final : public Server {
     return Status::Ok();
   }
 
-  int port() const override { return port_; }
+  int port() const { return port_; }
 
-  void SetMaxBodyBytes(uint64_t max_body_bytes) override { max_body_bytes_ = max_body_bytes; }
+  void SetMaxBodyBytes(uint64_t max_body_bytes) { max_body_bytes_ = max_body_bytes; }
+  void SetBodyMemoryBytes(uint64_t bytes) { budget_.SetLimit(bytes); }
 
-  void Stop(std::chrono::milliseconds grace) override {
+  int Stop(std::chrono::milliseconds grace) {
+    const auto deadline = std::chrono::steady_clock::now() + grace;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (stopped_) return;
+      if (stopped_) return static_cast<int>(handlers_running_);
       stopping_ = true;
-      cv_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+      cv_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
       stopped_ = true;
     }
     if (acceptor_.joinable()) {
@@ -176,19 +197,22 @@ class BeastServer final : public Server {
     }
     if (listen_fd_ >= 0) ::close(listen_fd_);
     listen_fd_ = -1;
-    // Idle keep-alive connections and requests still arriving are closed now; a handler still
-    // running past the grace period is waited for (it cannot be cancelled) and its answer is
-    // sent, as before the grace period.
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+    wake_fd_ = -1;
+    // Idle keep-alive connections and requests still arriving are closed now; requests being
+    // answered get the rest of the grace period. Then every connection is shut down: a handler
+    // still running is left to finish on its own thread (its answer is lost), so a stop never
+    // takes longer than its grace period, whatever a handler does.
     std::unique_lock<std::mutex> lock(mu_);
     for (auto& [c, answering] : connections_) {
       if (!answering) c->Shutdown();
     }
-    cv_.wait(lock, [this] { return in_flight_ == 0; });
+    cv_.wait_until(lock, deadline, [this] { return in_flight_ == 0; });
+    abandoned_ = true;
     for (auto& [c, answering] : connections_) c->Shutdown();
-    cv_.wait(lock, [this] { return connections_.empty(); });
-    lock.unlock();
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-    wake_fd_ = -1;
+    // The threads not in a handler see their sockets shut and leave at once.
+    cv_.wait_for(lock, kLeaveWait, [this] { return connections_.size() <= handlers_running_; });
+    return static_cast<int>(handlers_running_);
   }
 
  private:
@@ -224,7 +248,9 @@ class BeastServer final : public Server {
       connections_.emplace(raw, false);
       lock.unlock();
       try {
-        std::thread([this, raw] { Serve(std::unique_ptr<http::FdStream>(raw)); }).detach();
+        std::thread([self = shared_from_this(), raw] {
+          self->Serve(std::unique_ptr<http::FdStream>(raw));
+        }).detach();
       } catch (const std::system_error&) {
         // No thread to be had: drop this connection, keep serving the others.
         std::lock_guard<std::mutex> relock(mu_);
@@ -270,8 +296,11 @@ class BeastServer final : public Server {
     bhttp::read_header(stream, buffer, parser, ec);
     if (ec) {
       if (ec == bhttp::error::header_limit) {
-        Write(stream, Plain(431, "request header fields too large", "request headers too large"),
+        Write(stream,
+              HeadersTooLarge("request line and headers exceed " + std::to_string(kMaxHeaderBytes) +
+                              " bytes"),
               false);
+        LingeringClose(stream);
       } else if (ec != boost::asio::error::eof && ec != beast::error::timeout &&
                  ec != bhttp::error::end_of_stream && buffer.size() > 0) {
         Write(stream, Plain(400, "invalid", "malformed HTTP request"), false);
@@ -286,14 +315,51 @@ class BeastServer final : public Server {
       return false;
     }
     struct Exit {
-      BeastServer* s;
+      Core* s;
       ~Exit() { s->Leave(); }
     } exit{this};
 
     Request in;
     const auto& head = parser.get();
+    // Beast's header_limit bounds what one parse step sees, not the whole head: 40 fields of
+    // 2 kB passed a 64 KiB limit. So the head is measured here too.
+    size_t head_bytes = head.method_string().size() + head.target().size() + 12;
+    for (const auto& field : head)
+      head_bytes += field.name_string().size() + field.value().size() + 4;
+    if (head_bytes > kMaxHeaderBytes) {
+      Write(stream,
+            HeadersTooLarge("request line and headers exceed " + std::to_string(kMaxHeaderBytes) +
+                            " bytes"),
+            false);
+      LingeringClose(stream);
+      return false;
+    }
+    if (static_cast<size_t>(std::distance(head.begin(), head.end())) > kMaxHeaderFields) {
+      Write(stream,
+            HeadersTooLarge("more than " + std::to_string(kMaxHeaderFields) + " header fields"),
+            false);
+      LingeringClose(stream);
+      return false;
+    }
     in.method = std::string(head.method_string());
-    std::string_view target(head.target().data(), head.target().size());
+    // Only chunked is a transfer coding Beast decodes: any other (`gzip, chunked`) would reach
+    // the handler still encoded. As Go's net/http (InfluxDB) does, 501.
+    if (auto te = head[bhttp::field::transfer_encoding]; !te.empty()) {
+      std::string_view other = OtherTransferCoding(std::string_view(te.data(), te.size()));
+      if (!other.empty()) {
+        Write(stream,
+              Plain(501, "not implemented",
+                    "Transfer-Encoding \"" + std::string(other) +
+                        "\" is not supported; only chunked is (send gzip as Content-Encoding)"),
+              false);
+        LingeringClose(stream);
+        return false;
+      }
+    }
+    // The absolute form (`POST http://host/write`) is valid HTTP/1.1 and what a client talking
+    // to a proxy sends: its path and query are what count.
+    std::string_view target =
+        OriginFormTarget(std::string_view(head.target().data(), head.target().size()));
     size_t q = target.find('?');
     in.path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) in.query = std::string(target.substr(q + 1));
@@ -310,6 +376,14 @@ class BeastServer final : public Server {
     // Set only now, so an oversized Content-Length is refused above with the request's line and
     // headers in hand; a chunked body is counted against it as it arrives.
     if (limit > 0) parser.body_limit(limit);
+    // The body's memory comes from the budget shared by every connection: a sized body takes
+    // all of it before a byte is read (so a refusal comes before "100 Continue"), a chunked one
+    // takes it as the body grows.
+    BodyHold hold(*this);
+    if (parser.content_length() && !hold.Grow(*parser.content_length())) {
+      RefuseNoMemory(stream, in);
+      return false;
+    }
     // A client that waits for "100 Continue" (curl, over 1 MiB) is told to go on; one that sent
     // its body at once must see only the final answer, so nothing is sent once body bytes are in.
     if (const std::string* expect = in.Header("Expect");
@@ -319,32 +393,64 @@ class BeastServer final : public Server {
       boost::asio::write(stream, boost::asio::buffer(kContinue.data(), kContinue.size()), ec);
       if (ec) return false;
     }
-    bhttp::read(stream, buffer, parser, ec);
+    if (parser.content_length()) {
+      bhttp::read(stream, buffer, parser, ec);
+    } else {
+      // Room for what the next read can bring is taken before the read, so the body never
+      // holds more than its share: a read adds at most the connection buffer's contents.
+      while (!ec && !parser.is_done()) {
+        std::string& body = parser.get().body();
+        if (body.size() + 2 * http::kReadChunkBytes > body.capacity()) {
+          uint64_t want = std::max<uint64_t>(2 * body.capacity(), 4 * http::kReadChunkBytes);
+          if (limit > 0) want = std::min<uint64_t>(want, limit + 2 * http::kReadChunkBytes);
+          if (want > hold.bytes() && !hold.Grow(want - hold.bytes())) {
+            RefuseNoMemory(stream, in);
+            return false;
+          }
+          body.reserve(want);
+        }
+        bhttp::read_some(stream, buffer, parser, ec);
+      }
+    }
     if (ec == bhttp::error::body_limit) {
       RefuseTooLarge(stream, in, limit);
       return false;
     }
-    if (ec) return false;  // the client went away or sent a body that cannot be read
+    if (ec) {
+      // A body that breaks HTTP's framing (a bad chunk size, a missing CRLF) is answered; a
+      // client that went away or stalled is not.
+      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category() &&
+          ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+        Write(stream, Plain(400, "invalid", "malformed request body: " + ec.message()), false);
+        LingeringClose(stream);
+      }
+      return false;
+    }
     bool keep_alive = parser.get().keep_alive();
     in.body = std::move(parser.get().body());
 
     struct Answering {
-      BeastServer* s;
+      Core* s;
       http::FdStream* c;
-      Answering(BeastServer* server, http::FdStream* conn) : s(server), c(conn) {
-        s->Mark(c, true);
-      }
+      Answering(Core* server, http::FdStream* conn) : s(server), c(conn) { s->Mark(c, true); }
       ~Answering() { s->Mark(c, false); }
     } answering(this, &stream);
     Response out;
     {
+      // Counted before waiting for a slot: Stop reports every handler that may still run.
+      Running running(*this);
+      if (running.abandoned()) return false;
       Slot slot(*this);
+      if (running.abandoned()) return false;  // Stop gave up while this waited for a slot
       try {
         out = handler_(in);
       } catch (...) {
         out = Plain(500, "internal error", "request handler failed");
       }
     }
+    // The body is not needed for the answer, which may stream for a long time.
+    std::string().swap(in.body);
+    hold.Release();
     if (const std::string* c = http::FindHeader(out.headers, "connection");
         c != nullptr && EqualsIgnoreCase(*c, "close")) {
       keep_alive = false;
@@ -408,6 +514,41 @@ class BeastServer final : public Server {
     }
   }
 
+  void RefuseNoMemory(http::FdStream& stream, Request& in) {
+    if (options_.on_body_memory_refused) options_.on_body_memory_refused(in);
+    stream.set_timeout(options_.timeout);
+    Response r = Plain(503, "unavailable",
+                       "too many request bodies in memory at once (the body memory budget is "
+                       "spent); retry shortly");
+    r.headers.emplace_back("Retry-After", std::to_string(kBodyMemoryRetryAfterSeconds));
+    Write(stream, std::move(r), false);
+    LingeringClose(stream);
+  }
+
+  // The share of the body budget one request holds; given back when it ends.
+  class BodyHold {
+   public:
+    explicit BodyHold(Core& s) : s_(s) {}
+    ~BodyHold() { Release(); }
+    bool Grow(uint64_t bytes) {
+      if (!s_.budget_.Acquire(bytes, bytes_, s_.options_.body_memory_wait)) return false;
+      bytes_ += bytes;
+      if (s_.options_.on_body_memory) s_.options_.on_body_memory(static_cast<int64_t>(bytes));
+      return true;
+    }
+    void Release() {
+      if (bytes_ == 0) return;
+      s_.budget_.Release(bytes_);
+      if (s_.options_.on_body_memory) s_.options_.on_body_memory(-static_cast<int64_t>(bytes_));
+      bytes_ = 0;
+    }
+    uint64_t bytes() const { return bytes_; }
+
+   private:
+    Core& s_;
+    uint64_t bytes_ = 0;
+  };
+
   void RefuseTooLarge(http::FdStream& stream, Request& in, uint64_t limit) {
     in.body.clear();
     if (options_.on_too_large) options_.on_too_large(in);
@@ -466,10 +607,32 @@ class BeastServer final : public Server {
     if (--in_flight_ == 0) cv_.notify_all();
   }
 
+  // Counts a handler running, for what Stop leaves behind.
+  class Running {
+   public:
+    explicit Running(Core& s) : s_(s) {
+      std::lock_guard<std::mutex> lock(s_.mu_);
+      ++s_.handlers_running_;
+    }
+    // Stop's grace period is over and its connection closed: the handler must not start.
+    bool abandoned() const {
+      std::lock_guard<std::mutex> lock(s_.mu_);
+      return s_.abandoned_;
+    }
+    ~Running() {
+      std::lock_guard<std::mutex> lock(s_.mu_);
+      --s_.handlers_running_;
+      s_.cv_.notify_all();
+    }
+
+   private:
+    Core& s_;
+  };
+
   // Bounds the handlers running at once to options_.worker_threads.
   class Slot {
    public:
-    explicit Slot(BeastServer& s) : s_(s) {
+    explicit Slot(Core& s) : s_(s) {
       std::unique_lock<std::mutex> lock(s_.slots_mu_);
       s_.slots_cv_.wait(lock,
                         [this] { return s_.busy_ < std::max(1, s_.options_.worker_threads); });
@@ -484,12 +647,16 @@ class BeastServer final : public Server {
     }
 
    private:
-    BeastServer& s_;
+    Core& s_;
   };
+
+  // How long Stop waits, after the grace period, for the threads of shut connections to leave.
+  static constexpr std::chrono::milliseconds kLeaveWait{200};
 
   const Handler handler_;
   const ServerOptions options_;
   std::atomic<uint64_t> max_body_bytes_;
+  BodyBudget budget_;
   int listen_fd_ = -1;
   int wake_fd_ = -1;
   int port_ = 0;
@@ -500,13 +667,29 @@ class BeastServer final : public Server {
   // Each open connection (owned by its thread) and whether it is answering a request (from its
   // handler's start until the answer is written). GUARDED_BY(mu_)
   std::map<http::FdStream*, bool> connections_;
-  size_t in_flight_ = 0;   // GUARDED_BY(mu_)
-  bool stopping_ = false;  // GUARDED_BY(mu_)
-  bool stopped_ = false;   // GUARDED_BY(mu_)
+  size_t in_flight_ = 0;         // GUARDED_BY(mu_)
+  size_t handlers_running_ = 0;  // GUARDED_BY(mu_)
+  bool stopping_ = false;        // GUARDED_BY(mu_)
+  bool stopped_ = false;         // GUARDED_BY(mu_)
+  bool abandoned_ = false;       // GUARDED_BY(mu_); past the grace period: no handler starts
 
   std::mutex slots_mu_;
   std::condition_variable slots_cv_;
   int busy_ = 0;  // GUARDED_BY(slots_mu_)
+};
+
+class BeastServer final : public Server {
+ public:
+  explicit BeastServer(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  ~BeastServer() override { core_->Stop(std::chrono::seconds(5)); }
+
+  int port() const override { return core_->port(); }
+  void SetMaxBodyBytes(uint64_t max_body_bytes) override { core_->SetMaxBodyBytes(max_body_bytes); }
+  void SetBodyMemoryBytes(uint64_t bytes) override { core_->SetBodyMemoryBytes(bytes); }
+  int Stop(std::chrono::milliseconds grace) override { return core_->Stop(grace); }
+
+ private:
+  const std::shared_ptr<Core> core_;
 };
 
 }  // namespace
@@ -515,10 +698,10 @@ Result<std::unique_ptr<Server>> Server::Start(std::string listen, Handler handle
                                               ServerOptions options) {
   auto address = ParseListenAddress(listen);
   if (!address.ok()) return address.status();
-  auto server = std::make_unique<BeastServer>(std::move(handler), std::move(options));
-  Status st = server->Open(*address);
+  auto core = std::make_shared<Core>(std::move(handler), std::move(options));
+  Status st = core->Open(*address);
   if (!st.ok()) return st;
-  return std::unique_ptr<Server>(std::move(server));
+  return std::unique_ptr<Server>(std::make_unique<BeastServer>(std::move(core)));
 }
 
 }  // namespace edgerepl::httpserver

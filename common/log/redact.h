@@ -1,6 +1,9 @@
-// The set of secrets (remote tokens, the admin token) that must never reach a log line.
-// Redact() replaces every occurrence of a registered secret, and of its URL-encoded and
-// JSON-escaped forms, with "[REDACTED]".
+// The set of secrets (remote tokens, the admin token, passwords) that must never leave the
+// process: in a log line, a status answer, a metric label or an event. Redact() replaces every
+// occurrence of a registered secret, and of its forms, with "[REDACTED]": percent-encoded (upper
+// and lower case hex), JSON-escaped (plain and as Go escapes it), and base64 (standard and
+// URL-safe) wherever it sits inside the encoded bytes, as in a Basic header. The one redactor of
+// the agent: the sender's latestErrorMessage and the status answers go through it too.
 #pragma once
 
 #include <shared_mutex>
@@ -11,6 +14,9 @@
 namespace edgerepl::log {
 
 inline constexpr std::string_view kRedacted = "[REDACTED]";
+// A base64 form shorter than this is not registered: it would match unrelated text. A secret of
+// 8 bytes or more always has a form this long.
+inline constexpr size_t kMinBase64Core = 8;
 
 class SecretRegistry {
  public:
@@ -25,7 +31,8 @@ class SecretRegistry {
   size_t size() const;
 
  private:
-  void AddForm(std::string form);  // REQUIRES: mu_ held exclusively
+  void AddForms(std::string_view secret);  // REQUIRES: mu_ held exclusively
+  void AddForm(std::string form);          // REQUIRES: mu_ held exclusively
 
   mutable std::shared_mutex mu_;
   std::vector<std::string> forms_;  // longest first, so a secret containing another goes first

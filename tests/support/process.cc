@@ -159,7 +159,12 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path,
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
   for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
-  for (auto& e : extra_env) env_storage.push_back(e);
+  for (auto& e : extra_env) {
+    // An extra entry replaces an inherited one of the same name (getenv finds the first).
+    std::string key = e.substr(0, e.find('=') + 1);
+    std::erase_if(env_storage, [&](const std::string& old) { return old.rfind(key, 0) == 0; });
+    env_storage.push_back(e);
+  }
   std::vector<char*> envp;
   for (auto& e : env_storage) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -34,7 +34,7 @@ std::optional<std::string> FindExecutable(const std::string& name);
 class ChildProcess {
  public:
   // Starts argv[0] with argv; stdout and stderr go to log_path (appended). Extra env entries are
-  // "KEY=VALUE" and are added to this process's environment.
+  // "KEY=VALUE" and are added to this process's environment, replacing one of the same name.
   ChildProcess(std::vector<std::string> argv, std::string log_path,
                std::vector<std::string> extra_env = {});
   ~ChildProcess();  // SIGKILL if still running

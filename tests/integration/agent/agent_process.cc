@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -56,12 +57,14 @@ void AgentProcess::WriteRawConfig(const std::string& text) {
 }
 
 bool AgentProcess::Start(bool wait_ready) {
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{AgentBinary(), "--config", config_path_, "--log-level", "debug",
-                               // Where a missing config file is waited for: the test's admin port.
-                               "--waiting-admin-listen",
-                               "127.0.0.1:" + std::to_string(admin_port_)},
-      log_path_);
+  std::vector<std::string> argv = {AgentBinary(), "--config", config_path_, "--log-level", "debug"};
+  if (waiting_flag_) {
+    // Where a missing config file is waited for: the test's admin port.
+    argv.push_back("--waiting-admin-listen");
+    argv.push_back("127.0.0.1:" + std::to_string(admin_port_));
+  }
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<ChildProcess>(std::move(argv), log_path_, extra_env_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->Running()) return false;
@@ -96,6 +99,16 @@ bool AgentProcess::Running() {
 
 void AgentProcess::Signal(int sig) {
   if (process_) process_->Signal(sig);
+}
+
+long AgentProcess::MemoryKiB(const std::string& field) const {
+  if (!process_) return 0;
+  std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return 0;
 }
 
 std::string AgentProcess::Log() const {

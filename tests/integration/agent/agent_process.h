@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -34,6 +35,16 @@ class AgentProcess {
   void RewriteConfig(const std::string& body);
   void WriteRawConfig(const std::string& text);
 
+  // For the next Start: arguments after the defaults, environment entries ("KEY=VALUE"), and
+  // whether --waiting-admin-listen is passed (default yes: it also allows an empty config).
+  void SetExtraArgs(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  void SetExtraEnv(std::vector<std::string> env) { extra_env_ = std::move(env); }
+  void SetWaitingFlag(bool on) { waiting_flag_ = on; }
+  // The running process's id (-1 when none) and its resident memory in KiB from
+  // /proc/<pid>/status: "VmRSS" now, "VmHWM" the peak. 0 when unknown.
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  long MemoryKiB(const std::string& field = "VmRSS") const;
+
   int write_port() const { return write_port_; }
   int admin_port() const { return admin_port_; }
   const std::string& config_path() const { return config_path_; }
@@ -59,6 +70,9 @@ class AgentProcess {
   int write_port_;
   int admin_port_;
   std::unique_ptr<ChildProcess> process_;
+  std::vector<std::string> extra_args_;
+  std::vector<std::string> extra_env_;
+  bool waiting_flag_ = true;
 };
 
 // The first integer value of `"key":` in a JSON text; -1 when absent.

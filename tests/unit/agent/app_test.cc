@@ -187,6 +187,33 @@ TEST_F(AppTest, InvalidConfigRefusesToStart) {
       << app.status().message();
 }
 
+// An empty or comment-only file, or one without a replication, would run the agent on every
+// interface accepting writes that are replicated nowhere: refused, naming what is missing, unless
+// the agent is a sidecar waiting for the operator's config (--waiting-admin-listen).
+TEST_F(AppTest, HalfConfiguredFileRefusesToStartUnlessAllowed) {
+  AppOptions options;
+  options.config_path = dir_.Join("agent.yaml");
+  for (const std::string& text : {std::string(""), std::string("# nothing yet\n")}) {
+    WriteFileOrDie(options.config_path, text);
+    auto app = App::Start(options);
+    ASSERT_FALSE(app.ok()) << "started with \"" << text << "\"";
+    EXPECT_NE(app.status().message().find("no `local` section and no replication"),
+              std::string::npos)
+        << app.status().message();
+    EXPECT_NE(app.status().message().find("--waiting-admin-listen"), std::string::npos);
+  }
+  WriteFileOrDie(options.config_path, Top());
+  auto no_replication = App::Start(options);
+  ASSERT_FALSE(no_replication.ok());
+  EXPECT_NE(no_replication.status().message().find("has no replication"), std::string::npos)
+      << no_replication.status().message();
+  options.allow_unconfigured = true;
+  WriteFileOrDie(options.config_path, Top());
+  auto allowed = App::Start(options);
+  ASSERT_TRUE(allowed.ok()) << allowed.status().ToString();
+  EXPECT_GT((*allowed)->write_port(), 0);
+}
+
 // In Kubernetes the config is an optional Secret the operator renders later: until the file
 // exists the agent answers /healthz, is not ready, and opens no write port; then it starts
 // without a restart.

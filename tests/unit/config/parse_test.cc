@@ -43,7 +43,7 @@ TEST(ParseConfigTest, EmptyFileGivesEveryTopLevelDefault) {
   EXPECT_EQ(c->data_dir, "/var/lib/edgerepl");
   EXPECT_EQ(c->durability, Durability::kSync);
   EXPECT_EQ(c->sync_interval, milliseconds(100));
-  EXPECT_EQ(c->max_body_bytes, 33554432u);
+  EXPECT_EQ(c->max_body_bytes, 25000000u);
   EXPECT_EQ(c->queue_full_policy, QueueFullPolicy::kDrop);
   EXPECT_EQ(c->orphan_grace_period, std::chrono::hours(24));
   EXPECT_EQ(c->pod_labels_file, "");

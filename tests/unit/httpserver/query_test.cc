@@ -40,5 +40,21 @@ TEST(PercentDecode, KeepsMalformedEscapes) {
   EXPECT_EQ(PercentDecode("%41%zz%4"), "A%zz%4");
 }
 
+TEST(OriginFormTarget, AbsoluteFormKeepsPathAndQuery) {
+  EXPECT_EQ(OriginFormTarget("/write?db=x"), "/write?db=x");
+  EXPECT_EQ(OriginFormTarget("http://h:8086/write?db=x"), "/write?db=x");
+  EXPECT_EQ(OriginFormTarget("HTTPS://h/api/v2/write"), "/api/v2/write");
+  EXPECT_EQ(OriginFormTarget("http://h"), "/");
+  EXPECT_EQ(OriginFormTarget("http://h?db=x"), "?db=x");
+  EXPECT_EQ(OriginFormTarget("*"), "*");
+}
+
+TEST(OtherTransferCoding, OnlyChunkedIsKnown) {
+  EXPECT_EQ(OtherTransferCoding("chunked"), "");
+  EXPECT_EQ(OtherTransferCoding(" Chunked "), "");
+  EXPECT_EQ(OtherTransferCoding("gzip, chunked"), "gzip");
+  EXPECT_EQ(OtherTransferCoding("chunked, x-custom"), "x-custom");
+}
+
 }  // namespace
 }  // namespace edgerepl::httpserver

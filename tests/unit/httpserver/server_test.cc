@@ -416,11 +416,16 @@ TEST(Server, OversizedHeadersAre431) {
   EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
 }
 
-TEST(Server, HandlerRunningPastTheGracePeriodStillAnswers) {
+TEST(Server, StopReturnsWithinTheGracePeriodWhateverAHandlerDoes) {
+  // Shared with the handler, which outlives the Stop (and is waited for below).
+  auto release = std::make_shared<std::promise<void>>();
+  auto released = release->get_future().share();
   std::promise<void> entered;
-  auto server = StartOrDie([&](const Request&) {
+  std::atomic<bool> finished{false};
+  auto server = StartOrDie([&, released](const Request&) {
     entered.set_value();
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    released.wait();  // a handler stuck on something (a hung local InfluxDB)
+    finished = true;
     Response r;
     r.status = 204;
     return r;
@@ -431,12 +436,176 @@ TEST(Server, HandlerRunningPastTheGracePeriodStillAnswers) {
   auto call = std::async(std::launch::async, [&] { return HttpRequest(port, "GET", "/", {}, ""); });
   entered.get_future().wait();
   auto start = std::chrono::steady_clock::now();
-  server->Stop(std::chrono::milliseconds(50));
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
-  EXPECT_EQ(call.get(), 204);
+  EXPECT_EQ(server->Stop(std::chrono::milliseconds(300)), 1);  // one handler left running
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_EQ(call.get(), 0);  // its connection was closed: no answer
   char c;
   EXPECT_EQ(::recv(idle, &c, 1, 0), 0);
   ::close(idle);
+  server.reset();  // the handler's thread does not use the destroyed server
+  release->set_value();
+  for (int i = 0; i < 200 && !finished; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(finished);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its thread leaves the server
+}
+
+TEST(Server, TooManyHeaderFieldsAre431) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie([&](const Request&) {
+    ++calls;
+    return Response{};
+  });
+  std::string raw = "POST /write HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 1001; ++i) raw += "a:" + std::to_string(i % 10) + "\r\n";
+  raw += "Content-Length: 0\r\n\r\n";
+  auto start = std::chrono::steady_clock::now();
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("more than 1000 header fields"), std::string::npos) << out;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(calls, 0);
+  // 1000 are fine.
+  raw = "POST /write HTTP/1.1\r\nConnection: close\r\n";
+  for (int i = 0; i < 998; ++i) raw += "a:" + std::to_string(i % 10) + "\r\n";
+  raw += "Content-Length: 0\r\n\r\n";
+  out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 200);
+}
+
+TEST(Server, HeadersOver64KiBInTotalAre431) {
+  auto server = StartOrDie([](const Request&) { return Response{}; });
+  std::string raw = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  for (int i = 0; i < 40; ++i)
+    raw += "X-" + std::to_string(i) + ": " + std::string(2000, 'a') + "\r\n";
+  raw += "\r\n";
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+}
+
+// One budget for the bodies of every connection: a body that does not fit while others are held
+// waits briefly, then is answered 503 with Retry-After before it is read; sized and chunked alike.
+TEST(Server, BodyMemoryBudgetIsSharedByAllConnections) {
+  std::promise<void> entered;
+  auto release = std::make_shared<std::promise<void>>();
+  auto released = release->get_future().share();
+  std::atomic<int> calls{0};
+  std::atomic<int> refused{0};
+  std::atomic<int64_t> held{0};
+  ServerOptions options;
+  options.body_memory_bytes = 1 << 20;
+  options.body_memory_wait = std::chrono::milliseconds(100);
+  options.on_body_memory = [&](int64_t delta) { held += delta; };
+  options.on_body_memory_refused = [&](const Request& r) {
+    EXPECT_EQ(r.path, "/write");
+    ++refused;
+  };
+  auto server = StartOrDie(
+      [&, released](const Request& r) {
+        if (++calls == 1) {
+          entered.set_value();
+          released.wait();
+        }
+        Response out;
+        out.body = std::to_string(r.body.size());
+        return out;
+      },
+      options);
+  int port = server->port();
+  const std::string body(800 << 10, 'x');
+  auto first =
+      std::async(std::launch::async, [&] { return HttpRequest(port, "POST", "/write", {}, body); });
+  entered.get_future().wait();
+  EXPECT_EQ(held.load(), 800 << 10);
+  std::string raw =
+      "POST /write HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string out = RawExchange(port, raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 503", 0), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("Retry-After: 1"), std::string::npos) << out.substr(0, 300);
+  // Chunked: taken as it grows, refused once it would pass the budget.
+  std::string chunked =
+      "POST /write HTTP/1.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 16; ++i) chunked += "10000\r\n" + std::string(0x10000, 'y') + "\r\n";
+  chunked += "0\r\n\r\n";
+  out = RawExchange(port, chunked);
+  EXPECT_EQ(out.rfind("HTTP/1.1 503", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(refused.load(), 2);
+  EXPECT_EQ(calls.load(), 1);
+  release->set_value();
+  EXPECT_EQ(first.get(), 200);
+  // Given back: both fit now.
+  std::string answer;
+  EXPECT_EQ(HttpRequest(port, "POST", "/write", {}, body, &answer), 200);
+  EXPECT_EQ(answer, std::to_string(body.size()));
+  out = RawExchange(port, chunked);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(held.load(), 0);
+}
+
+// A body larger than the whole budget still gets through while nothing else is held.
+TEST(Server, BodyOverTheWholeBudgetPassesAlone) {
+  ServerOptions options;
+  options.body_memory_bytes = 1 << 20;
+  auto server = StartOrDie([](const Request&) { return Response{}; }, options);
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/write", {}, std::string(3 << 20, 'x')), 200);
+}
+
+// Beast throws on a field value over 64 KiB (its offsets are 16 bits): the limit on the whole
+// head answers 431 first, instead of a connection closed without a word.
+TEST(Server, HeaderValueOver64KiBIs431) {
+  auto server = StartOrDie([](const Request&) { return Response{}; });
+  std::string raw = "GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Token " + std::string(70000, 'a') +
+                    "\r\nConnection: close\r\n\r\n";
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+}
+
+TEST(Server, MalformedChunkedBodyIs400) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie([&](const Request&) {
+    ++calls;
+    return Response{};
+  });
+  for (const std::string& body :
+       {std::string("zz\r\nabc\r\n0\r\n\r\n"), std::string("3\r\nabcdef\r\n0\r\n\r\n")}) {
+    std::string out = RawExchange(
+        server->port(), "POST /write HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+    EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << body << ": " << out.substr(0, 200);
+  }
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(Server, AbsoluteFormTargetIsServedByItsPath) {
+  Request seen;
+  auto server = StartOrDie([&](const Request& r) {
+    seen = r;
+    return Response{};
+  });
+  std::string out = RawExchange(server->port(),
+                                "POST HTTP://influx.example:8086/write?db=x HTTP/1.1\r\nHost: "
+                                "influx.example:8086\r\nContent-Length: 7\r\nConnection: "
+                                "close\r\n\r\nm v=1 1");
+  EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << out.substr(0, 200);
+  EXPECT_EQ(seen.path, "/write");
+  EXPECT_EQ(seen.query, "db=x");
+  EXPECT_EQ(seen.body, "m v=1 1");
+}
+
+TEST(Server, TransferCodingOtherThanChunkedIs501) {
+  std::atomic<int> calls{0};
+  auto server = StartOrDie([&](const Request&) {
+    ++calls;
+    return Response{};
+  });
+  std::string out = RawExchange(server->port(),
+                                "POST /write HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                                "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 501", 0), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("gzip"), std::string::npos) << out;
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST(Server, BusyPortIsAnError) {

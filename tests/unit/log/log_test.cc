@@ -6,6 +6,9 @@
 
 #include <sstream>
 
+#include "common/codec/base64.h"
+#include "common/codec/percent.h"
+
 namespace edgerepl::log {
 namespace {
 
@@ -123,6 +126,37 @@ TEST(RedactTest, ReplacesEveryOccurrenceLongestFirst) {
   s.Add("abcdef");
   s.Add("");
   EXPECT_EQ(s.Redact("x abcdef y abc zabcabc"), "x [REDACTED] y [REDACTED] z[REDACTED][REDACTED]");
+}
+
+// A remote or proxy echoes the token back in whatever form it saw it: every one is redacted, and
+// nothing of the token is left to read.
+TEST(RedactTest, EveryEncodingOfASecretIsRedacted) {
+  const std::string token = "edgerepl/SECRET&<tok>+9f3b==";
+  SecretRegistry s;
+  s.Add(token);
+  s.Add("reader:p4ssw0rd-for-v1");  // an InfluxDB 1.x remote's user:password
+  const std::vector<std::string> texts = {
+      "raw " + token,
+      "percent " + codec::PercentEncode(token),
+      "lower %2fsecret edgerepl%2fSECRET%26%3ctok%3e%2b9f3b%3d%3d",
+      R"(go json "edgerepl\/SECRET\u0026\u003ctok\u003e+9f3b==")",
+      R"(go json "edgerepl/SECRET\u0026\u003ctok\u003e+9f3b==")",
+  };
+  for (const std::string& text : texts) {
+    EXPECT_EQ(s.Redact(text).find("SECRET"), std::string::npos) << text << " -> " << s.Redact(text);
+  }
+  // Inside a Basic header, at each of the three alignments a prefix gives it.
+  for (const char* user : {"", "u:", "us:", "use:"}) {
+    for (const std::string& secret : {token, std::string("p4ssw0rd-for-v1")}) {
+      std::string b64 = codec::Base64Encode(std::string(user) + secret);
+      std::string text = "Authorization: Basic " + b64;
+      std::string out = s.Redact(text);
+      EXPECT_NE(out.find("[REDACTED]"), std::string::npos) << text;
+      // What is left of the encoding is at most the few characters mixing in the neighbours.
+      EXPECT_LT(out.size() - std::string("Authorization: Basic [REDACTED]").size(), 12u) << out;
+    }
+  }
+  EXPECT_EQ(s.Redact("password p4ssw0rd-for-v1"), "password [REDACTED]");
 }
 
 }  // namespace
