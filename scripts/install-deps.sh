@@ -33,6 +33,9 @@ for p in "${packages[@]}"; do
   # `kubectl` package), which owns /usr/bin/kubectl and makes Debian's kubernetes-client fail to
   # unpack. Any kubectl does for our tests.
   if [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null; then continue; fi
+  # Likewise a Node.js from another source (e.g. NodeSource's nodejs) carries its own npm and
+  # conflicts with Debian's npm package; any npm does for scripts/kube-tools.sh.
+  if [ "$p" = npm ] && command -v npm >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
