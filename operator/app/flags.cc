@@ -1,5 +1,6 @@
 #include "operator/app/flags.h"
 
+#include <charconv>
 #include <functional>
 #include <map>
 
@@ -153,6 +154,22 @@ const std::map<std::string, Spec>& Specs() {
         },
         "podLabelsFile written when a Replication has an agentSelector "
         "(default /etc/podinfo/labels)"}},
+      {"agent-max-body-memory-bytes",
+       {false,
+        [](Flags& f, const std::string& v) {
+          uint64_t n = 0;
+          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+          if (ec != std::errc() || end != v.data() + v.size() || n < (1u << 20)) {
+            return Status::InvalidArgument(
+                "--agent-max-body-memory-bytes: expected a byte count of at least 1048576, "
+                "got \"" +
+                v + "\"");
+          }
+          f.agent_max_body_memory_bytes = n;
+          return Status::Ok();
+        },
+        "maxBodyMemoryBytes of the rendered agent.yaml: request bodies held in memory at once "
+        "(default 268435456)"}},
       {"help",
        {true, [](Flags& f, const std::string& v) { return SetBool(&f.help, "help", v); },
         "print this help"}},

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct Flags {
   std::string agent_data_dir = "/var/lib/edgerepl";
   std::string agent_config_dir = "/etc/edgerepl";
   std::string agent_pod_labels_file = "/etc/podinfo/labels";
+  uint64_t agent_max_body_memory_bytes = 268435456;  // maxBodyMemoryBytes (docs/config.md)
   bool help = false;
   bool version = false;  // --version: print "edgerepl-operator <version>" and exit
 };

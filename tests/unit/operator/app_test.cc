@@ -39,6 +39,13 @@ TEST(Flags, Version) {
   EXPECT_NE(FlagsUsage().find("--version\n"), std::string::npos);
 }
 
+TEST(Flags, AgentBodyMemoryBudget) {
+  EXPECT_EQ(ParseFlags({})->agent_max_body_memory_bytes, 268435456u);
+  Result<Flags> f = ParseFlags({"--agent-max-body-memory-bytes=67108864"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->agent_max_body_memory_bytes, 67108864u);
+}
+
 TEST(Flags, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
@@ -52,6 +59,8 @@ TEST(Flags, ErrorsNameTheFlag) {
       {{"--kubeconfig"}, "needs a value"},
       {{"stray"}, "unexpected argument"},
       {{"--namespace="}, "--namespace"},
+      {{"--agent-max-body-memory-bytes=lots"}, "--agent-max-body-memory-bytes"},
+      {{"--agent-max-body-memory-bytes=1024"}, "at least 1048576"},
   };
   for (const Case& c : cases) {
     Result<Flags> f = ParseFlags(c.args);
