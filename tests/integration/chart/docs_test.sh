@@ -7,6 +7,8 @@
 #                            these run against a local agent + influxd instead: port-forwards are
 #                            replaced by the local ports; lines that need a pod (logs) or
 #                            InfluxDB 2 (the v2 write; Debian ships influxd 1.6) are listed as skipped
+#   <!-- test: walkthrough --> the walk-through that tests/cluster runs on the one-node cluster
+#                            (label cluster); listed here, run there
 # `helm` is the real helm 4 (scripts/kube-tools.sh), installing into the API server; nothing runs
 # the pods (no nodes), so the pages' cluster blocks use a local agent as described above.
 # Usage: docs_test.sh [edgerepl-agent binary]   exit 77 = skipped (no API server)
@@ -135,6 +137,10 @@ for doc in "${docs[@]}"; do
           sed 's/^/  $ /' "$block"
           skipped=$((skipped + 1))
         fi ;;
+      *-walkthrough.sh)
+        [[ -x "$root/tests/cluster/install.sh" ]] || { echo "walkthrough block but no tests/cluster" >&2; exit 1; }
+        echo "== $(basename "$block"): run by the cluster tests (tests/cluster, ctest -L cluster)"
+        skipped=$((skipped + 1)) ;;
       *) echo "unknown marker in $(basename "$block")" >&2; exit 1 ;;
     esac
   done
