@@ -6,6 +6,7 @@
 #include <set>
 
 #include "agent/admin/status_json.h"
+#include "agent/frontdoor/local_info.h"
 #include "agent/frontdoor/proxy.h"
 #include "agent/queue/orphans.h"
 #include "agent/queue/queue.h"
@@ -243,11 +244,13 @@ Status App::Apply(const config::Config& config) {
 
   std::shared_ptr<http::HttpClient> local;
   std::shared_ptr<http::HttpClient> ping;
+  std::shared_ptr<frontdoor::LocalInfo> local_info;
   {
     std::lock_guard<std::mutex> lock(state_mu_);
     if (routing_ && local_config_ == config.local) {
       local = routing_->local;
       ping = ping_client_;
+      local_info = routing_->local_info;
     }
   }
   if (!local) {
@@ -316,6 +319,11 @@ Status App::Apply(const config::Config& config) {
   routing->max_body_bytes = config.max_body_bytes;
   routing->queue_full_policy = config.queue_full_policy;
   routing->instance_id = config.instance_id;
+  // What was learned of the local (default retention policies, v2 support) holds until `local`
+  // changes.
+  routing->local_info = local_info
+                            ? local_info
+                            : std::make_shared<frontdoor::LocalInfo>(local, RealClock::Instance());
   for (const auto& rt : runtimes) {
     routing->targets.push_back(
         std::make_shared<RoutedTarget>(rt->runtime_config().replication, rt));

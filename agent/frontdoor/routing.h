@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "common/config/config.h"
 #include "common/http/client.h"
 #include "common/status.h"
+
+namespace edgerepl::frontdoor {
+class LocalInfo;
+}
 
 namespace edgerepl::frontdoor {
 
@@ -36,15 +41,34 @@ struct Routing {
   config::QueueFullPolicy queue_full_policy = config::QueueFullPolicy::kDrop;
   std::string instance_id;  // empty: no _instance_id tag
   std::vector<WriteTargetPtr> targets;
+  // What is learned about the local (default retention policies, v2 support); null: nothing is
+  // learned, names match literally and v2 writes are never translated.
+  std::shared_ptr<LocalInfo> local_info;
 };
 
 enum class Api { kV2, kV1 };
 
+// Where a write goes, as the matching sees it.
+struct Destination {
+  Api api = Api::kV2;
+  std::string org, bucket;  // v2, as the client sent them
+  // v1 db and rp; for v2 in front of a 1.x local, the bucket split as 1.8 maps it ("db/rp").
+  std::string db, rp;
+  bool dbrp = false;  // db/rp names apply (v1, or v2 in front of a 1.x local)
+  // The database's default retention policy when known: "db", "db/<default>" and a v2
+  // "db/<default>" are then the same data.
+  std::optional<std::string> default_rp;
+};
+
 // The targets whose localBucket (or localBucketID) and localOrg match a write (DESIGN.md §2.4).
-// v2: `bucket` as the client sent it (name or ID), `org` when the replication names one.
-// v1: "db", or "db/rp" when rp is given. Measurement filters are not applied here.
-std::vector<WriteTarget*> MatchTargets(const Routing& routing, Api api, std::string_view org,
-                                       std::string_view bucket, std::string_view db,
-                                       std::string_view rp);
+// v2: `bucket` as the client sent it (name or ID), `org` when the replication names one. With
+// db/rp names: localBucket "db" or "db/rp" matches when the database is the same and the
+// retention policies are, an omitted one standing for the default. Measurement filters are not
+// applied here.
+std::vector<WriteTarget*> MatchTargets(const Routing& routing, const Destination& dest);
+
+// Whether some replication's localBucket names database `db` (so a write there that no
+// replication takes is a gap worth counting).
+bool CoversDatabase(const Routing& routing, std::string_view db);
 
 }  // namespace edgerepl::frontdoor

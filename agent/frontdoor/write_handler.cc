@@ -4,7 +4,12 @@
 
 #include <algorithm>
 
+#include "agent/frontdoor/destination.h"
+#include "agent/frontdoor/gap.h"
+#include "agent/frontdoor/local_info.h"
+#include "agent/frontdoor/partial_write.h"
 #include "agent/frontdoor/proxy.h"
+#include "agent/frontdoor/v2_to_v1.h"
 #include "agent/lineprotocol/error_json.h"
 #include "agent/lineprotocol/measurement.h"
 #include "agent/lineprotocol/normalize.h"
@@ -16,11 +21,28 @@ namespace {
 
 constexpr std::string_view kInstanceTag = "_instance_id";
 
-httpserver::Response Error(int status, std::string_view code, std::string_view message) {
+// A header value must not carry line breaks (an echoed line of the body may hold any byte).
+std::string HeaderSafe(std::string_view v) {
+  std::string out(v);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return out;
+}
+
+// An error in the shape of the endpoint's version: 2.x's {"code","message"} for /api/v2/write,
+// 1.x's {"error"} (and its X-Influxdb-Error header) for /write, as each server answers.
+httpserver::Response Error(Api api, int status, std::string_view code, std::string_view message) {
   httpserver::Response r;
   r.status = status;
-  r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-  r.body = lp::ErrorJson(code, message);
+  if (api == Api::kV1) {
+    r.headers.emplace_back("Content-Type", "application/json");
+    r.headers.emplace_back("X-Influxdb-Error", HeaderSafe(message.substr(0, 1024)));
+    r.body = lp::ErrorJsonV1(message);
+  } else {
+    r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    r.body = lp::ErrorJson(code, message);
+  }
   return r;
 }
 
@@ -44,6 +66,31 @@ struct Share {
     return filtered_used ? std::string_view(filtered) : all;
   }
 };
+
+std::vector<Share> SharesOf(const std::vector<WriteTarget*>& targets, std::string_view normalized,
+                            uint64_t points) {
+  std::vector<Share> shares;
+  if (points == 0) return shares;
+  for (WriteTarget* target : targets) {
+    Share share;
+    share.target = target;
+    const auto& measurements = target->replication().measurements;
+    if (measurements.empty()) {
+      share.points = points;
+    } else {
+      share.filtered_used = true;
+      share.points = lp::FilterByMeasurement(normalized, measurements, &share.filtered);
+      if (share.points == 0) continue;
+    }
+    shares.push_back(std::move(share));
+  }
+  return shares;
+}
+
+httpserver::Response Unreachable(Api api, const Status& status) {
+  if (api == Api::kV2) return LocalUnreachable(status);
+  return Error(api, 502, "unavailable", "local InfluxDB gave no answer: " + status.message());
+}
 
 }  // namespace
 
@@ -92,22 +139,12 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   const std::string& q = request.query;
 
   // Parameters. The bucket or db is checked by the local InfluxDB (it owns the names); here it
-  // only selects replications.
-  std::optional<lp::Precision> precision;
-  std::string org, bucket, db, rp;
+  // only selects replications (destination.h).
   std::string precision_text = httpserver::QueryParam(q, "precision").value_or("");
-  if (api == Api::kV2) {
-    org = httpserver::QueryParam(q, "org").value_or("");
-    if (org.empty()) org = httpserver::QueryParam(q, "orgID").value_or("");
-    bucket = httpserver::QueryParam(q, "bucket").value_or("");
-    precision = lp::ParsePrecisionV2(precision_text);
-  } else {
-    db = httpserver::QueryParam(q, "db").value_or("");
-    rp = httpserver::QueryParam(q, "rp").value_or("");
-    precision = lp::ParsePrecisionV1(precision_text);
-  }
+  std::optional<lp::Precision> precision =
+      api == Api::kV2 ? lp::ParsePrecisionV2(precision_text) : lp::ParsePrecisionV1(precision_text);
   if (!precision) {
-    return Error(400, "invalid", "invalid precision \"" + precision_text + "\"");
+    return Error(api, 400, "invalid", "invalid precision \"" + precision_text + "\"");
   }
 
   // Body: identity or gzip, bounded after decompression so a gzip bomb is refused.
@@ -116,29 +153,31 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   if (const std::string* enc = request.Header("Content-Encoding");
       enc != nullptr && !enc->empty() && !EqualsIgnoreCase(*enc, "identity")) {
     if (!EqualsIgnoreCase(*enc, "gzip")) {
-      return Error(415, "unsupported media type",
+      return Error(api, 415, "unsupported media type",
                    "Content-Encoding \"" + *enc + "\" is not supported; use gzip or identity");
     }
     auto decoded = codec::GzipDecompress(request.body, routing->max_body_bytes);
     if (!decoded.ok()) {
       if (decoded.status().IsNoSpace()) {
-        return Error(413, "request too large",
+        return Error(api, 413, "request too large",
                      "unable to read data: decompressed body exceeds " +
                          std::to_string(routing->max_body_bytes) + " bytes");
       }
-      return Error(400, "invalid", "unable to decode gzip body: " + decoded.status().message());
+      return Error(api, 400, "invalid",
+                   "unable to decode gzip body: " + decoded.status().message());
     }
     inflated = std::move(decoded).value();
     body = inflated;
   }
   if (body.size() > routing->max_body_bytes) {
     return Error(
-        413, "request too large",
+        api, 413, "request too large",
         "unable to read data: body exceeds " + std::to_string(routing->max_body_bytes) + " bytes");
   }
 
   // Validate and normalize every line; one bad line refuses the whole request.
-  std::vector<WriteTarget*> targets = MatchTargets(*routing, api, org, bucket, db, rp);
+  const Destination dest = ResolveDestination(*routing, api, request);
+  std::vector<WriteTarget*> targets = MatchTargets(*routing, dest);
   lp::NormalizeOptions options;
   options.precision = *precision;
   options.now_ns = clock_.WallNowNanos();
@@ -148,12 +187,12 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   }
   std::string normalized;
   auto stats = lp::Normalize(body, options, &normalized);
-  if (!stats.ok()) return Error(400, "invalid", stats.status().message());
+  if (!stats.ok()) return Error(api, 400, "invalid", stats.status().message());
   // What the local InfluxDB receives is the normalized body, which timestamps (and the
   // _instance_id tag) make longer: a body within the limit can grow past the local's own
   // max-body-size, which maxBodyBytes mirrors by default. Refused here, before it is sent.
   if (normalized.size() > routing->max_body_bytes) {
-    return Error(413, "request too large",
+    return Error(api, 413, "request too large",
                  "unable to read data: the body with a nanosecond timestamp on every line is " +
                      std::to_string(normalized.size()) + " bytes, over the limit of " +
                      std::to_string(routing->max_body_bytes) +
@@ -162,25 +201,12 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
 
   // Each replication's share, and under queueFullPolicy reject the room check before anything is
   // written anywhere.
-  std::vector<Share> shares;
-  for (WriteTarget* target : targets) {
-    Share share;
-    share.target = target;
-    const auto& measurements = target->replication().measurements;
-    if (measurements.empty()) {
-      share.points = stats->points;
-    } else {
-      share.filtered_used = true;
-      share.points = lp::FilterByMeasurement(normalized, measurements, &share.filtered);
-      if (share.points == 0) continue;
-    }
-    shares.push_back(std::move(share));
-  }
+  std::vector<Share> shares = SharesOf(targets, normalized, stats->points);
   if (routing->queue_full_policy == config::QueueFullPolicy::kReject) {
     for (const Share& share : shares) {
       if (!share.target->HasRoomFor(share.payload(normalized).size())) {
         httpserver::Response r =
-            Error(503, "unavailable",
+            Error(api, 503, "unavailable",
                   "replication queue of \"" + share.target->replication().name +
                       "\" is full; nothing was written, retry later");
         r.headers.emplace_back("Retry-After", std::to_string(kRejectRetryAfterSeconds));
@@ -189,24 +215,56 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
     }
   }
 
-  // The local write: same API, same auth header and parameters, normalized body.
+  // The local write: same API, same auth header and parameters, normalized body; a v2 write in
+  // front of a local without /api/v2/write as the v1 write 1.8 would make of it (v2_to_v1.h).
   http::HttpRequest local;
   local.method = "POST";
   local.target = Target(request.path, WithoutPrecision(q));
   local.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/true);
   local.body = std::move(normalized);
-  const std::string_view all = local.body;
+  LocalInfo* info = routing->local_info.get();
+  bool translated = false;
+  if (api == Api::kV2 && info != nullptr && info->translate_v2()) {
+    local = ToV1Write(local, dest.bucket);
+    translated = true;
+  }
   auto local_start = clock_.Now();
   auto answer = routing->local->Send(local);
+  if (answer.ok() && !translated && api == Api::kV2 && info != nullptr &&
+      IsMissingV2Endpoint(*answer)) {
+    spdlog::info("the local InfluxDB has no /api/v2/write: v2 writes are sent as v1 writes");
+    info->set_translate_v2();
+    local = ToV1Write(local, dest.bucket);
+    translated = true;
+    answer = routing->local->Send(local);
+  }
   *local_seconds = std::chrono::duration<double>(clock_.Now() - local_start).count();
   metrics_.ObserveLocalWrite(*local_seconds);
-  if (!answer.ok()) return LocalUnreachable(answer.status());
-  if (answer->status < 200 || answer->status > 299) return FromLocal(*answer);
-  metrics_.ObserveAccepted(stats->points, all.size());
+  const std::string_view all = local.body;
+  if (!answer.ok()) return Unreachable(api, answer.status());
+  if (info != nullptr) info->NoteAnswer(answer->headers);
+  const http::HttpResponse client_answer = translated ? ToV2Answer(*answer) : *answer;
+
+  // A partial write: queue exactly the lines the local stored, count the others, and pass the
+  // local's answer on unchanged (partial_write.h).
+  std::string_view stored = all;
+  uint64_t stored_points = stats->points;
+  PartialWriteResult partial;
+  if (IsPartialWrite(*answer)) {
+    partial = ResolvePartialWrite(*routing->local, local, all, *answer);
+    for (const auto& [reason, n] : partial.refused) metrics_.ObserveRefused(reason, n);
+    stored = partial.stored;
+    stored_points = partial.stored_points;
+    shares = SharesOf(targets, stored, stored_points);
+  } else if (answer->status < 200 || answer->status > 299) {
+    return FromLocal(client_answer);
+  }
+  metrics_.ObserveAccepted(stored_points, stored.size());
+  CountGap(*routing, dest, targets, stored, stored_points, metrics_);
 
   // Only now is the write queued for replication; the answer waits until it is durable.
   for (Share& share : shares) {
-    std::string_view payload = share.payload(all);
+    std::string_view payload = share.payload(stored);
     Status st = share.target->Append(payload, static_cast<uint32_t>(share.points));
     if (st.ok() || st.code() == StatusCode::kAborted) continue;  // aborted: removed by a reload
     if (st.IsNoSpace()) {
@@ -217,11 +275,11 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
     // remote would silently miss these points.
     spdlog::error("replication {}: queue append failed: {}", share.target->replication().name,
                   st.ToString());
-    return Error(503, "unavailable",
+    return Error(api, 503, "unavailable",
                  "written locally but not queued for replication \"" +
                      share.target->replication().name + "\": " + st.message());
   }
-  return FromLocal(*answer);
+  return FromLocal(client_answer);
 }
 
 }  // namespace edgerepl::frontdoor

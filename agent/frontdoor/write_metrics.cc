@@ -67,7 +67,51 @@ WriteMetrics::WriteMetrics(prometheus::Registry& registry)
                                .Help("Requests on the write port answered 503 because "
                                      "maxBodyMemoryBytes of bodies were held already.")
                                .Register(registry)
-                               .Add({})) {}
+                               .Add({})),
+      refused_(prometheus::BuildCounter()
+                   .Name("edgerepl_write_refused_points_total")
+                   .Help("Lines of partial writes the local InfluxDB refused (and so were not "
+                         "replicated), by reason: field_type_conflict, retention_policy, parse, "
+                         "other, undetermined.")
+                   .Register(registry)),
+      unreplicated_(prometheus::BuildCounter()
+                        .Name("edgerepl_write_unreplicated_points_total")
+                        .Help("Points the local InfluxDB accepted for a database a replication "
+                              "covers that no replication took, by bucket (db/rp for /write) and "
+                              "reason: retention_policy (another rp), measurement_filter.")
+                        .Register(registry)) {}
+
+void WriteMetrics::ObserveRefused(std::string_view reason, uint64_t points) {
+  prometheus::Counter* counter;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = refused_by_reason_.find(reason);
+    if (it == refused_by_reason_.end()) {
+      it = refused_by_reason_
+               .emplace(std::string(reason), &refused_.Add({{"reason", std::string(reason)}}))
+               .first;
+    }
+    counter = it->second;
+  }
+  counter->Increment(static_cast<double>(points));
+}
+
+bool WriteMetrics::ObserveUnreplicated(const std::string& bucket, std::string_view reason,
+                                       uint64_t points) {
+  prometheus::Counter* counter;
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& slot = unreplicated_by_key_[{bucket, std::string(reason)}];
+    if (slot == nullptr) {
+      slot = &unreplicated_.Add({{"bucket", bucket}, {"reason", std::string(reason)}});
+    }
+    counter = slot;
+    first = unreplicated_logged_.insert(bucket).second;
+  }
+  counter->Increment(static_cast<double>(points));
+  return first;
+}
 
 void WriteMetrics::BodyMemory(int64_t delta) {
   body_memory_.Increment(static_cast<double>(delta));

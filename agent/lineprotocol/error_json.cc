@@ -92,4 +92,14 @@ std::string ErrorJson(std::string_view code, std::string_view message) {
   return out;
 }
 
+std::string ErrorJsonV1(std::string_view message) {
+  std::string out;
+  out.reserve(16 + message.size());
+  out.append("{\"error\":");
+  AppendJsonString(message, &out);
+  // influxd 1.x writes the body with Go's json.Encoder, which ends it with a newline.
+  out.append("}\n");
+  return out;
+}
+
 }  // namespace edgerepl::lp
