@@ -76,7 +76,7 @@ std::string AccountingReport::Summary() const {
     << " unknown_present=" << unknown_present << " refused_present=" << refused_present
     << " dropped_total=" << dropped_total;
   for (const auto& [reason, points] : dropped) s << " dropped[" << reason << "]=" << points;
-  s << " resent=" << resent;
+  s << " resent=" << resent << " write_refused=" << write_refused;
   if (!missing_examples.empty()) {
     s << " missing ranges start at";
     for (uint64_t m : missing_examples) s << " " << m;

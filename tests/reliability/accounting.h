@@ -34,6 +34,9 @@ struct AccountingReport {
   std::map<std::string, double> dropped;   // reason -> points, from the agent's metrics
   double dropped_total = 0;
   double resent = 0;  // points the agent sent more than once (absorbed by the remote's dedup)
+  // Lines of partial writes the agent counted as refused by the local
+  // (edgerepl_write_refused_points_total): the client's refused points, counted.
+  double write_refused = 0;
 
   // Every acknowledged point is at the remote or counted as dropped; nothing is stored twice at
   // different timestamps.

@@ -34,10 +34,16 @@ std::string LoadGenerator::Body(uint64_t first, int count) const {
           : "";
   body.reserve(static_cast<size_t>(count) * (64 + pad.size()));
   for (uint64_t seq = first; seq < first + static_cast<uint64_t>(count); ++seq) {
-    body += "acct,gen=" + options_.run + " seq=" + std::to_string(seq) + "i" + pad + " " +
+    body += "acct,gen=" + options_.run + " seq=" + std::to_string(seq) +
+            (Conflicts(seq) ? ".5" : "i") + pad + " " +
             std::to_string(options_.base_ns + static_cast<int64_t>(seq)) + "\n";
   }
   return body;
+}
+
+bool LoadGenerator::Conflicts(uint64_t seq) const {
+  const auto every = static_cast<uint64_t>(options_.conflict_every);
+  return every > 0 && seq % every == every / 2;
 }
 
 void LoadGenerator::Run() {
@@ -55,10 +61,14 @@ void LoadGenerator::Run() {
                      : (r.status / 100 == 2) ? PointFate::kAcked
                                              : PointFate::kRefused;
     ++requests_;
-    if (fate == PointFate::kAcked) acked_ += static_cast<uint64_t>(n);
+    const bool partial = r.status == 400 && r.body.find("partial write") != std::string::npos;
+    if (partial) ++partial_;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (uint64_t s = first; s < first + n; ++s) fates_[s] = fate;
+      for (uint64_t s = first; s < first + n; ++s) {
+        fates_[s] = partial ? (Conflicts(s) ? PointFate::kRefused : PointFate::kAcked) : fate;
+        if (fates_[s] == PointFate::kAcked) ++acked_;
+      }
       latencies_.push_back({std::chrono::steady_clock::now(), r.latency, r.status});
       if (log_ != nullptr) {
         std::fprintf(log_, "%llu %d %d %lld\n", static_cast<unsigned long long>(first), n, r.status,

@@ -32,6 +32,11 @@ struct LoadOptions {
   std::string extra_headers;  // e.g. "Authorization: Token ...\r\n"
   int pad_bytes = 0;          // a string field of this size makes points bigger
   std::string log_path;       // when set: one line per request "first count status us"
+  // Every n-th seq (0: none) is written as a float, a field-type conflict once seq is an integer
+  // field: influxd refuses that line in a partial write (400) and stores the others, which are
+  // then acknowledged (stored locally; the agent promises to replicate them) and the conflicting
+  // ones refused.
+  int conflict_every = 0;
 };
 
 struct LatencySample {
@@ -56,6 +61,10 @@ class LoadGenerator {
   std::vector<LatencySample> Latencies() const;
   // The body of one request for seqs [first, first+count).
   std::string Body(uint64_t first, int count) const;
+  // Whether seq is written as a conflicting float (conflict_every).
+  bool Conflicts(uint64_t seq) const;
+  // Requests answered with a partial write.
+  uint64_t partial_writes() const { return partial_.load(); }
 
  private:
   void Run();
@@ -65,6 +74,7 @@ class LoadGenerator {
   std::atomic<uint64_t> next_seq_{0};
   std::atomic<uint64_t> acked_{0};
   std::atomic<uint64_t> requests_{0};
+  std::atomic<uint64_t> partial_{0};
   std::vector<std::thread> threads_;
   mutable std::mutex mu_;
   std::vector<PointFate> fates_;

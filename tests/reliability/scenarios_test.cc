@@ -67,6 +67,39 @@ TEST(ReliabilityTest, BaselineAccountingIsExact) {
   EXPECT_EQ(r.unknown + r.refused, 0u) << r.Summary();
 }
 
+// Load in which some requests hold a field-type conflict: influxd answers those with a partial
+// write (400) and stores the other lines. The stored lines count as acknowledged (stored locally,
+// so the agent must replicate them), the conflicting ones as refused; the agent must replicate
+// exactly the stored ones and count exactly the refused ones.
+TEST(ReliabilityTest, PartialWritesUnderLoadReplicateTheStoredLinesAndCountTheRefused) {
+  World world;
+  WORLD_UP(world);
+  // seq becomes an integer field before any conflicting line arrives.
+  HttpResult setup = HttpCall(
+      world.agent().write_port(), "POST", std::string("/write?db=") + kDb + "&precision=ns",
+      "acct,gen=setup seq=0i " + std::to_string(kBaseNs - 1) + "\n", seconds(10));
+  ASSERT_EQ(setup.status, 204) << setup.body;
+  LoadOptions lo = world.Load("partial");
+  lo.conflict_every = 137;  // about one request in two holds one conflicting line
+  LoadGenerator load(lo);
+  load.Start();
+  std::this_thread::sleep_for(seconds(IsLongForm() ? LongSeconds() : 3));
+  load.Stop();
+  ASSERT_TRUE(world.Drain("partial", DrainTimeout()));
+  AccountingReport r = world.Check("partial", load.Fates());
+  ExpectExact(r);
+  std::printf("partial writes: %llu of %llu requests\n",
+              static_cast<unsigned long long>(load.partial_writes()),
+              static_cast<unsigned long long>(load.requests()));
+  EXPECT_GT(load.partial_writes(), 0u) << r.Summary();
+  EXPECT_EQ(r.dropped_total, 0) << r.Summary();
+  EXPECT_EQ(r.unknown, 0u) << r.Summary();
+  // Every refused point is a conflicting line the agent counted; nothing else was refused.
+  EXPECT_GT(r.refused, 0u) << r.Summary();
+  EXPECT_EQ(static_cast<double>(r.refused), r.write_refused) << r.Summary();
+  EXPECT_EQ(r.remote_distinct, r.acked) << r.Summary();
+}
+
 // kill -9 at random moments under load, and aimed at segment rollover (a new .seg file) and at
 // cursor writes (cursor.tmp created), restarting at once each time; then drain and account.
 void CrashLoop(int max_in_flight) {

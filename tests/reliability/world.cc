@@ -159,7 +159,9 @@ AccountingReport World::Check(const std::string& run, const std::vector<PointFat
     broken.missing_examples = {0};
     return broken;
   }
-  return Account(fates, *view, dropped, sent);
+  AccountingReport r = Account(fates, *view, dropped, sent);
+  r.write_refused = SumMetric(m, "edgerepl_write_refused_points_total");
+  return r;
 }
 
 std::string LatencyStats::ToString() const {
