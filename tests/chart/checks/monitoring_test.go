@@ -161,6 +161,7 @@ var contractMetrics = map[string]string{
 	"edgerepl_agents_reachable": "gauge",
 	// Exported beside the DESIGN list (operator/app/metrics.cc, agent/frontdoor/write_metrics.cc).
 	"edgerepl_agents": "gauge", "edgerepl_write_added_duration_seconds": "histogram",
+	"edgerepl_write_refused_points_total": "counter", "edgerepl_write_unreplicated_points_total": "counter",
 	// Prometheus' own per-target series.
 	"up": "gauge",
 }
@@ -182,7 +183,8 @@ func TestRulesAndDashboardUseOnlyExportedMetrics(t *testing.T) {
 	for _, n := range []string{"edgerepl_write_points_total", "edgerepl_remote_sent_points_total",
 		"edgerepl_queue_bytes", "edgerepl_queue_max_bytes", "edgerepl_queue_oldest_pending_age_seconds",
 		"edgerepl_remote_requests_total", "edgerepl_queue_dropped_points_total",
-		"edgerepl_queue_fsync_duration_seconds"} {
+		"edgerepl_queue_fsync_duration_seconds", "edgerepl_write_refused_points_total",
+		"edgerepl_write_unreplicated_points_total"} {
 		if _, ok := used[n]; !ok {
 			t.Errorf("nothing shows %s", n)
 		}
