@@ -28,6 +28,11 @@ fi
 EDGEREPL_TOOLS_BIN=$(./scripts/kube-tools.sh | tail -1)
 export EDGEREPL_TOOLS_BIN
 
+# The official InfluxDB JavaScript client (pinned, from npm, cached outside the checkout) for the
+# test that writes through the agent with it (tests/integration/agent/agent_js_client_test.cc).
+EDGEREPL_JS_CLIENT_DIR=$(./scripts/js-client.sh | tail -1)
+export EDGEREPL_JS_CLIENT_DIR
+
 build_dir=${BUILD_DIR:-build/test}
 jobs=${JOBS:-$(nproc)}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGEREPL_SANITIZE=ON \
