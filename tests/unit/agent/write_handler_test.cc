@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 
+#include "agent/frontdoor/local_info.h"
 #include "common/codec/gzip.h"
 
 namespace edgerepl::frontdoor {
@@ -32,6 +34,7 @@ class FakeLocal final : public http::HttpClient {
     if (clock != nullptr) clock->elapsed_us += answer_us;
     requests.push_back(request);
     if (!reachable) return Status::Unavailable("connection refused");
+    if (respond) return respond(request);
     http::HttpResponse r;
     r.status = status;
     r.body = body;
@@ -46,6 +49,8 @@ class FakeLocal final : public http::HttpClient {
   int status = 204;
   std::string body;
   http::Headers headers;
+  // When set, answers every request (instead of status/body/headers).
+  std::function<http::HttpResponse(const http::HttpRequest&)> respond;
 };
 
 class FakeTarget final : public WriteTarget {
@@ -341,6 +346,76 @@ TEST(WithoutPrecision, RemovesOnlyPrecision) {
   EXPECT_EQ(WithoutPrecision("db=a&precision=s&rp=b"), "db=a&rp=b");
   EXPECT_EQ(WithoutPrecision("precision=ms"), "");
   EXPECT_EQ(WithoutPrecision("org=x"), "org=x");
+}
+
+TEST_F(WriteHandlerTest, PartialWriteQueuesTheStoredLinesAndPassesTheAnswerOn) {
+  FakeTarget* t = AddTarget(Replication("db"));
+  const std::string partial =
+      "{\"error\":\"partial write: field type conflict: input field \\\"v\\\" on measurement "
+      "\\\"m\\\" is type float, already exists as type integer dropped=1\"}\n";
+  local_->respond = [&](const http::HttpRequest& req) {
+    http::HttpResponse r;
+    r.status = req.body.find("v=2.5") == std::string::npos ? 204 : 400;
+    if (r.status == 400) r.body = partial;
+    return r;
+  };
+  auto r = Post("/write", "db=db", "m v=1i 1\nm v=2.5 2\nm v=3i 3\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, partial) << "the local's answer, unchanged";
+  ASSERT_EQ(t->appended.size(), 1u);
+  EXPECT_EQ(t->appended[0], "m v=1i 1\nm v=3i 3\n");
+  EXPECT_EQ(t->appended_points, 2u);
+  EXPECT_GT(local_->requests.size(), 1u) << "parts were written again";
+  for (const auto& req : local_->requests) EXPECT_EQ(req.target, "/write?db=db");
+}
+
+TEST_F(WriteHandlerTest, V1ErrorsHave1xShapeV2Errors2xShape) {
+  auto v1 = Post("/write", "db=db", "m v=\n");
+  EXPECT_EQ(v1.status, 400);
+  EXPECT_EQ(v1.body.rfind("{\"error\":\"unable to parse 'm v=': line 1: ", 0), 0u) << v1.body;
+  ASSERT_NE(http::FindHeader(v1.headers, "X-Influxdb-Error"), nullptr);
+  auto v2 = Post("/api/v2/write", "bucket=b", "m v=\n");
+  EXPECT_EQ(v2.status, 400);
+  EXPECT_EQ(v2.body.rfind("{\"code\":\"invalid\",\"message\":\"unable to parse", 0), 0u) << v2.body;
+  local_->reachable = false;
+  auto down = Post("/write", "db=db", "m v=1 1\n");
+  EXPECT_EQ(down.status, 502);
+  EXPECT_EQ(down.body.rfind("{\"error\":\"local InfluxDB gave no answer", 0), 0u) << down.body;
+}
+
+TEST_F(WriteHandlerTest, V2WriteToA1xWithoutV2EndpointIsWrittenAsV1AndMatchesTheDefaultRp) {
+  FakeTarget* t = AddTarget(Replication("telegraf"));
+  routing_->local_info = std::make_shared<LocalInfo>(local_, clock_);
+  local_->respond = [](const http::HttpRequest& req) {
+    http::HttpResponse r;
+    r.headers.emplace_back("X-Influxdb-Version", "1.6.7~rc0");
+    if (req.target.rfind("/api/v2/write", 0) == 0) {
+      r.status = 404;
+      r.body = "404 page not found\n";
+    } else if (req.target.rfind("/query", 0) == 0) {
+      r.status = 200;
+      r.body =
+          "{\"results\":[{\"statement_id\":0,\"series\":[{\"columns\":[\"name\",\"duration\","
+          "\"shardGroupDuration\",\"replicaN\",\"default\"],\"values\":[[\"autogen\",\"0s\","
+          "\"168h0m0s\",1,true]]}]}]}\n";
+    } else {
+      r.status = 204;
+    }
+    return r;
+  };
+  auto r = Post("/api/v2/write", "org=o&bucket=telegraf%2Fautogen", "m v=1 1\n",
+                {{"Authorization", "Token user:pass"}});
+  EXPECT_EQ(r.status, 204) << r.body;
+  ASSERT_EQ(t->appended.size(), 1u) << "telegraf/autogen is telegraf's default rp";
+  const auto& last = local_->requests.back();
+  EXPECT_EQ(last.target, "/write?db=telegraf&rp=autogen");
+  EXPECT_EQ(*http::FindHeader(last.headers, "authorization"), "Basic dXNlcjpwYXNz");
+  // Remembered: the next v2 write goes to /write at once.
+  const size_t before = local_->requests.size();
+  EXPECT_EQ(Post("/api/v2/write", "bucket=telegraf", "m v=2 2\n").status, 204);
+  EXPECT_EQ(local_->requests.size(), before + 1);
+  EXPECT_EQ(local_->requests.back().target, "/write?db=telegraf");
+  EXPECT_EQ(t->appended.size(), 2u);
 }
 
 }  // namespace
