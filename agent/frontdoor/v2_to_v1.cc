@@ -1,7 +1,10 @@
 #include "agent/frontdoor/v2_to_v1.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 
+#include "agent/frontdoor/local_info.h"
 #include "agent/lineprotocol/error_json.h"
 #include "common/codec/base64.h"
 #include "common/codec/percent.h"
@@ -99,6 +102,26 @@ http::HttpRequest ToV1Write(const http::HttpRequest& v2, std::string_view bucket
   }
   out.body = v2.body;
   return out;
+}
+
+Result<http::HttpResponse> SendLocalWrite(http::HttpClient& local, LocalInfo* info, Api api,
+                                          std::string_view bucket, http::HttpRequest* request,
+                                          bool* translated) {
+  *translated = false;
+  const bool v2 = api == Api::kV2 && info != nullptr;
+  if (v2 && info->translate_v2()) {
+    *request = ToV1Write(*request, bucket);
+    *translated = true;
+  }
+  auto answer = local.Send(*request);
+  if (answer.ok() && v2 && !*translated && IsMissingV2Endpoint(*answer)) {
+    spdlog::info("the local InfluxDB has no /api/v2/write: v2 writes are sent as v1 writes");
+    info->set_translate_v2();
+    *request = ToV1Write(*request, bucket);
+    *translated = true;
+    answer = local.Send(*request);
+  }
+  return answer;
 }
 
 http::HttpResponse ToV2Answer(const http::HttpResponse& v1) {

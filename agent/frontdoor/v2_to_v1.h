@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "agent/frontdoor/routing.h"
 #include "common/http/client.h"
 
 namespace edgerepl::frontdoor {
@@ -33,6 +34,16 @@ bool IsMissingV2Endpoint(const http::HttpResponse& answer);
 // The v1 request for a v2 write of `body` to `bucket`: target /write?db=&rp= (no precision: the
 // body is normalized to nanoseconds), headers with a Token credential rewritten as Basic.
 http::HttpRequest ToV1Write(const http::HttpRequest& v2, std::string_view bucket);
+
+class LocalInfo;
+
+// Sends a write to the local: `*request` as built for the client's API; for a v2 write (`api` v2)
+// in front of a local known to lack /api/v2/write, or answering so now (then remembered in
+// `info`), the v1 write instead, which replaces `*request` and sets `*translated`. `info` may be
+// null (nothing learned, never translated).
+Result<http::HttpResponse> SendLocalWrite(http::HttpClient& local, LocalInfo* info, Api api,
+                                          std::string_view bucket, http::HttpRequest* request,
+                                          bool* translated);
 
 // A 1.x answer (`{"error":"…"}` or empty) in 2.x's shape (`{"code":…,"message":…}`).
 http::HttpResponse ToV2Answer(const http::HttpResponse& v1);

@@ -223,21 +223,9 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   local.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/true);
   local.body = std::move(normalized);
   LocalInfo* info = routing->local_info.get();
-  bool translated = false;
-  if (api == Api::kV2 && info != nullptr && info->translate_v2()) {
-    local = ToV1Write(local, dest.bucket);
-    translated = true;
-  }
   auto local_start = clock_.Now();
-  auto answer = routing->local->Send(local);
-  if (answer.ok() && !translated && api == Api::kV2 && info != nullptr &&
-      IsMissingV2Endpoint(*answer)) {
-    spdlog::info("the local InfluxDB has no /api/v2/write: v2 writes are sent as v1 writes");
-    info->set_translate_v2();
-    local = ToV1Write(local, dest.bucket);
-    translated = true;
-    answer = routing->local->Send(local);
-  }
+  bool translated = false;
+  auto answer = SendLocalWrite(*routing->local, info, api, dest.bucket, &local, &translated);
   *local_seconds = std::chrono::duration<double>(clock_.Now() - local_start).count();
   metrics_.ObserveLocalWrite(*local_seconds);
   const std::string_view all = local.body;
