@@ -9,8 +9,7 @@
 namespace edgerepl::frontdoor {
 namespace {
 
-// Minimum time between two queries for one database while the local fails to answer them, and
-// between two queries for one retention policy name the local does not have.
+// Minimum time between two queries for one retention policy name the local does not have.
 constexpr std::chrono::seconds kMinRequery{1};
 
 // Reads a JSON string starting at s[*i] == '"'; advances *i past it.
@@ -132,8 +131,9 @@ std::optional<std::string> DefaultRpCache::Default(const std::string& db, std::s
   {
     std::lock_guard<std::mutex> lock(mu_);
     Entry& e = entries_[db];
-    bool stale = !e.ever || now - e.fetched >= refresh_ || !e.policies;
-    if (stale && e.ever && now - e.fetched < kMinRequery) stale = false;  // a failing local
+    // A failed query (no read rights, a local that does not know the statement) is retried at
+    // the refresh interval too, so it costs one query and one log line per interval.
+    bool stale = !e.ever || now - e.fetched >= refresh_;
     if (!stale && !named_rp.empty() && e.policies) {
       const auto& names = e.policies->names;
       if (std::find(names.begin(), names.end(), named_rp) == names.end()) {

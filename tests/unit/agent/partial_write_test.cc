@@ -178,6 +178,84 @@ TEST(RetentionPolicyAliasTest, ParsesShowRetentionPolicies) {
                    .has_value());
 }
 
+class StepClock final : public Clock {
+ public:
+  std::chrono::steady_clock::time_point Now() const override { return now; }
+  std::chrono::system_clock::time_point WallNow() const override { return {}; }
+  void SleepFor(std::chrono::nanoseconds) override {}
+  std::chrono::steady_clock::time_point now{std::chrono::seconds(1000)};
+};
+
+// A local answering SHOW RETENTION POLICIES with `default_rp` as the default (and autogen).
+class PoliciesLocal final : public http::HttpClient {
+ public:
+  Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
+    ++queries;
+    last_auth = http::FindHeader(request.headers, "Authorization")
+                    ? *http::FindHeader(request.headers, "Authorization")
+                    : "";
+    http::HttpResponse r;
+    if (fail) {
+      r.status = 401;
+      r.body = "{\"error\":\"authorization failed\"}\n";
+      return r;
+    }
+    r.status = 200;
+    r.body =
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"columns\":[\"name\"],\"values\":"
+        "[[\"autogen\",\"0s\",\"168h0m0s\",1," +
+        std::string(default_rp == "autogen" ? "true" : "false") + "]";
+    if (default_rp != "autogen") r.body += ",[\"" + default_rp + "\",\"0s\",\"24h0m0s\",1,true]";
+    r.body += "]}]}]}\n";
+    return r;
+  }
+  int queries = 0;
+  bool fail = false;
+  std::string default_rp = "autogen";
+  std::string last_auth;
+};
+
+TEST(DefaultRpCacheTest, RefreshesPeriodicallyAndWhenAWriteNamesAnUnknownPolicy) {
+  PoliciesLocal local;
+  StepClock clock;
+  DefaultRpCache cache(local, clock, std::chrono::seconds(30));
+  const std::string auth = "Basic dTpw";
+  EXPECT_EQ(cache.Default("db", "", &auth, "", ""), "autogen");
+  EXPECT_EQ(local.last_auth, auth) << "the client's credentials";
+  EXPECT_EQ(cache.Default("db", "autogen", nullptr, "", ""), "autogen");
+  EXPECT_EQ(local.queries, 1) << "known names need no query";
+  // The default changes; a write naming the new policy finds it at once.
+  local.default_rp = "weekly";
+  EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "autogen") << "not yet refreshed";
+  EXPECT_EQ(cache.Default("db", "weekly", nullptr, "", ""), "weekly");
+  EXPECT_EQ(local.queries, 2);
+  // A policy that does not exist is asked about at most once a second.
+  EXPECT_EQ(cache.Default("db", "nope", nullptr, "", ""), "weekly");
+  EXPECT_EQ(cache.Default("db", "nope", nullptr, "", ""), "weekly");
+  EXPECT_EQ(local.queries, 3);
+  // Without any write naming it, the change is seen at the refresh interval.
+  local.default_rp = "autogen";
+  clock.now += std::chrono::seconds(29);
+  EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "weekly");
+  clock.now += std::chrono::seconds(1);
+  EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "autogen");
+  EXPECT_EQ(local.queries, 4);
+}
+
+TEST(DefaultRpCacheTest, AFailingQueryLeavesTheDefaultUnknownAndIsRetriedPerInterval) {
+  PoliciesLocal local;
+  local.fail = true;
+  StepClock clock;
+  DefaultRpCache cache(local, clock, std::chrono::seconds(30));
+  EXPECT_FALSE(cache.Default("db", "", nullptr, "", "").has_value());
+  EXPECT_FALSE(cache.Default("db", "autogen", nullptr, "", "").has_value());
+  EXPECT_EQ(local.queries, 1);
+  clock.now += std::chrono::seconds(30);
+  local.fail = false;
+  EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "autogen");
+  EXPECT_EQ(local.queries, 2);
+}
+
 TEST(V2ToV1Test, MapsBucketAndTokenAsInflux18) {
   EXPECT_EQ(SplitBucket("db/rp").db, "db");
   EXPECT_EQ(SplitBucket("db/rp").rp, "rp");
