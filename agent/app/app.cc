@@ -142,6 +142,7 @@ Status App::StartServing(const config::Config& config) {
   write_options.on_too_large = [this](const httpserver::Request& r) {
     write_handler_.CountRefused(r, 413);
   };
+  write_options.error_response = frontdoor::ErrorForPath;
   write_options.body_memory_bytes = config.max_body_memory_bytes;
   write_options.on_body_memory = [this](int64_t delta) { write_metrics_.BodyMemory(delta); };
   write_options.on_body_memory_refused = [this](const httpserver::Request& r) {

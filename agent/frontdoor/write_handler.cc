@@ -94,6 +94,11 @@ httpserver::Response Unreachable(Api api, const Status& status) {
 
 }  // namespace
 
+httpserver::Response ErrorForPath(std::string_view path, int status, std::string_view code,
+                                  std::string_view message) {
+  return Error(path == "/write" ? Api::kV1 : Api::kV2, status, code, message);
+}
+
 bool IsWrite(const httpserver::Request& request) {
   return request.method == "POST" && (request.path == "/api/v2/write" || request.path == "/write");
 }

@@ -25,6 +25,12 @@ inline constexpr int kRejectRetryAfterSeconds = 10;
 // Whether the request is one of the two write endpoints this handler serves.
 bool IsWrite(const httpserver::Request& request);
 
+// An error for a request to `path` in the shape its clients parse: 1.x's {"error"} (and
+// X-Influxdb-Error) for /write, 2.x's {"code","message"} for everything else. The write port's
+// server uses it for the answers it gives before a handler runs (413, 431, 503, ...).
+httpserver::Response ErrorForPath(std::string_view path, int status, std::string_view code,
+                                  std::string_view message);
+
 class WriteHandler {
  public:
   using RoutingFn = std::function<std::shared_ptr<const Routing>()>;

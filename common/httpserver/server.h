@@ -62,6 +62,12 @@ struct ServerOptions {
   std::function<void(int64_t delta)> on_body_memory;
   // Called for a request refused for lack of body memory, with its line and headers.
   std::function<void(const Request&)> on_body_memory_refused;
+  // Writes the answers the server gives itself (413, 431, 501, 503, a malformed request), given
+  // the request's path ("" when it was not read), so each endpoint's clients get errors in the
+  // shape they parse. Unset: {"code","message"} JSON.
+  std::function<Response(std::string_view path, int status, std::string_view code,
+                         std::string_view message)>
+      error_response;
 };
 
 class Server {

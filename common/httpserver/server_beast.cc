@@ -88,15 +88,6 @@ Response Plain(int status, std::string_view code, std::string_view message) {
   return r;
 }
 
-Response HeadersTooLarge(std::string_view what) {
-  return Plain(431, "request header fields too large", what);
-}
-
-Response TooLarge(uint64_t limit) {
-  return Plain(413, "request too large",
-               "request body exceeds " + std::to_string(limit) + " bytes");
-}
-
 bool BodyForbidden(int status) {
   return (status >= 100 && status < 200) || status == 204 || status == 304;
 }
@@ -149,6 +140,15 @@ Result<int> Listen(const ListenAddress& address) {
 // Everything a connection thread touches. Shared with those threads, so Stop can return after its
 // grace period while a handler is still running (it cannot be cancelled): that thread finishes on
 // this object, never on a destroyed server.
+// The path of a request target as the handler will see it ("/write" for "/write?db=x" and for
+// "http://host/write?db=x").
+std::string PathOf(std::string_view raw_target) {
+  std::string_view target = OriginFormTarget(raw_target);
+  std::string path(target.substr(0, target.find('?')));
+  if (path.empty() || path.front() != '/') path.insert(path.begin(), '/');
+  return path;
+}
+
 class Core final : public std::enable_shared_from_this<Core> {
  public:
   Core(Handler handler, ServerOptions options)
@@ -216,6 +216,13 @@ class Core final : public std::enable_shared_from_this<Core> {
   }
 
  private:
+  // An answer the server gives itself, in the shape the caller chose for the path.
+  Response Refusal(std::string_view path, int status, std::string_view code,
+                   std::string_view message) const {
+    if (options_.error_response) return options_.error_response(path, status, code, message);
+    return Plain(status, code, message);
+  }
+
   void Accept() {
     for (;;) {
       pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -241,7 +248,7 @@ class Core final : public std::enable_shared_from_this<Core> {
       if (connections_.size() >= kMaxConnections) {
         lock.unlock();
         stream->set_timeout(std::chrono::seconds(1));
-        Write(*stream, Plain(503, "unavailable", "too many connections"), false);
+        Write(*stream, Refusal("", 503, "unavailable", "too many connections"), false);
         continue;
       }
       http::FdStream* raw = stream.release();
@@ -297,20 +304,24 @@ class Core final : public std::enable_shared_from_this<Core> {
     if (ec) {
       if (ec == bhttp::error::header_limit) {
         Write(stream,
-              HeadersTooLarge("request line and headers exceed " + std::to_string(kMaxHeaderBytes) +
-                              " bytes"),
+              Refusal(
+                  "", 431, "request header fields too large",
+                  "request line and headers exceed " + std::to_string(kMaxHeaderBytes) + " bytes"),
               false);
         LingeringClose(stream);
       } else if (ec != boost::asio::error::eof && ec != beast::error::timeout &&
                  ec != bhttp::error::end_of_stream && buffer.size() > 0) {
-        Write(stream, Plain(400, "invalid", "malformed HTTP request"), false);
+        Write(stream, Refusal("", 400, "invalid", "malformed HTTP request"), false);
         LingeringClose(stream);
       }
       return false;
     }
+    // The path as soon as the head is in, so even the refusals below answer in its shape.
+    const std::string head_path =
+        PathOf(std::string_view(parser.get().target().data(), parser.get().target().size()));
     // Counted from here, so Stop's grace period covers a request whose body is still arriving.
     if (!Enter()) {
-      Write(stream, Plain(503, "unavailable", "server is stopping"), false);
+      Write(stream, Refusal(head_path, 503, "unavailable", "server is stopping"), false);
       LingeringClose(stream);
       return false;
     }
@@ -327,16 +338,18 @@ class Core final : public std::enable_shared_from_this<Core> {
     for (const auto& field : head)
       head_bytes += field.name_string().size() + field.value().size() + 4;
     if (head_bytes > kMaxHeaderBytes) {
-      Write(stream,
-            HeadersTooLarge("request line and headers exceed " + std::to_string(kMaxHeaderBytes) +
-                            " bytes"),
-            false);
+      Write(
+          stream,
+          Refusal(head_path, 431, "request header fields too large",
+                  "request line and headers exceed " + std::to_string(kMaxHeaderBytes) + " bytes"),
+          false);
       LingeringClose(stream);
       return false;
     }
     if (static_cast<size_t>(std::distance(head.begin(), head.end())) > kMaxHeaderFields) {
       Write(stream,
-            HeadersTooLarge("more than " + std::to_string(kMaxHeaderFields) + " header fields"),
+            Refusal(head_path, 431, "request header fields too large",
+                    "more than " + std::to_string(kMaxHeaderFields) + " header fields"),
             false);
       LingeringClose(stream);
       return false;
@@ -348,9 +361,9 @@ class Core final : public std::enable_shared_from_this<Core> {
       std::string_view other = OtherTransferCoding(std::string_view(te.data(), te.size()));
       if (!other.empty()) {
         Write(stream,
-              Plain(501, "not implemented",
-                    "Transfer-Encoding \"" + std::string(other) +
-                        "\" is not supported; only chunked is (send gzip as Content-Encoding)"),
+              Refusal(head_path, 501, "not implemented",
+                      "Transfer-Encoding \"" + std::string(other) +
+                          "\" is not supported; only chunked is (send gzip as Content-Encoding)"),
               false);
         LingeringClose(stream);
         return false;
@@ -421,7 +434,8 @@ class Core final : public std::enable_shared_from_this<Core> {
       // client that went away or stalled is not.
       if (ec.category() == bhttp::make_error_code(bhttp::error::bad_chunk).category() &&
           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-        Write(stream, Plain(400, "invalid", "malformed request body: " + ec.message()), false);
+        Write(stream, Refusal(in.path, 400, "invalid", "malformed request body: " + ec.message()),
+              false);
         LingeringClose(stream);
       }
       return false;
@@ -445,7 +459,7 @@ class Core final : public std::enable_shared_from_this<Core> {
       try {
         out = handler_(in);
       } catch (...) {
-        out = Plain(500, "internal error", "request handler failed");
+        out = Refusal(in.path, 500, "internal error", "request handler failed");
       }
     }
     // The body is not needed for the answer, which may stream for a long time.
@@ -517,9 +531,9 @@ class Core final : public std::enable_shared_from_this<Core> {
   void RefuseNoMemory(http::FdStream& stream, Request& in) {
     if (options_.on_body_memory_refused) options_.on_body_memory_refused(in);
     stream.set_timeout(options_.timeout);
-    Response r = Plain(503, "unavailable",
-                       "too many request bodies in memory at once (the body memory budget is "
-                       "spent); retry shortly");
+    Response r = Refusal(in.path, 503, "unavailable",
+                         "too many request bodies in memory at once (the body memory budget is "
+                         "spent); retry shortly");
     r.headers.emplace_back("Retry-After", std::to_string(kBodyMemoryRetryAfterSeconds));
     Write(stream, std::move(r), false);
     LingeringClose(stream);
@@ -553,7 +567,10 @@ class Core final : public std::enable_shared_from_this<Core> {
     in.body.clear();
     if (options_.on_too_large) options_.on_too_large(in);
     stream.set_timeout(options_.timeout);
-    Write(stream, TooLarge(limit), false);
+    Write(stream,
+          Refusal(in.path, 413, "request too large",
+                  "request body exceeds " + std::to_string(limit) + " bytes"),
+          false);
     LingeringClose(stream);
   }
 

@@ -420,3 +420,19 @@ TEST_F(WriteHandlerTest, V2WriteToA1xWithoutV2EndpointIsWrittenAsV1AndMatchesThe
 
 }  // namespace
 }  // namespace edgerepl::frontdoor
+
+TEST(ErrorForPath, V1WriteGets1xShapeEverythingElse2xShape) {
+  auto v1 = edgerepl::frontdoor::ErrorForPath("/write", 413, "request too large",
+                                              "request body exceeds 10 bytes");
+  EXPECT_EQ(v1.status, 413);
+  EXPECT_EQ(v1.body, "{\"error\":\"request body exceeds 10 bytes\"}\n");
+  bool header = false;
+  for (const auto& [name, value] : v1.headers)
+    if (name == "X-Influxdb-Error") header = value == "request body exceeds 10 bytes";
+  EXPECT_TRUE(header);
+  auto v2 = edgerepl::frontdoor::ErrorForPath(
+      "/api/v2/write", 431, "request header fields too large", "more than 1000 header fields");
+  EXPECT_EQ(v2.body,
+            "{\"code\":\"request header fields too large\",\"message\":\"more than 1000 header "
+            "fields\"}");
+}

@@ -616,6 +616,38 @@ TEST(Server, BusyPortIsAnError) {
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
 }
 
+TEST(Server, RefusalsAreWrittenInTheShapeChosenForTheirPath) {
+  std::vector<std::string> paths;
+  std::mutex mu;
+  ServerOptions options;
+  options.max_body_bytes = 10;
+  options.error_response = [&](std::string_view path, int status, std::string_view code,
+                               std::string_view message) {
+    std::lock_guard<std::mutex> lock(mu);
+    paths.emplace_back(path);
+    Response r;
+    r.status = status;
+    r.body = "{\"shape\":\"" + std::string(path) + "\",\"code\":\"" + std::string(code) +
+             "\",\"message\":\"" + std::string(message) + "\"}";
+    return r;
+  };
+  auto server = StartOrDie([](const Request&) { return Response{}; }, options);
+  std::string body;
+  EXPECT_EQ(HttpRequest(server->port(), "POST", "/write?db=x", {}, std::string(11, 'x'), &body),
+            413);
+  EXPECT_NE(body.find("\"shape\":\"/write\""), std::string::npos) << body;
+  EXPECT_NE(body.find("request body exceeds 10 bytes"), std::string::npos) << body;
+  // The absolute form and a 431 too: the path is known as soon as the head is.
+  std::string raw = "POST http://h:8086/write?db=x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n";
+  for (int i = 0; i < 1001; ++i) raw += "X-" + std::to_string(i) + ": v\r\n";
+  raw += "Connection: close\r\n\r\n";
+  std::string out = RawExchange(server->port(), raw);
+  EXPECT_EQ(out.rfind("HTTP/1.1 431", 0), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("\"shape\":\"/write\""), std::string::npos) << out.substr(0, 400);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(paths.size(), 2u);
+}
+
 }  // namespace
 }  // namespace edgerepl::httpserver
 
