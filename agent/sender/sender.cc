@@ -128,11 +128,20 @@ void Sender::RunLoop() {
         });
         notified_ = false;
         break;
-      case StepResult::kWait:
-        // Deliberately not woken by NotifyAppended: new writes never cut a wait short.
-        cv_.wait_for(lock, r.delay,
-                     [this] { return stop_ || skip_requested_ || retry_now_ || suspended_; });
+      case StepResult::kWait: {
+        // Deliberately not woken by NotifyAppended: new writes never cut a wait short. Nothing
+        // is in flight during a wait, so records that age out meanwhile are dropped as they do.
+        auto until = std::chrono::steady_clock::now() + r.delay;
+        auto woken = [this] { return stop_ || skip_requested_ || retry_now_ || suspended_; };
+        while (!cv_.wait_until(
+                   lock, std::min(until, std::chrono::steady_clock::now() + kExpiryCheck), woken) &&
+               std::chrono::steady_clock::now() < until) {
+          lock.unlock();
+          ExpireHead();
+          lock.lock();
+        }
         break;
+      }
     }
     if (stop_) return;
   }
@@ -149,23 +158,36 @@ StepResult Sender::Step() {
     // Suspending stops sending: wait for what is in flight, start nothing new.
     if (suspended) SettleInFlight(true);
   }
+  bool suspended;
   {
+    std::lock_guard<std::mutex> lock(mu_);
+    suspended = suspended_;
+  }
+  if (suspended) {
+    // A suspended replication keeps queueing; what ages out meanwhile is dropped as it does.
+    if (in_flight_.empty()) ExpireHead();
     std::lock_guard<std::mutex> lock(mu_);
     if (suspended_) {
       status_.state = State::kSuspended;
       metrics_.SetState(State::kSuspended);
       return {StepResult::kIdle, {}};
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     skip = skip_requested_;
     skip_requested_ = false;
     retry_now_ = false;
   }
+  // The first batch after an outage holds no expired record: the age is checked at build time.
+  if (in_flight_.empty()) ExpireHead();
   Status read = FillPending();
   if (!read.ok()) {
     spdlog::error("replication {}: reading queue: {}", options_.replication_name, read.ToString());
     SetState(State::kBackoff);
     return {StepResult::kWait, backoff_.NextBackOff()};
   }
+  if (in_flight_.empty()) ExpireHead();  // FillPending read records the source kept meanwhile
   if (pending_.empty()) {
     spare_bodies_.clear();  // an idle replication holds no batch-sized buffers
     SetState(State::kIdle);
@@ -496,10 +518,9 @@ StepResult Sender::Failed(const Outcome& outcome) {
     ++status_.consecutive_failures;
   }
   SetState(state);
-  std::chrono::milliseconds delay = outcome.decision.retry_after.has_value()
-                                        ? *outcome.decision.retry_after
-                                        : backoff_.NextBackOff();
-  return {StepResult::kWait, delay};
+  // The backoff advances on every failure, a Retry-After too, so a remote that keeps answering
+  // "Retry-After: 0" is retried at the backoff's pace, not at once (RetryDelay).
+  return {StepResult::kWait, RetryDelay(outcome.decision.retry_after, backoff_.NextBackOff())};
 }
 
 Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points, std::string compressed) {

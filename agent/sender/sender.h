@@ -57,7 +57,14 @@ struct SenderOptions {
   // fuller requests (each one costs a round trip and a cursor store with two fsyncs), for at most
   // this much more lag. Zero sends at once. The agent uses kDefaultBatchLinger.
   std::chrono::milliseconds linger{0};
+  // maxAgeSeconds (0 = no limit): records this old are not sent. They are dropped (counted
+  // `expired` by the source) when a batch is built and, while the sender waits (backoff,
+  // Retry-After, suspended), at least every kExpiryCheck, so an outage never leaves the queue
+  // full of records that would only be dropped later.
+  std::chrono::seconds max_age{0};
 };
+
+inline constexpr std::chrono::milliseconds kExpiryCheck{1000};
 
 inline constexpr std::chrono::milliseconds kDefaultBatchLinger{50};
 
@@ -174,6 +181,9 @@ class Sender {
   std::string RecordAnswer(int code, std::string message);
   std::string Redact(std::string message) const;
   double OldestAgeSeconds() const;
+  // Max age (sender_expiry.cc): drops the leading pending records older than max_age through the
+  // source, then lets the source drop the unread ones. Only with nothing in flight.
+  void ExpireHead();
   void Run();
   void RunLoop();
 

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "agent/sender/sender.h"
 #include "common/http/client_beast.h"
@@ -159,6 +160,42 @@ TEST_P(SenderFaultTest, RetryAfterSecondsAndHttpDate) {
   EXPECT_EQ(rig.sender->Snapshot().latest_response_code, 503);
   EXPECT_EQ(rig.source.acked(), 0u);
   EXPECT_EQ(rig.sender->Step().kind, StepResult::kContinue);
+}
+
+// The sender's own thread against a real socket, for 2 s per header: a remote answering
+// "Retry-After: 0", a negative value or a date already past is asked no more often than one that
+// sends no Retry-After at all (the backoff's rate: min 250 ms, max 500 ms, full jitter, about 4
+// requests a second). Without the floor every answer was retried at once.
+TEST_P(SenderFaultTest, RetryAfterZeroNegativeOrPastKeepsTheBackoffRate) {
+  char past[64];
+  time_t when = time(nullptr) - 3600;
+  struct tm tm;
+  gmtime_r(&when, &tm);
+  strftime(past, sizeof(past), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  const int code = GetParam() == "beast" ? 429 : 503;
+  auto count = [code](std::vector<std::pair<std::string, std::string>> headers) {
+    FaultServer server;
+    server.Script({Status(code, "", headers)});
+    SenderOptions o = Rig::Defaults();
+    o.backoff_min = milliseconds(250);
+    o.backoff_max = milliseconds(500);
+    Rig rig(server.url(), o);
+    rig.source.Append("m v=1 1\n");
+    rig.sender->Start();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    rig.sender->Stop();
+    EXPECT_EQ(rig.source.acked(), 0u);
+    return server.request_count();
+  };
+  size_t plain = count({});
+  EXPECT_GE(plain, 3u);
+  EXPECT_LE(plain, 20u);
+  for (const auto& value : {std::string("0"), std::string("-5"), std::string(past)}) {
+    SCOPED_TRACE(value);
+    size_t n = count({{"Retry-After", value}});
+    EXPECT_GE(n, 3u);
+    EXPECT_LE(n, 20u) << "the backoff's rate gave " << plain << " requests";
+  }
 }
 
 TEST_P(SenderFaultTest, SlowAnswerPastTimeoutIsRetried) {
