@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "agent/sender/batcher.h"
+#include "agent/sender/body_limit.h"
 #include "agent/sender/classify.h"
 #include "agent/sender/record_source.h"
 #include "agent/sender/request_workers.h"
@@ -181,6 +182,12 @@ class Sender {
   std::string RecordAnswer(int code, std::string message);
   std::string Redact(std::string message) const;
   double OldestAgeSeconds() const;
+  // The batch limits with what a 413 taught (body_limit.h) applied.
+  BatchLimits CurrentLimits() {
+    BatchLimits limits = options_.batch;
+    limits.max_bytes = body_limit_.Limit(limits.max_bytes);
+    return limits;
+  }
   // Max age (sender_expiry.cc): drops the leading pending records older than max_age through the
   // source, then lets the source drop the unread ones. Only with nothing in flight.
   void ExpireHead();
@@ -193,6 +200,7 @@ class Sender {
   Clock& clock_;
   SenderMetrics& metrics_;
   Backoff backoff_;
+  BodyLimit body_limit_;
   std::string target_;
 
   // Owned by the sender thread.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <sstream>
 #include <thread>
@@ -299,6 +300,58 @@ TEST(SenderFaultTlsTest, TlsWrongCaRightCaAndInsecureSkipVerify) {
     EXPECT_EQ(rig.sender->Step().kind, StepResult::kContinue);
   }
   EXPECT_EQ(server.accepted_lines(), (std::vector<std::string>{"m v=1 1", "m v=2 2"}));
+}
+
+// A real server with a small body limit (8 KiB of line protocol) behind a 64 KiB batch size:
+// the 413 split is remembered, so the 413s are those of the first batches (the window's, when
+// pipelined) and none come after, over about 90 batches.
+TEST_P(SenderFaultTest, TooLargeIsRememberedAcrossManyBatches) {
+  for (int in_flight : {1, 4}) {
+    SCOPED_TRACE(in_flight);
+    FaultServer server;
+    std::atomic<int> refused{0}, taken{0};
+    std::atomic<bool> late{false};
+    std::atomic<int> refused_late{0};
+    server.SetHandler([&](const edgerepl::testing::FaultRequest& r) {
+      Reply reply;
+      if (r.body.size() > 8192) {
+        ++refused;
+        if (late.load()) ++refused_late;
+        reply.status = 413;
+        reply.body = R"({"code":"request too large","message":"body exceeds 8192 bytes"})";
+      } else {
+        ++taken;
+      }
+      return reply;
+    });
+    SenderOptions o = Rig::Defaults();
+    o.batch.max_bytes = 64 << 10;
+    o.max_in_flight = in_flight;
+    Rig rig(server.url(), o);
+    std::string want;
+    for (int i = 0; i < 30000; ++i) {
+      std::string line = "m,host=h v=" + std::to_string(i) + "i " + std::to_string(1000 + i) + "\n";
+      want += line;
+      if (i % 100 == 99) {
+        rig.source.Append(want);
+        want.clear();
+      }
+    }
+    int steps = 0;
+    while (rig.source.acked() < rig.source.last_position() && steps++ < 5000) {
+      if (taken.load() > 50) late = true;  // well past the first window of batches
+      rig.sender->Step();
+    }
+    rig.sender->Stop();
+    EXPECT_EQ(rig.source.acked(), rig.source.last_position());
+    EXPECT_EQ(server.accepted_lines().size(), 30000u);
+    EXPECT_GT(taken.load(), 80);
+    EXPECT_GT(refused.load(), 0);
+    EXPECT_LE(refused.load(), 16 * (in_flight + 1));  // each first batch: 64, 32, 16 KiB parts
+    EXPECT_EQ(refused_late.load(), 0);
+    std::printf("maxInFlight %d: %d batches taken, %d answered 413\n", in_flight, taken.load(),
+                refused.load());
+  }
 }
 
 TEST_P(SenderFaultTest, BisectDropsExactlyTheRefusedLines) {

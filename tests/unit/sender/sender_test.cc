@@ -301,6 +301,50 @@ TEST_F(SenderTest, TooLargeHalvesAndResends) {
   EXPECT_EQ(source_.acked(), 1u);
 }
 
+// A 413 split is remembered: the batches after it are built at the size the remote took, so 50
+// batches' worth of records cost the first batch's 413s, not more for each. Ten minutes later the
+// limit grows back (doubling), which against an unchanged remote costs one more 413.
+TEST_F(SenderTest, TooLargeIsRememberedForTheNextBatches) {
+  SenderOptions o = Options();
+  o.batch.max_bytes = 4000;
+  int refused = 0;
+  size_t largest_taken = 0;
+  Make(o, [&](const http::HttpRequest& req) {
+    std::string body = Inflate(req.body);
+    if (body.size() > 1000) {
+      ++refused;
+      return Answer(413);
+    }
+    largest_taken = std::max(largest_taken, body.size());
+    return Answer(204);
+  });
+  auto fill = [&](int from, int to) {
+    for (int i = from; i < to; ++i)
+      source_.Append("m,host=a v=" + std::to_string(1000 + i) + "i 1\n");
+  };
+  fill(0, 2000);  // 20 bytes each: 40,000 bytes, about 50 batches at the remote's limit
+  // The first batch (4,000 bytes) is split until its parts fit: 4000, then each 2000 half and
+  // its 1000+ quarter.
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  const int first = refused;
+  EXPECT_GE(first, 3);
+  EXPECT_LE(first, 5);
+  int steps = 0;
+  while (source_.acked() < source_.last_position() && steps++ < 1000) sender_->Step();
+  EXPECT_EQ(source_.acked(), source_.last_position());
+  EXPECT_EQ(refused, first);       // none of the batches after it
+  EXPECT_GT(largest_taken, 900u);  // not shrunk further than the split needed
+  EXPECT_GT(http_->requests.size(), 40u);
+  EXPECT_LT(http_->requests.size(), 60u);
+
+  clock_.Advance(std::chrono::minutes(10));
+  fill(2000, 2400);
+  steps = 0;
+  while (source_.acked() < source_.last_position() && steps++ < 1000) sender_->Step();
+  EXPECT_EQ(source_.acked(), source_.last_position());
+  EXPECT_EQ(refused, first + 1);  // the doubled size, once; then the learned one again
+}
+
 TEST_F(SenderTest, OneLineTooLargeIsNonRetryable) {
   SenderOptions o = Options();
   o.drop_non_retryable = true;
