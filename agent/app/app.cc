@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/admin/influx_filter.h"
 #include "agent/admin/status_json.h"
 #include "agent/frontdoor/local_info.h"
 #include "agent/frontdoor/proxy.h"
@@ -396,7 +397,8 @@ httpserver::Response App::HandleWritePort(const httpserver::Request& request) {
   if (request.path == "/api/v2/replications" && request.method == "GET") {
     httpserver::Response r;
     r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    r.body = admin::InfluxReplicationsJson(Replications());
+    r.body = admin::InfluxReplicationsJson(
+        admin::FilterInfluxReplications(Replications(), request.query));
     return r;
   }
   if (frontdoor::IsWrite(request)) return write_handler_.Handle(request);

@@ -120,6 +120,8 @@ RuntimeConfig ReplicationRuntime::runtime_config() const {
 bool ReplicationRuntime::HasRoomFor(uint64_t bytes) const {
   std::shared_lock<std::shared_mutex> lock(queue_mu_);
   bool room = queue_ ? queue_->HasRoomFor(bytes) : true;
+  // Never refused behind records that max age already condemns: drop them and look again.
+  if (!room && ExpiredSome()) room = queue_->HasRoomFor(bytes);
   if (!room) rejecting_ = true;
   return room;
 }
@@ -128,9 +130,20 @@ Status ReplicationRuntime::Append(std::string_view payload, uint32_t points) {
   std::shared_lock<std::shared_mutex> lock(queue_mu_);
   if (!queue_) return Status::Aborted("replication closed");
   Status st = queue_->Append(payload, points);
+  if (st.IsNoSpace() && ExpiredSome()) st = queue_->Append(payload, points);
   if (st.ok()) rejecting_ = false;
   if (st.ok() && sender_) sender_->NotifyAppended();
   return st;
+}
+
+bool ReplicationRuntime::ExpiredSome() const {
+  Result<uint64_t> expired = queue_->ExpireOld();
+  if (!expired.ok()) {
+    spdlog::error("replication {}: dropping expired records: {}", config_.replication.name,
+                  expired.status().ToString());
+    return false;
+  }
+  return *expired > 0;
 }
 
 void ReplicationRuntime::CountDropped(uint64_t points, uint64_t bytes, std::string_view reason) {

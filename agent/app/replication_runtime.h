@@ -76,6 +76,9 @@ class ReplicationRuntime {
   Status OpenQueue();  // REQUIRES: queue_mu_ held exclusively
   void StartSender();  // REQUIRES: queue_mu_ held exclusively, queue_ open
   void StopSender();   // REQUIRES: queue_mu_ held exclusively
+  // Drops the unread records older than maxAgeSeconds; whether there were any.
+  // REQUIRES: queue_mu_ held, queue_ open.
+  bool ExpiredSome() const;
 
   RuntimeConfig config_;  // GUARDED_BY(queue_mu_)
   std::shared_ptr<http::HttpClient> client_;
@@ -100,6 +103,10 @@ class ReplicationRuntime {
       inner_.ReportDropped(points, bytes, reason);
     }
     bool Full() const override { return rejecting_.load() || inner_.Full(); }
+    Status Expire(uint64_t position, uint64_t points, uint64_t bytes) override {
+      return inner_.Expire(position, points, bytes);
+    }
+    void ExpireUnread() override { inner_.ExpireUnread(); }
 
    private:
     queue::QueueSource inner_;

@@ -902,6 +902,72 @@ Status Queue::MoveCursor(size_t count) {
   return stored;
 }
 
+Result<uint64_t> Queue::ExpireOld() {
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  uint64_t expired = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (max_age_seconds_ <= 0) return expired;
+    const int64_t cutoff = clock_.WallNowNanos() - max_age_seconds_ * 1000000000;
+    // Records are indexed in append order and stamped just before it, so the first one young
+    // enough ends the scan: what lies behind it cannot free space before it does, and the reader
+    // still checks every record's age.
+    for (size_t i = handed_out_; i < index_.size(); ++i) {
+      Entry& e = index_[i];
+      if (e.dropped) continue;
+      if (e.enqueue_time_ns >= cutoff) break;
+      e.dropped = true;
+      ++dropped_entries_;
+      pending_points_ -= e.points;
+      DropLocked(kDropExpired, e.points, e.length);
+      ++expired;
+    }
+    size_t lead = 0;
+    while (lead < index_.size() && index_[lead].dropped) ++lead;
+    // Dropped records are never handed out; counting them as read lets the cursor pass them.
+    if (lead > handed_out_) handed_out_ = lead;
+    if (lead == 0) {
+      UpdateGaugesLocked();
+      return expired;
+    }
+  }
+  Status st = MoveCursor(0);
+  if (!st.ok()) return st;
+  return expired;
+}
+
+Status Queue::Expire(uint64_t position) {
+  std::lock_guard<std::mutex> read_lock(read_mu_);
+  size_t count;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    uint64_t first = index_.empty() ? tail_position_ : index_.front().position;
+    if (position < first) return Status::Ok();  // already gone (ExpireOld, or acknowledged)
+    if (handed_out_ == 0 || position > index_[handed_out_ - 1].position) {
+      return Status::InvalidArgument("expiry of position " + std::to_string(position) +
+                                     " that was not handed out");
+    }
+    auto end = index_.begin() + static_cast<std::ptrdiff_t>(handed_out_);
+    count = static_cast<size_t>(
+        std::upper_bound(index_.begin(), end, position,
+                         [](uint64_t p, const Entry& e) { return p < e.position; }) -
+        index_.begin());
+    for (size_t i = 0; i < count; ++i) {
+      Entry& e = index_[i];
+      if (e.dropped) continue;
+      e.dropped = true;
+      ++dropped_entries_;
+      pending_points_ -= e.points;
+      DropLocked(kDropExpired, e.points, e.length);
+    }
+    // Unread records ExpireOld dropped right behind them go too (see ExpireOld).
+    size_t lead = count;
+    while (lead < index_.size() && index_[lead].dropped) ++lead;
+    if (lead > handed_out_) handed_out_ = lead;
+  }
+  return MoveCursor(count);
+}
+
 void Queue::RewindToCursor() {
   std::lock_guard<std::mutex> read_lock(read_mu_);
   std::lock_guard<std::mutex> lock(mu_);

@@ -102,6 +102,15 @@ class Queue {
   Status Ack(uint64_t position);
   // The next ReadNext starts again at the first unacknowledged record.
   void RewindToCursor();
+  // Max age by the clock, not only when the sender reads (docs/queue-format.md "Limits"): the
+  // records not yet handed out that are older than max_age are counted `expired`, and when they
+  // lead the queue the cursor moves past them so their space is freed now. Returns how many
+  // records it expired. The reader's call, like ReadNext; the write path may call it too.
+  Result<uint64_t> ExpireOld();
+  // Every handed-out record up to and including `position` is expired: each one not yet counted
+  // is counted `expired`, and the cursor moves past them as Ack does. For the sender, which checks
+  // the age of the records it holds when it builds a batch.
+  Status Expire(uint64_t position);
 
   // Also refreshes the metrics gauges (the oldest-pending age grows without any call).
   QueueStats Stats() const;

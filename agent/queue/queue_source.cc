@@ -1,5 +1,7 @@
 #include "agent/queue/queue_source.h"
 
+#include <spdlog/spdlog.h>
+
 namespace edgerepl::queue {
 
 Result<std::vector<sender::SourceRecord>> QueueSource::ReadNext(size_t max_bytes) {
@@ -12,6 +14,11 @@ Result<std::vector<sender::SourceRecord>> QueueSource::ReadNext(size_t max_bytes
         sender::SourceRecord{r.position, r.enqueue_time_ns, r.points, std::move(r.payload)});
   }
   return out;
+}
+
+void QueueSource::ExpireUnread() {
+  Result<uint64_t> expired = queue_.ExpireOld();
+  if (!expired.ok()) spdlog::error("dropping expired records: {}", expired.status().ToString());
 }
 
 }  // namespace edgerepl::queue

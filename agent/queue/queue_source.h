@@ -18,6 +18,9 @@ class QueueSource final : public sender::RecordSource {
     queue_.CountDropped(points, bytes, reason);
   }
   bool Full() const override { return queue_.Full(); }
+  // The queue counts each record once, whether it or the sender found it expired first.
+  Status Expire(uint64_t position, uint64_t, uint64_t) override { return queue_.Expire(position); }
+  void ExpireUnread() override;
 
  private:
   Queue& queue_;

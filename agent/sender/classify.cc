@@ -65,6 +65,12 @@ Decision Classify(int status, const http::Headers& headers,
   }
 }
 
+std::chrono::milliseconds RetryDelay(std::optional<std::chrono::milliseconds> retry_after,
+                                     std::chrono::milliseconds backoff_step) {
+  if (!retry_after.has_value()) return backoff_step;
+  return std::max(*retry_after, backoff_step);
+}
+
 std::string_view ActionName(Action action) {
   switch (action) {
     case Action::kSuccess:

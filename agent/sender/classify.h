@@ -37,6 +37,14 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now,
                                                          std::chrono::milliseconds cap);
 
+// How long to wait after a throttled or failed answer: the backoff step, or the server's
+// Retry-After when that is longer. A Retry-After of 0, a negative one (unparsable: no value) or a
+// date already past (a skewed clock at either end) would otherwise let every answer be retried
+// at once, about 20 requests a second; the floor keeps the retry rate at the backoff's.
+// `retry_after` is already capped (Classify), and `backoff_step` never exceeds backoff.max.
+std::chrono::milliseconds RetryDelay(std::optional<std::chrono::milliseconds> retry_after,
+                                     std::chrono::milliseconds backoff_step);
+
 std::string_view ActionName(Action action);
 
 }  // namespace edgerepl::sender

@@ -32,6 +32,15 @@ class RecordSource {
   virtual void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) = 0;
   // Whether appends are currently being refused or dropped because the queue is full.
   virtual bool Full() const = 0;
+  // Max age: every record up to and including `position` (handed out, `points` and `bytes` in
+  // all) is older than the replication's maxAgeSeconds and will not be sent: count it `expired`
+  // and let the cursor move past it.
+  virtual Status Expire(uint64_t position, uint64_t points, uint64_t bytes) {
+    ReportDropped(points, bytes, "expired");
+    return Ack(position);
+  }
+  // Max age for the records not read yet: a source that can drop them by age does so now.
+  virtual void ExpireUnread() {}
 };
 
 }  // namespace edgerepl::sender

@@ -41,6 +41,7 @@ Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& sour
       clock_(clock),
       metrics_(metrics),
       backoff_(options_.backoff_min, options_.backoff_max, random),
+      body_limit_(clock),
       target_(WriteTarget(options_)),
       max_in_flight_(std::clamp(options_.max_in_flight, 1, kMaxInFlightLimit)),
       suspended_(options_.suspend),
@@ -128,11 +129,20 @@ void Sender::RunLoop() {
         });
         notified_ = false;
         break;
-      case StepResult::kWait:
-        // Deliberately not woken by NotifyAppended: new writes never cut a wait short.
-        cv_.wait_for(lock, r.delay,
-                     [this] { return stop_ || skip_requested_ || retry_now_ || suspended_; });
+      case StepResult::kWait: {
+        // Deliberately not woken by NotifyAppended: new writes never cut a wait short. Nothing
+        // is in flight during a wait, so records that age out meanwhile are dropped as they do.
+        auto until = std::chrono::steady_clock::now() + r.delay;
+        auto woken = [this] { return stop_ || skip_requested_ || retry_now_ || suspended_; };
+        while (!cv_.wait_until(
+                   lock, std::min(until, std::chrono::steady_clock::now() + kExpiryCheck), woken) &&
+               std::chrono::steady_clock::now() < until) {
+          lock.unlock();
+          ExpireHead();
+          lock.lock();
+        }
         break;
+      }
     }
     if (stop_) return;
   }
@@ -149,23 +159,36 @@ StepResult Sender::Step() {
     // Suspending stops sending: wait for what is in flight, start nothing new.
     if (suspended) SettleInFlight(true);
   }
+  bool suspended;
   {
+    std::lock_guard<std::mutex> lock(mu_);
+    suspended = suspended_;
+  }
+  if (suspended) {
+    // A suspended replication keeps queueing; what ages out meanwhile is dropped as it does.
+    if (in_flight_.empty()) ExpireHead();
     std::lock_guard<std::mutex> lock(mu_);
     if (suspended_) {
       status_.state = State::kSuspended;
       metrics_.SetState(State::kSuspended);
       return {StepResult::kIdle, {}};
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
     skip = skip_requested_;
     skip_requested_ = false;
     retry_now_ = false;
   }
+  // The first batch after an outage holds no expired record: the age is checked at build time.
+  if (in_flight_.empty()) ExpireHead();
   Status read = FillPending();
   if (!read.ok()) {
     spdlog::error("replication {}: reading queue: {}", options_.replication_name, read.ToString());
     SetState(State::kBackoff);
     return {StepResult::kWait, backoff_.NextBackOff()};
   }
+  if (in_flight_.empty()) ExpireHead();  // FillPending read records the source kept meanwhile
   if (pending_.empty()) {
     spare_bodies_.clear();  // an idle replication holds no batch-sized buffers
     SetState(State::kIdle);
@@ -197,15 +220,17 @@ StepResult Sender::Step() {
 StepResult Sender::StepSingle(bool skip) {
   Batch batch;
   std::string compressed;
+  // A batch staged before a 413 taught a smaller limit is built again at that limit.
   if (staged_ && staged_->first_record == popped_records_ &&
-      staged_->first_offset == head_offset_) {
+      staged_->first_offset == head_offset_ &&
+      staged_->batch.body.size() <= CurrentLimits().max_bytes) {
     batch = std::move(staged_->batch);
     batch.completed_records = static_cast<size_t>(staged_->end_record - popped_records_);
     compressed = std::move(staged_->compressed);
     staged_.reset();
   } else {
     DiscardStaged();
-    batch = NextBatchFrom(pending_, 0, head_offset_, options_.batch, TakeSpareBody());
+    batch = NextBatchFrom(pending_, 0, head_offset_, CurrentLimits(), TakeSpareBody());
   }
   if (skip) {
     spdlog::warn("replication {}: skipping head batch of {} points on request",
@@ -258,7 +283,8 @@ void Sender::Stage(const Batch& current) {
   if (!FillPending().ok()) return;  // the next Step reads again and reports the error
   size_t first = current.completed_records;
   if (first >= pending_.size()) return;
-  Batch next = NextBatchFrom(pending_, first, current.next_offset, options_.batch, TakeSpareBody());
+  Batch next =
+      NextBatchFrom(pending_, first, current.next_offset, CurrentLimits(), TakeSpareBody());
   if (next.empty()) {
     KeepSpareBody(std::move(next.body));
     return;
@@ -394,7 +420,7 @@ bool Sender::FillWindow() {
     size_t first = static_cast<size_t>(next_record_ - popped_records_);
     if (first >= pending_.size()) return false;
     auto batch = std::make_unique<Batch>(
-        NextBatchFrom(pending_, first, next_offset_, options_.batch, TakeSpareBody()));
+        NextBatchFrom(pending_, first, next_offset_, CurrentLimits(), TakeSpareBody()));
     if (batch->empty() && batch->completed_records == first && batch->next_offset == next_offset_) {
       KeepSpareBody(std::move(batch->body));
       return false;
@@ -496,10 +522,9 @@ StepResult Sender::Failed(const Outcome& outcome) {
     ++status_.consecutive_failures;
   }
   SetState(state);
-  std::chrono::milliseconds delay = outcome.decision.retry_after.has_value()
-                                        ? *outcome.decision.retry_after
-                                        : backoff_.NextBackOff();
-  return {StepResult::kWait, delay};
+  // The backoff advances on every failure, a Retry-After too, so a remote that keeps answering
+  // "Retry-After: 0" is retried at the backoff's pace, not at once (RetryDelay).
+  return {StepResult::kWait, RetryDelay(outcome.decision.retry_after, backoff_.NextBackOff())};
 }
 
 Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points, std::string compressed) {
@@ -509,7 +534,14 @@ Sender::Outcome Sender::Deliver(std::string_view body, uint64_t points, std::str
   Action a = o.decision.action;
   if (a != Action::kTooLarge && a != Action::kNonRetryable) return o;
   bool single_line = CountLines(body) <= 1;
-  if (a == Action::kTooLarge && !single_line) return DeliverSplit(body);
+  if (a == Action::kTooLarge && !single_line) {
+    size_t limit = body_limit_.Refused(body.size());
+    spdlog::info(
+        "replication {}: remote refused a {} byte body (HTTP 413); batches are built at "
+        "up to {} bytes",
+        options_.replication_name, body.size(), limit);
+    return DeliverSplit(body);
+  }
   // 400/422, or 413 for one line: the remote will never take (some of) these lines.
   o.decision.action = Action::kNonRetryable;
   if (!options_.drop_non_retryable) return o;
@@ -558,6 +590,7 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
   auto wall = clock_.WallNow();
   Decision d = Classify(code, response->headers, wall, options_.backoff_max * 10);
   if (d.action == Action::kSuccess) {
+    body_limit_.Accepted(body.size());
     metrics_.ObserveSent(points, body.size(), wire_bytes,
                          std::chrono::duration<double>(wall.time_since_epoch()).count());
     RecordAnswer(code, "");

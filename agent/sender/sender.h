@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "agent/sender/batcher.h"
+#include "agent/sender/body_limit.h"
 #include "agent/sender/classify.h"
 #include "agent/sender/record_source.h"
 #include "agent/sender/request_workers.h"
@@ -57,7 +58,14 @@ struct SenderOptions {
   // fuller requests (each one costs a round trip and a cursor store with two fsyncs), for at most
   // this much more lag. Zero sends at once. The agent uses kDefaultBatchLinger.
   std::chrono::milliseconds linger{0};
+  // maxAgeSeconds (0 = no limit): records this old are not sent. They are dropped (counted
+  // `expired` by the source) when a batch is built and, while the sender waits (backoff,
+  // Retry-After, suspended), at least every kExpiryCheck, so an outage never leaves the queue
+  // full of records that would only be dropped later.
+  std::chrono::seconds max_age{0};
 };
+
+inline constexpr std::chrono::milliseconds kExpiryCheck{1000};
 
 inline constexpr std::chrono::milliseconds kDefaultBatchLinger{50};
 
@@ -174,6 +182,15 @@ class Sender {
   std::string RecordAnswer(int code, std::string message);
   std::string Redact(std::string message) const;
   double OldestAgeSeconds() const;
+  // The batch limits with what a 413 taught (body_limit.h) applied.
+  BatchLimits CurrentLimits() {
+    BatchLimits limits = options_.batch;
+    limits.max_bytes = body_limit_.Limit(limits.max_bytes);
+    return limits;
+  }
+  // Max age (sender_expiry.cc): drops the leading pending records older than max_age through the
+  // source, then lets the source drop the unread ones. Only with nothing in flight.
+  void ExpireHead();
   void Run();
   void RunLoop();
 
@@ -183,6 +200,7 @@ class Sender {
   Clock& clock_;
   SenderMetrics& metrics_;
   Backoff backoff_;
+  BodyLimit body_limit_;
   std::string target_;
 
   // Owned by the sender thread.

@@ -2,8 +2,11 @@
 // becomes a Status, so no exception crosses into the sender.
 #include "common/http/client_cpprest.h"
 
+#include "common/http/tls_diagnose.h"
+
 #include <cpprest/http_client.h>
 
+#include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <fstream>
@@ -12,6 +15,22 @@
 
 namespace edgerepl::http {
 namespace {
+
+// For an https remote: replaces cpprest's message for a failed request with the TLS cause, when
+// TLS is what failed (tls_diagnose.h).
+struct TlsProbe {
+  bool https = false;
+  std::string host;
+  int port = 443;
+  TlsOptions tls;
+  std::string Explain(const std::string& message, std::chrono::milliseconds timeout) const {
+    // A timeout is no TLS verdict, and probing a remote that does not answer would only add one.
+    if (!https || message.find("timed out") != std::string::npos) return message;
+    std::string cause =
+        DiagnoseTls(host, port, tls, std::min(timeout, std::chrono::milliseconds(5000)));
+    return cause.empty() ? message : cause;
+  }
+};
 
 namespace web_http = web::http;
 namespace web_client = web::http::client;
@@ -27,8 +46,8 @@ constexpr std::chrono::milliseconds kAbandonSlack{250};
 class CpprestHttpClient final : public HttpClient {
  public:
   CpprestHttpClient(std::unique_ptr<web_client::http_client> client,
-                    std::chrono::milliseconds timeout)
-      : client_(std::move(client)), timeout_(timeout) {}
+                    std::chrono::milliseconds timeout, TlsProbe probe)
+      : client_(std::move(client)), timeout_(timeout), probe_(std::move(probe)) {}
 
   Result<HttpResponse> Send(const HttpRequest& request) override {
     try {
@@ -70,7 +89,7 @@ class CpprestHttpClient final : public HttpClient {
       out.body.assign(body.begin(), body.end());
       return out;
     } catch (const std::exception& e) {
-      return Status::Unavailable(e.what());
+      return Status::Unavailable(probe_.Explain(e.what(), timeout_));
     } catch (...) {
       return Status::Unavailable("unknown HTTP client failure");
     }
@@ -79,6 +98,7 @@ class CpprestHttpClient final : public HttpClient {
  private:
   std::unique_ptr<web_client::http_client> client_;
   const std::chrono::milliseconds timeout_;
+  const TlsProbe probe_;
 };
 
 }  // namespace
@@ -114,7 +134,13 @@ Result<HttpClientPtr> MakeCpprestHttpClient(const HttpClientOptions& options) {
       }
     });
     auto client = std::make_unique<web_client::http_client>(base, config);
-    return HttpClientPtr(std::make_unique<CpprestHttpClient>(std::move(client), options.timeout));
+    TlsProbe probe;
+    probe.https = base.scheme() == "https";
+    probe.host = base.host();
+    probe.port = base.port() > 0 ? base.port() : 443;
+    probe.tls = tls;
+    return HttpClientPtr(
+        std::make_unique<CpprestHttpClient>(std::move(client), options.timeout, std::move(probe)));
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("invalid remote URL: ") + e.what());
   } catch (...) {

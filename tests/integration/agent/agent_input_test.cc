@@ -271,6 +271,40 @@ TEST_F(AgentInputTest, MetricsPassPromtoolAndTokensNeverShow) {
   EXPECT_EQ(rc, 0) << ReadFileOrDie(dir_.Join("promtool.out"));
 }
 
+// `influx replication list` sends orgID and, with --name, --remote-id or --local-bucket-id, the
+// matching filter; the write port's list honours each one as InfluxDB's handler does.
+TEST_F(AgentInputTest, InfluxReplicationListHonoursTheCliFilters) {
+  StartServers();
+  agent_ = std::make_unique<AgentProcess>(
+      dir_, AgentBody(local_->url(), dir_.Join("data"), remote_->url(), "", "",
+                      "  - id: rep-2\n    name: r2\n    remote: remote\n    localBucket: other\n"
+                      "    localBucketID: 0123456789abcdef\n    localOrg: org2\n"
+                      "    remoteBucket: db\n"));
+  ASSERT_TRUE(agent_->Start()) << agent_->Log();
+  auto ids = [&](const std::string& query) {
+    std::string body;
+    EXPECT_EQ(HttpGetStatus(agent_->write_port(), "/api/v2/replications" + query, &body), 200);
+    std::string out;
+    for (size_t at = body.find("{\"id\":\""); at != std::string::npos;
+         at = body.find("{\"id\":\"", at + 1)) {
+      size_t start = at + 7;
+      out += (out.empty() ? "" : ",") + body.substr(start, body.find('"', start) - start);
+    }
+    return out;
+  };
+  EXPECT_EQ(ids(""), "rep-1,rep-2");
+  EXPECT_EQ(ids("?orgID=org2"), "rep-1,rep-2");  // rep-1 has no localOrg: any org
+  EXPECT_EQ(ids("?orgID=org3"), "rep-1");
+  EXPECT_EQ(ids("?orgID=org2&name=r2"), "rep-2");
+  EXPECT_EQ(ids("?orgID=org2&name=r"), "");  // exact, not a prefix
+  EXPECT_EQ(ids("?orgID=org2&remoteID=remote"), "rep-1,rep-2");
+  EXPECT_EQ(ids("?orgID=org2&remoteID=elsewhere"), "");
+  EXPECT_EQ(ids("?orgID=org2&localBucketID=0123456789abcdef"), "rep-2");
+  EXPECT_EQ(ids("?orgID=org2&localBucketID=db"), "rep-1");  // reported as its localBucketID
+  EXPECT_EQ(ids("?orgID=org2&name=r1&localBucketID=other"), "");
+  EXPECT_EQ(ids("?orgID=org2&name="), "rep-1,rep-2");  // empty: no filter
+}
+
 TEST_F(AgentInputTest, OtherPathsAreProxiedUnchanged) {
   StartServers();
   StartAgent();

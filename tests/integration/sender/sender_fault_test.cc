@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <sstream>
+#include <thread>
 
 #include "agent/sender/sender.h"
 #include "common/http/client_beast.h"
@@ -161,6 +163,42 @@ TEST_P(SenderFaultTest, RetryAfterSecondsAndHttpDate) {
   EXPECT_EQ(rig.sender->Step().kind, StepResult::kContinue);
 }
 
+// The sender's own thread against a real socket, for 2 s per header: a remote answering
+// "Retry-After: 0", a negative value or a date already past is asked no more often than one that
+// sends no Retry-After at all (the backoff's rate: min 250 ms, max 500 ms, full jitter, about 4
+// requests a second). Without the floor every answer was retried at once.
+TEST_P(SenderFaultTest, RetryAfterZeroNegativeOrPastKeepsTheBackoffRate) {
+  char past[64];
+  time_t when = time(nullptr) - 3600;
+  struct tm tm;
+  gmtime_r(&when, &tm);
+  strftime(past, sizeof(past), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  const int code = GetParam() == "beast" ? 429 : 503;
+  auto count = [code](std::vector<std::pair<std::string, std::string>> headers) {
+    FaultServer server;
+    server.Script({Status(code, "", headers)});
+    SenderOptions o = Rig::Defaults();
+    o.backoff_min = milliseconds(250);
+    o.backoff_max = milliseconds(500);
+    Rig rig(server.url(), o);
+    rig.source.Append("m v=1 1\n");
+    rig.sender->Start();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    rig.sender->Stop();
+    EXPECT_EQ(rig.source.acked(), 0u);
+    return server.request_count();
+  };
+  size_t plain = count({});
+  EXPECT_GE(plain, 3u);
+  EXPECT_LE(plain, 20u);
+  for (const auto& value : {std::string("0"), std::string("-5"), std::string(past)}) {
+    SCOPED_TRACE(value);
+    size_t n = count({{"Retry-After", value}});
+    EXPECT_GE(n, 3u);
+    EXPECT_LE(n, 20u) << "the backoff's rate gave " << plain << " requests";
+  }
+}
+
 TEST_P(SenderFaultTest, SlowAnswerPastTimeoutIsRetried) {
   FaultServer server;
   Reply slow = Status(204);
@@ -262,6 +300,58 @@ TEST(SenderFaultTlsTest, TlsWrongCaRightCaAndInsecureSkipVerify) {
     EXPECT_EQ(rig.sender->Step().kind, StepResult::kContinue);
   }
   EXPECT_EQ(server.accepted_lines(), (std::vector<std::string>{"m v=1 1", "m v=2 2"}));
+}
+
+// A real server with a small body limit (8 KiB of line protocol) behind a 64 KiB batch size:
+// the 413 split is remembered, so the 413s are those of the first batches (the window's, when
+// pipelined) and none come after, over about 90 batches.
+TEST_P(SenderFaultTest, TooLargeIsRememberedAcrossManyBatches) {
+  for (int in_flight : {1, 4}) {
+    SCOPED_TRACE(in_flight);
+    FaultServer server;
+    std::atomic<int> refused{0}, taken{0};
+    std::atomic<bool> late{false};
+    std::atomic<int> refused_late{0};
+    server.SetHandler([&](const edgerepl::testing::FaultRequest& r) {
+      Reply reply;
+      if (r.body.size() > 8192) {
+        ++refused;
+        if (late.load()) ++refused_late;
+        reply.status = 413;
+        reply.body = R"({"code":"request too large","message":"body exceeds 8192 bytes"})";
+      } else {
+        ++taken;
+      }
+      return reply;
+    });
+    SenderOptions o = Rig::Defaults();
+    o.batch.max_bytes = 64 << 10;
+    o.max_in_flight = in_flight;
+    Rig rig(server.url(), o);
+    std::string want;
+    for (int i = 0; i < 30000; ++i) {
+      std::string line = "m,host=h v=" + std::to_string(i) + "i " + std::to_string(1000 + i) + "\n";
+      want += line;
+      if (i % 100 == 99) {
+        rig.source.Append(want);
+        want.clear();
+      }
+    }
+    int steps = 0;
+    while (rig.source.acked() < rig.source.last_position() && steps++ < 5000) {
+      if (taken.load() > 50) late = true;  // well past the first window of batches
+      rig.sender->Step();
+    }
+    rig.sender->Stop();
+    EXPECT_EQ(rig.source.acked(), rig.source.last_position());
+    EXPECT_EQ(server.accepted_lines().size(), 30000u);
+    EXPECT_GT(taken.load(), 80);
+    EXPECT_GT(refused.load(), 0);
+    EXPECT_LE(refused.load(), 16 * (in_flight + 1));  // each first batch: 64, 32, 16 KiB parts
+    EXPECT_EQ(refused_late.load(), 0);
+    std::printf("maxInFlight %d: %d batches taken, %d answered 413\n", in_flight, taken.load(),
+                refused.load());
+  }
 }
 
 TEST_P(SenderFaultTest, BisectDropsExactlyTheRefusedLines) {

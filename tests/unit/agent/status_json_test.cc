@@ -1,5 +1,7 @@
 #include "agent/admin/status_json.h"
 
+#include "agent/admin/influx_filter.h"
+
 #include <gtest/gtest.h>
 
 #include "agent/admin/json.h"
@@ -39,6 +41,36 @@ TEST(InfluxReplicationsJson, InfluxShape) {
   EXPECT_EQ(json.find("latestResponseCode"), std::string::npos);
   r.latest_response_code = 204;
   EXPECT_NE(InfluxReplicationsJson({r}).find("\"latestResponseCode\":204"), std::string::npos);
+}
+
+TEST(FilterInfluxReplications, EachFilterMatchesExactly) {
+  ReplicationStatus a, b;
+  a.id = "a";
+  a.name = "edge";
+  a.remote = "cloud";
+  a.local_bucket = "telegraf";
+  b.id = "b";
+  b.name = "edge-2";
+  b.remote = "dc";
+  b.local_bucket = "x";
+  b.local_bucket_id = "00000000000000aa";
+  b.local_org = "0000000000000001";
+  auto ids = [&](std::string_view query) {
+    std::string out;
+    for (const auto& r : FilterInfluxReplications({a, b}, query)) out += r.id;
+    return out;
+  };
+  EXPECT_EQ(ids(""), "ab");
+  EXPECT_EQ(ids("orgID=0000000000000001"), "ab");
+  EXPECT_EQ(ids("orgID=0000000000000002"), "a");
+  EXPECT_EQ(ids("name=edge"), "a");
+  EXPECT_EQ(ids("name=edge%2D2"), "b");  // decoded
+  EXPECT_EQ(ids("remoteID=dc"), "b");
+  EXPECT_EQ(ids("localBucketID=telegraf"), "a");
+  EXPECT_EQ(ids("localBucketID=00000000000000aa"), "b");
+  EXPECT_EQ(ids("localBucketID=x"), "b");
+  EXPECT_EQ(ids("name=edge&remoteID=dc"), "");
+  EXPECT_EQ(ids("remoteID="), "ab");
 }
 
 TEST(ReplicationsJson, LastSuccessTimeAndEmptyList) {

@@ -75,6 +75,39 @@ TEST_F(QueueSourceTest, RecordsFlowToTheRemoteInOrderAcrossSegments) {
   EXPECT_TRUE(queue_->ReadNext(1 << 20)->empty());
 }
 
+// An outage longer than maxAgeSeconds: the records the sender held and those it never read are
+// dropped, each counted `expired` once, and the first batch after the outage holds only young ones.
+TEST_F(QueueSourceTest, MaxAgeOutageEndsWithOnlyYoungRecordsSent) {
+  options_.max_age_seconds = 5;
+  Reopen();
+  sender::SenderOptions so;
+  so.replication_name = "r1";
+  so.org_id = "org";
+  so.bucket = "b";
+  so.batch.max_bytes = 30;  // the sender holds two batches: the rest stays unread in the queue
+  so.max_age = std::chrono::seconds(5);
+  sender_ = std::make_unique<sender::Sender>(so, http_, *source_, clock_, random_, metrics_);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(queue_->Append("m v=" + std::to_string(i) + "i 1\n", 1).ok());
+  }
+  answer_ = 503;
+  EXPECT_EQ(sender_->Step().kind, sender::StepResult::kWait);
+  clock_.Advance(std::chrono::seconds(3));
+  ASSERT_TRUE(queue_->Append("m v=100i 1\n", 1).ok());
+  EXPECT_EQ(sender_->Step().kind, sender::StepResult::kWait);
+  clock_.Advance(std::chrono::seconds(3));  // the first 20 are 6 s old, the last 3 s
+  ASSERT_TRUE(queue_->Append("m v=101i 1\n", 1).ok());
+  answer_ = 204;
+  const size_t before = http_.requests.size();
+  for (int i = 0; i < 10 && queue_->Stats().pending_records > 0; ++i) sender_->Step();
+  ASSERT_EQ(http_.requests.size(), before + 1);
+  EXPECT_EQ(Body(before), "m v=100i 1\nm v=101i 1\n");
+  QueueStats s = queue_->Stats();
+  EXPECT_EQ(testing::Dropped(s, "expired"), 20u);
+  EXPECT_EQ(s.pending_records, 0u);
+  EXPECT_EQ(s.bytes, 0u);
+}
+
 TEST_F(QueueSourceTest, CursorStaysUntilTheRemoteAcknowledges) {
   ASSERT_TRUE(queue_->Append("m v=1i 1\n", 1).ok());
   ASSERT_TRUE(queue_->Append("m v=2i 2\n", 1).ok());

@@ -235,6 +235,66 @@ TEST_F(QueueTest, RewindDoesNotCountExpiredTwice) {
   EXPECT_EQ(Dropped(q->Stats(), "expired"), 2u);
 }
 
+// Max age by the clock: a full queue whose records aged out takes new appends again without any
+// read (the remote is down), and the space is freed: segments deleted, cursor moved.
+TEST_F(QueueTest, ExpireOldFreesAFullQueueWithoutARead) {
+  QueueOptions o = Options();
+  o.max_age_seconds = 5;
+  o.max_bytes = 2000;
+  auto q = Open(o);
+  int n = 0;
+  while (q->Append(Payload(n, 40), 1).ok()) ++n;
+  ASSERT_GT(n, 10);
+  EXPECT_EQ(q->ExpireOld().value(), 0u);  // none is old yet
+  EXPECT_TRUE(q->Append(Payload(n, 40), 1).IsNoSpace());
+  clock_.Advance(std::chrono::seconds(6));
+  EXPECT_EQ(q->ExpireOld().value(), static_cast<uint64_t>(n));
+  QueueStats s = q->Stats();
+  EXPECT_EQ(Dropped(s, "expired"), static_cast<uint64_t>(n));
+  EXPECT_EQ(s.bytes, 0u);
+  EXPECT_EQ(s.pending_points, 0u);
+  EXPECT_FALSE(q->Full());
+  AppendAll(*q, 1000, 1001, 40);
+  EXPECT_EQ(q->ExpireOld().value(), 0u);  // counted once, and the new one is young
+  EXPECT_EQ(Dropped(q->Stats(), "expired"), static_cast<uint64_t>(n));
+  q.reset();
+  q = Open(o);  // the cursor was stored: nothing expired comes back
+  EXPECT_EQ(Drain(*q), Payloads(1000, 1001, 40));
+  EXPECT_EQ(SegmentFiles(Dir()).size(), 1u);
+}
+
+// Records the reader holds are its own to expire (Expire), counted once with the queue's.
+TEST_F(QueueTest, ExpireOldLeavesHandedOutRecordsToTheReader) {
+  QueueOptions o = Options();
+  o.max_age_seconds = 5;
+  auto q = Open(o);
+  AppendAll(*q, 0, 2);
+  auto held = q->ReadNext(1);  // record 0
+  ASSERT_EQ(held->size(), 1u);
+  AppendAll(*q, 2, 4);
+  clock_.Advance(std::chrono::seconds(6));
+  AppendAll(*q, 4, 5);
+  EXPECT_EQ(q->ExpireOld().value(), 3u);  // 1, 2, 3; not 0 (held) nor 4 (young)
+  EXPECT_EQ(q->Stats().pending_records, 2u);
+  ASSERT_TRUE(q->Expire((*held)[0].position).ok());
+  QueueStats s = q->Stats();
+  EXPECT_EQ(Dropped(s, "expired"), 4u);
+  EXPECT_EQ(s.pending_records, 1u);
+  EXPECT_EQ(s.bytes, kRecordHeaderBytes + Payload(4).size());
+  ASSERT_TRUE(q->Expire((*held)[0].position).ok());  // again: already gone, not counted
+  EXPECT_EQ(Dropped(q->Stats(), "expired"), 4u);
+  EXPECT_EQ(Drain(*q), Payloads(4, 5));
+}
+
+TEST_F(QueueTest, ExpireOldWithoutAMaxAgeKeepsEverything) {
+  auto q = Open();  // max_age_seconds from Options(): the default 7 days
+  q->SetLimits(1 << 20, 0);
+  AppendAll(*q, 0, 3);
+  clock_.Advance(std::chrono::hours(24 * 365));
+  EXPECT_EQ(q->ExpireOld().value(), 0u);
+  EXPECT_EQ(Drain(*q), Payloads(0, 3));
+}
+
 TEST_F(QueueTest, StatsReportOldestPending) {
   auto q = Open();
   EXPECT_EQ(q->Stats().oldest_enqueue_ns, 0);

@@ -68,3 +68,17 @@ TEST(ClassifyTest, RetryAfterGarbageFallsBackToBackoff) {
 
 }  // namespace
 }  // namespace edgerepl::sender
+
+namespace edgerepl::sender {
+namespace {
+
+TEST(ClassifyTest, RetryDelayIsNeverShorterThanTheBackoffStep) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(RetryDelay(std::nullopt, milliseconds(800)), milliseconds(800));
+  EXPECT_EQ(RetryDelay(milliseconds(0), milliseconds(800)), milliseconds(800));
+  EXPECT_EQ(RetryDelay(milliseconds(300), milliseconds(800)), milliseconds(800));
+  EXPECT_EQ(RetryDelay(milliseconds(5000), milliseconds(800)), milliseconds(5000));
+}
+
+}  // namespace
+}  // namespace edgerepl::sender

@@ -185,9 +185,34 @@ TEST_F(SenderTest, RetryAfterSecondsAndDateAreHonouredAndCapped) {
   EXPECT_EQ(sender_->Step().delay, milliseconds(3000));
   EXPECT_EQ(sender_->Step().delay, milliseconds(20000));
   EXPECT_EQ(sender_->Step().delay, milliseconds(300000));  // backoff.max 30 s × 10
-  EXPECT_EQ(sender_->Step().delay, milliseconds(250));     // no header: backoff
+  // No header: the backoff, which advanced under the Retry-After waits (250, 500, 1000 ms).
+  EXPECT_EQ(sender_->Step().delay, milliseconds(2000));
   EXPECT_EQ(sender_->Snapshot().state, State::kBackoff);
   EXPECT_EQ(sender_->Snapshot().latest_response_code, 429);
+}
+
+// Retry-After 0, negative, or a date already past never retries sooner than the backoff step,
+// and a later Retry-After longer than the step still wins.
+TEST_F(SenderTest, RetryAfterNeverUndercutsTheBackoffStep) {
+  std::vector<http::HttpResponse> answers = {
+      Answer(429, {{"Retry-After", "0"}}),
+      Answer(503, {{"Retry-After", "-5"}}),
+      Answer(503, {{"Retry-After", "Tue, 14 Nov 2023 22:13:00 GMT"}}),  // clock − 20 s
+      Answer(429, {{"Retry-After", "0"}}),
+      Answer(429, {{"Retry-After", "1"}}),   // shorter than the 4 s step: the step
+      Answer(429, {{"Retry-After", "20"}}),  // longer than the 8 s step: the server's wait
+      Answer(503, {{"Retry-After", "0"}}),
+  };
+  size_t i = 0;
+  Make(Options(),
+       [&](const http::HttpRequest&) { return answers[std::min(i++, answers.size() - 1)]; });
+  source_.Append("m v=1 1\n");
+  for (int64_t want : {250, 500, 1000, 2000, 4000, 20000, 16000, 30000, 30000}) {
+    StepResult r = sender_->Step();
+    EXPECT_EQ(r.kind, StepResult::kWait);
+    EXPECT_EQ(r.delay, milliseconds(want));
+  }
+  EXPECT_EQ(source_.acked(), 0u);
 }
 
 TEST_F(SenderTest, UnauthorizedAndNotFoundStates) {
@@ -276,6 +301,50 @@ TEST_F(SenderTest, TooLargeHalvesAndResends) {
   EXPECT_EQ(source_.acked(), 1u);
 }
 
+// A 413 split is remembered: the batches after it are built at the size the remote took, so 50
+// batches' worth of records cost the first batch's 413s, not more for each. Ten minutes later the
+// limit grows back (doubling), which against an unchanged remote costs one more 413.
+TEST_F(SenderTest, TooLargeIsRememberedForTheNextBatches) {
+  SenderOptions o = Options();
+  o.batch.max_bytes = 4000;
+  int refused = 0;
+  size_t largest_taken = 0;
+  Make(o, [&](const http::HttpRequest& req) {
+    std::string body = Inflate(req.body);
+    if (body.size() > 1000) {
+      ++refused;
+      return Answer(413);
+    }
+    largest_taken = std::max(largest_taken, body.size());
+    return Answer(204);
+  });
+  auto fill = [&](int from, int to) {
+    for (int i = from; i < to; ++i)
+      source_.Append("m,host=a v=" + std::to_string(1000 + i) + "i 1\n");
+  };
+  fill(0, 2000);  // 20 bytes each: 40,000 bytes, about 50 batches at the remote's limit
+  // The first batch (4,000 bytes) is split until its parts fit: 4000, then each 2000 half and
+  // its 1000+ quarter.
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  const int first = refused;
+  EXPECT_GE(first, 3);
+  EXPECT_LE(first, 5);
+  int steps = 0;
+  while (source_.acked() < source_.last_position() && steps++ < 1000) sender_->Step();
+  EXPECT_EQ(source_.acked(), source_.last_position());
+  EXPECT_EQ(refused, first);       // none of the batches after it
+  EXPECT_GT(largest_taken, 900u);  // not shrunk further than the split needed
+  EXPECT_GT(http_->requests.size(), 40u);
+  EXPECT_LT(http_->requests.size(), 60u);
+
+  clock_.Advance(std::chrono::minutes(10));
+  fill(2000, 2400);
+  steps = 0;
+  while (source_.acked() < source_.last_position() && steps++ < 1000) sender_->Step();
+  EXPECT_EQ(source_.acked(), source_.last_position());
+  EXPECT_EQ(refused, first + 1);  // the doubled size, once; then the learned one again
+}
+
 TEST_F(SenderTest, OneLineTooLargeIsNonRetryable) {
   SenderOptions o = Options();
   o.drop_non_retryable = true;
@@ -299,6 +368,42 @@ TEST_F(SenderTest, SuspendKeepsQueueAndSendsNothing) {
   sender_->SetSuspended(false);
   EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
   EXPECT_EQ(source_.acked(), 1u);
+}
+
+// maxAgeSeconds, checked against the clock when a batch is built and while suspended: the first
+// batch after an outage holds no expired record, and what aged out is counted `expired` and
+// acknowledged so its space is freed.
+TEST_F(SenderTest, RecordsOlderThanMaxAgeAreDroppedNotSent) {
+  SenderOptions o = Options();
+  o.max_age = std::chrono::seconds(5);
+  int code = 503;
+  Make(o, [&](const http::HttpRequest&) { return Answer(code); });
+  source_.Append("old v=1 1\n", clock_.WallNowNanos());
+  source_.Append("old v=2 2\n", clock_.WallNowNanos());
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);
+  clock_.Advance(std::chrono::seconds(4));
+  source_.Append("young v=3 3\n", clock_.WallNowNanos());
+  clock_.Advance(std::chrono::seconds(2));  // the first two are 6 s old
+  code = 204;
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_EQ(http_->requests.size(), 2u);
+  EXPECT_EQ(Inflate(http_->requests[1].body), "young v=3 3\n");
+  EXPECT_EQ(source_.dropped("expired"), 2u);
+  EXPECT_EQ(sender_->Snapshot().dropped_points.at("expired"), 2u);
+  EXPECT_EQ(source_.acked(), 3u);
+
+  // Suspended: nothing is sent, and what ages out is dropped all the same.
+  sender_->SetSuspended(true);
+  source_.Append("held v=4 4\n", clock_.WallNowNanos());
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  clock_.Advance(std::chrono::seconds(6));
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(source_.acked(), 3u);  // not read yet: the source's ExpireUnread is its own
+  sender_->SetSuspended(false);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(http_->requests.size(), 2u);
+  EXPECT_EQ(source_.dropped("expired"), 3u);
+  EXPECT_EQ(source_.acked(), 4u);
 }
 
 TEST_F(SenderTest, QueueFullStateWhileSending) {
