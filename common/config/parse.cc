@@ -412,8 +412,10 @@ class Parser {
     r.Duration("orphanGracePeriod", &c->orphan_grace_period, milliseconds(0));
     r.String("podLabelsFile", &c->pod_labels_file);
     r.String("instanceID", &c->instance_id);
+    if (!options_.instance_id_override.empty()) c->instance_id = options_.instance_id_override;
     if (c->instance_id.find_first_of("\r\n") != std::string::npos) {
-      errors_.Add("instanceID", "must not contain a line break");
+      errors_.Add(options_.instance_id_override.empty() ? "instanceID" : "--instance-id",
+                  "must not contain a line break");
     }
     if (YAML::Node n = r.Get("remotes"); !n.IsNull()) {
       if (ExpectList(n, "remotes")) {
