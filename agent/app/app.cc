@@ -66,7 +66,9 @@ App::App(AppOptions options)
       admin_api_(*this, registry_, EDGEREPL_VERSION) {}
 
 Result<std::unique_ptr<App>> App::Start(AppOptions options) {
-  auto loaded = config::LoadConfigFile(options.config_path);
+  config::ParseOptions parse;
+  parse.instance_id_override = options.instance_id;
+  auto loaded = config::LoadConfigFile(options.config_path, parse);
   bool missing = !loaded.ok() && loaded.status().code() == StatusCode::kNotFound;
   if (!loaded.ok() && !missing) return loaded.status();
   if (loaded.ok()) {
@@ -189,6 +191,7 @@ Status App::StartServing(const config::Config& config) {
 Status App::StartReloader(const config::Config& current) {
   config::ReloadOptions reload;
   reload.path = options_.config_path;
+  reload.parse.instance_id_override = options_.instance_id;
   reloader_ = std::make_unique<config::ConfigReloader>(
       reload, current, [this](const config::Config& next) { OnNewConfig(next); },
       [this](const Status& outcome) { agent_metrics_.ReloadOutcome(outcome.ok(), UnixSeconds()); });

@@ -46,6 +46,9 @@ struct AppOptions {
   // waiting for the operator's first config (main sets it with --waiting-admin-listen). Otherwise
   // such a file is refused, as it would accept writes and replicate them nowhere.
   bool allow_unconfigured = false;
+  // Overrides the file's instanceID (--instance-id, $EDGEREPL_INSTANCE_ID): on Kubernetes the
+  // config Secret is shared by a namespace's pods, the instance ID is each pod's own.
+  std::string instance_id;
 };
 
 // kInvalidArgument naming what is missing when `config` has no `local` section or no

@@ -22,7 +22,7 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: edgerepl-agent --config <file> [--log-level trace|debug|info|warn|error]\n"
     "                      [--log-format text|json] [--waiting-admin-listen host:port]\n"
-    "                      [--shutdown-grace <duration>] [--version]\n"
+    "                      [--shutdown-grace <duration>] [--instance-id <id>] [--version]\n"
     "\n"
     "Runs beside an InfluxDB: writes sent to the agent's listen port go to the local InfluxDB and\n"
     "are replicated to the remotes of the config file. SIGHUP reloads the file; SIGTERM stops.\n"
@@ -30,7 +30,9 @@ constexpr std::string_view kUsage =
     "/readyz (503) answer, on --waiting-admin-listen (default :9186).\n"
     "A config without `local` or without a replication is refused, unless\n"
     "--waiting-admin-listen is given (a sidecar waiting for the operator's config).\n"
-    "--shutdown-grace (default 30s) bounds how long SIGTERM waits for writes in flight.\n";
+    "--shutdown-grace (default 30s) bounds how long SIGTERM waits for writes in flight.\n"
+    "--instance-id (default $EDGEREPL_INSTANCE_ID) replaces the file's instanceID: one value per\n"
+    "pod while a namespace's agents share one config file.\n";
 
 // `given`, when set, records that the flag was passed.
 bool TakeValue(int argc, char** argv, int* i, std::string_view flag, std::string* out,
@@ -77,12 +79,16 @@ int main(int argc, char** argv) {
         TakeValue(argc, argv, &i, "--log-format", &format_text) ||
         TakeValue(argc, argv, &i, "--waiting-admin-listen", &options.waiting_admin_listen,
                   &options.allow_unconfigured) ||
-        TakeValue(argc, argv, &i, "--shutdown-grace", &grace_text)) {
+        TakeValue(argc, argv, &i, "--shutdown-grace", &grace_text) ||
+        TakeValue(argc, argv, &i, "--instance-id", &options.instance_id)) {
       continue;
     }
     std::fprintf(stderr, "edgerepl-agent: unknown or incomplete argument \"%s\"\n%s", argv[i],
                  kUsage.data());
     return 2;
+  }
+  if (options.instance_id.empty()) {
+    if (const char* env = std::getenv("EDGEREPL_INSTANCE_ID")) options.instance_id = env;
   }
   if (config_path.empty()) {
     std::fprintf(stderr, "edgerepl-agent: --config is required\n%s", kUsage.data());

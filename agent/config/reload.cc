@@ -45,6 +45,7 @@ ConfigReloader::ConfigReloader(ReloadOptions options, const Config& current, App
       current_hash_(ConfigHash(current)) {
   for (const RemoteConfig& r : current.remotes) {
     if (!r.token_file.empty()) token_dirs_.push_back(DirectoryOf(TokenPath(r.token_file)));
+    if (!r.password_file.empty()) token_dirs_.push_back(DirectoryOf(TokenPath(r.password_file)));
   }
 }
 
@@ -172,6 +173,7 @@ Status ConfigReloader::ReloadNow(bool* applied) {
     spdlog::info("config reloaded from {} (hash {})", options_.path, hash.substr(0, 12));
     for (const RemoteConfig& r : next->remotes) {
       if (!r.token_file.empty()) AddTokenWatch(DirectoryOf(TokenPath(r.token_file)));
+      if (!r.password_file.empty()) AddTokenWatch(DirectoryOf(TokenPath(r.password_file)));
     }
     if (apply_) apply_(*next);
     if (applied) *applied = true;

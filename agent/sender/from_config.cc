@@ -11,6 +11,9 @@ SenderOptions SenderOptionsFromConfig(const config::RemoteConfig& remote,
   o.bucket_is_id = replication.remote_bucket.empty();
   o.bucket = o.bucket_is_id ? replication.remote_bucket_id : replication.remote_bucket;
   o.token = remote.token;
+  o.user.username = remote.username;
+  o.user.password = remote.password;
+  o.user.in_query = remote.credentials_in == config::CredentialsIn::kQuery;
   o.batch.max_bytes = replication.batch.max_bytes;
   o.batch.max_points = replication.batch.max_points;
   o.backoff_min = replication.backoff.min;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <future>
 
-#include "common/codec/base64.h"
 #include "common/codec/gzip.h"
 #include "common/codec/percent.h"
 #include "common/log/redact.h"
@@ -611,14 +610,7 @@ http::HttpRequest Sender::BuildRequest(std::string compressed) const {
   req.headers = {{"Content-Encoding", "gzip"},
                  {"Content-Type", "text/plain; charset=utf-8"},
                  {"User-Agent", std::string("edgerepl/") + EDGEREPL_VERSION}};
-  if (!options_.token.empty()) {
-    // InfluxDB 1.x (before 1.8) knows no token scheme: "user:password" goes as Basic auth there.
-    if (options_.protocol == Protocol::kV1 && options_.token.find(':') != std::string::npos) {
-      req.headers.emplace_back("Authorization", "Basic " + codec::Base64Encode(options_.token));
-    } else {
-      req.headers.emplace_back("Authorization", "Token " + options_.token);
-    }
-  }
+  AddCredentials(options_.token, options_.user, options_.protocol == Protocol::kV1, req);
   return req;
 }
 
@@ -694,10 +686,11 @@ std::string Sender::RecordAnswer(int code, std::string message) {
 }
 
 std::string Sender::Redact(std::string message) const {
-  if (!options_.token.empty()) {
-    for (size_t at = message.find(options_.token); at != std::string::npos;
-         at = message.find(options_.token, at)) {
-      message.replace(at, options_.token.size(), "[redacted]");
+  for (const std::string* secret : {&options_.token, &options_.user.password}) {
+    if (secret->empty()) continue;
+    for (size_t at = message.find(*secret); at != std::string::npos;
+         at = message.find(*secret, at)) {
+      message.replace(at, secret->size(), "[redacted]");
     }
   }
   // Then every secret of the config (another remote's token, the admin token) in every form a

@@ -22,6 +22,7 @@
 #include "agent/sender/body_limit.h"
 #include "agent/sender/classify.h"
 #include "agent/sender/record_source.h"
+#include "agent/sender/remote_auth.h"
 #include "agent/sender/request_workers.h"
 #include "agent/sender/sender_metrics.h"
 #include "agent/sender/sender_state.h"
@@ -40,7 +41,8 @@ struct SenderOptions {
   std::string org_id;  // v2 only
   std::string bucket;  // v2: remoteBucket or remoteBucketID; v1: "db" or "db/rp"
   bool bucket_is_id = false;
-  std::string token;  // never logged, never in status or metrics
+  std::string token;     // never logged, never in status or metrics
+  UserCredentials user;  // v1 only, instead of a token
   BatchLimits batch;
   std::chrono::milliseconds backoff_min{250};
   std::chrono::milliseconds backoff_max{30000};

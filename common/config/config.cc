@@ -21,6 +21,10 @@ std::string_view ProtocolName(Protocol p) {
   return p == Protocol::kV2 ? "v2" : "v1";
 }
 
+std::string_view CredentialsInName(CredentialsIn c) {
+  return c == CredentialsIn::kHeader ? "header" : "query";
+}
+
 std::vector<const ReplicationConfig*> SelectReplications(const Config& config,
                                                          const Labels* labels) {
   std::vector<const ReplicationConfig*> out;
@@ -35,6 +39,7 @@ std::vector<std::string> Secrets(const Config& config) {
   if (!config.admin_token.empty()) out.push_back(config.admin_token);
   for (const RemoteConfig& r : config.remotes) {
     if (!r.token.empty()) out.push_back(r.token);
+    if (!r.password.empty()) out.push_back(r.password);
   }
   return out;
 }

@@ -15,6 +15,9 @@ namespace edgerepl::config {
 enum class Durability { kSync, kInterval };
 enum class QueueFullPolicy { kDrop, kReject };
 enum class Protocol { kV2, kV1 };
+// Where a v1 remote's username and password go: HTTP Basic auth, or the `u` and `p` query
+// parameters that InfluxDB 1.x before 1.8 also reads.
+enum class CredentialsIn { kHeader, kQuery };
 
 // Bounds shared by the parser, the operator's validation and the CRD schema.
 inline constexpr uint64_t kDefaultMaxQueueSizeBytes = 67108860;
@@ -49,6 +52,12 @@ struct RemoteConfig {
   // Never logged, never in status, metrics or error messages.
   std::string token;
   std::string token_file;  // empty when the token was inline
+  // protocol v1 only, instead of a token: InfluxDB 1.x's user and password. The password is a
+  // secret exactly like the token (given inline, or read from password_file at load).
+  std::string username;
+  std::string password;
+  std::string password_file;  // empty when the password was inline
+  CredentialsIn credentials_in = CredentialsIn::kHeader;
   Protocol protocol = Protocol::kV2;
   std::string ca_file;
   std::string cert_file;  // optional TLS client certificate (PEM), with key_file
@@ -123,13 +132,14 @@ struct Config {
 std::string_view DurabilityName(Durability d);            // "sync" | "interval"
 std::string_view QueueFullPolicyName(QueueFullPolicy p);  // "drop" | "reject"
 std::string_view ProtocolName(Protocol p);                // "v2" | "v1"
+std::string_view CredentialsInName(CredentialsIn c);      // "header" | "query"
 
 // The replications this agent runs: all of them when `labels` is null (no podLabelsFile),
 // otherwise those whose selector matches the pod's labels. Order is kept.
 std::vector<const ReplicationConfig*> SelectReplications(const Config& config,
                                                          const Labels* labels);
 
-// Every secret the config holds (remote tokens, adminToken), for log redaction.
+// Every secret the config holds (remote tokens and passwords, adminToken), for log redaction.
 std::vector<std::string> Secrets(const Config& config);
 
 }  // namespace edgerepl::config

@@ -412,8 +412,10 @@ class Parser {
     r.Duration("orphanGracePeriod", &c->orphan_grace_period, milliseconds(0));
     r.String("podLabelsFile", &c->pod_labels_file);
     r.String("instanceID", &c->instance_id);
+    if (!options_.instance_id_override.empty()) c->instance_id = options_.instance_id_override;
     if (c->instance_id.find_first_of("\r\n") != std::string::npos) {
-      errors_.Add("instanceID", "must not contain a line break");
+      errors_.Add(options_.instance_id_override.empty() ? "instanceID" : "--instance-id",
+                  "must not contain a line break");
     }
     if (YAML::Node n = r.Get("remotes"); !n.IsNull()) {
       if (ExpectList(n, "remotes")) {
@@ -475,6 +477,11 @@ class Parser {
     r.String("orgID", &remote->org_id);
     r.String("token", &remote->token);
     r.String("tokenFile", &remote->token_file);
+    r.String("username", &remote->username);
+    r.String("password", &remote->password);
+    r.String("passwordFile", &remote->password_file);
+    r.Enum<CredentialsIn>("credentialsIn", &remote->credentials_in,
+                          {{"header", CredentialsIn::kHeader}, {"query", CredentialsIn::kQuery}});
     r.Enum<Protocol>("protocol", &remote->protocol, {{"v2", Protocol::kV2}, {"v1", Protocol::kV1}});
     r.String("caFile", &remote->ca_file);
     r.String("certFile", &remote->cert_file);
@@ -492,20 +499,51 @@ class Parser {
     if (!remote->token.empty() && !remote->token_file.empty()) {
       errors_.Add(path, "set only one of token and tokenFile");
     } else if (!remote->token_file.empty()) {
-      LoadTokenFile(r.PathOf("tokenFile"), remote);
+      LoadSecretFile(r.PathOf("tokenFile"), remote->token_file, &remote->token);
+    }
+    CheckUserCredentials(r, path, remote);
+  }
+
+  // username with password or passwordFile: InfluxDB 1.x's own users, so v1 only, and never
+  // beside a token (which of the two would be sent would be a guess).
+  void CheckUserCredentials(MapReader& r, const std::string& path, RemoteConfig* remote) {
+    bool has_password = !remote->password.empty() || !remote->password_file.empty();
+    bool has_user = !remote->username.empty() || has_password;
+    if (!remote->password.empty() && !remote->password_file.empty()) {
+      errors_.Add(path, "set only one of password and passwordFile");
+    } else if (!remote->password_file.empty()) {
+      LoadSecretFile(r.PathOf("passwordFile"), remote->password_file, &remote->password);
+    }
+    if (!has_user) {
+      if (remote->credentials_in == CredentialsIn::kQuery) {
+        errors_.Add(r.PathOf("credentialsIn"), "only with username and password");
+      }
+      return;
+    }
+    if (remote->username.empty()) {
+      errors_.Add(r.PathOf("username"), "required with password or passwordFile");
+    } else if (!has_password) {
+      errors_.Add(r.PathOf("password"), "required with username (or passwordFile)");
+    }
+    if (remote->protocol != Protocol::kV1) {
+      errors_.Add(r.PathOf("username"), "only with protocol v1 (v2 remotes take a token)");
+    }
+    if (!remote->token.empty() || !remote->token_file.empty()) {
+      errors_.Add(path, "set either token/tokenFile or username and password, not both");
     }
   }
 
-  void LoadTokenFile(const std::string& path, RemoteConfig* remote) {
-    std::string file = remote->token_file;
+  // Reads a tokenFile or passwordFile into `secret`; an error names the field, never the content.
+  void LoadSecretFile(const std::string& path, const std::string& name, std::string* secret) {
+    std::string file = name;
     if (file[0] != '/' && !options_.base_dir.empty()) file = options_.base_dir + "/" + file;
     Result<std::string> data = options_.read_file ? options_.read_file(file) : ReadWholeFile(file);
     if (!data.ok()) {
       errors_.Add(path, data.status().message());
       return;
     }
-    remote->token = TrimTrailingSpace(*data);
-    if (remote->token.empty()) errors_.Add(path, Quote(file) + " is empty");
+    *secret = TrimTrailingSpace(*data);
+    if (secret->empty()) errors_.Add(path, Quote(file) + " is empty");
   }
 
   void ParseReplication(const YAML::Node& n, const std::string& path, ReplicationConfig* rep) {

@@ -19,6 +19,9 @@ struct ParseOptions {
   std::string base_dir;
   // Reads a tokenFile. Default: the whole file from disk. Tests and the operator may replace it.
   std::function<Result<std::string>(const std::string& path)> read_file;
+  // Replaces the file's instanceID when not empty: a value per pod (the agent's --instance-id,
+  // e.g. the pod's name) while the file is shared by every agent of a namespace.
+  std::string instance_id_override;
 };
 
 struct ParseOutput {

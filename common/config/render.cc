@@ -86,6 +86,14 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
       Str(e, "tokenFile", r.token_file);
       if (resolved_tokens) Str(e, "resolvedToken", r.token);  // hash input only
     }
+    Str(e, "username", r.username);
+    if (r.password_file.empty()) {
+      Str(e, "password", r.password);
+    } else {
+      Str(e, "passwordFile", r.password_file);
+      if (resolved_tokens) Str(e, "resolvedPassword", r.password);  // hash input only
+    }
+    Enum(e, "credentialsIn", CredentialsInName(r.credentials_in));
     Enum(e, "protocol", ProtocolName(r.protocol));
     Str(e, "caFile", r.ca_file);
     Str(e, "certFile", r.cert_file);

@@ -7,10 +7,12 @@ namespace edgerepl::config {
 
 std::vector<std::string> ValidateConfig(const Config& config) {
   ParseOptions options;
-  // Rendering writes tokenFile, not the token; hand the parser the token the Config holds.
+  // Rendering writes tokenFile (passwordFile), not the token (password); hand the parser the token
+  // the Config holds.
   options.read_file = [&config](const std::string& path) -> Result<std::string> {
     for (const RemoteConfig& r : config.remotes) {
       if (r.token_file == path) return r.token;
+      if (r.password_file == path) return r.password;
     }
     return Status::NotFound("cannot read \"" + path + "\"");
   };

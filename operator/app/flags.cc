@@ -170,6 +170,17 @@ const std::map<std::string, Spec>& Specs() {
         },
         "maxBodyMemoryBytes of the rendered agent.yaml: request bodies held in memory at once "
         "(default 268435456)"}},
+      {"agent-setting",
+       {false,
+        [](Flags& f, const std::string& v) -> Status {
+          auto setting = ParseAgentSetting(v);
+          if (!setting.ok()) return setting.status();
+          f.agent_settings.push_back(*setting);
+          config::Config scratch;
+          return ApplyAgentSettings(f.agent_settings, &scratch);
+        },
+        "KEY=VALUE: an agent-wide setting of the rendered agent.yaml (durability, syncInterval, "
+        "maxBodyBytes, queueFullPolicy, orphanGracePeriod, local.timeout); repeatable"}},
       {"help",
        {true, [](Flags& f, const std::string& v) { return SetBool(&f.help, "help", v); },
         "print this help"}},

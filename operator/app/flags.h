@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "operator/app/agent_settings.h"
 
 namespace edgerepl::op {
 
@@ -30,6 +31,7 @@ struct Flags {
   std::string agent_config_dir = "/etc/edgerepl";
   std::string agent_pod_labels_file = "/etc/podinfo/labels";
   uint64_t agent_max_body_memory_bytes = 268435456;  // maxBodyMemoryBytes (docs/config.md)
+  AgentSettings agent_settings;                      // --agent-setting, in order
   bool help = false;
   bool version = false;  // --version: print "edgerepl-operator <version>" and exit
 };

@@ -35,6 +35,7 @@ ReconcilerOptions MakeReconcilerOptions(const Flags& f) {
   o.render.base.local.url = f.agent_local_url;
   o.render.base.data_dir = f.agent_data_dir;
   o.render.base.max_body_memory_bytes = f.agent_max_body_memory_bytes;
+  (void)ApplyAgentSettings(f.agent_settings, &o.render.base);  // checked by ParseFlags
   o.render.mount_dir = f.agent_config_dir;
   o.render.pod_labels_file = f.agent_pod_labels_file;
   return o;

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/log/redact.h"
+#include "operator/controllers/admin_token.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/decode.h"
 #include "operator/status/aggregate.h"
@@ -42,9 +43,15 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   NamespaceInput input;
   for (const auto& o : remote_objects) input.remotes.push_back(DecodeRemote(o));
   for (const auto& o : replication_objects) input.replications.push_back(DecodeReplication(o));
+  std::optional<Secret> admin_secret;
   for (const auto& o : cache_.List(Kind::kSecret, ns)) {
     Secret s = DecodeSecret(o);
-    if (s.meta.name == kAgentConfigSecretName) continue;  // our output, never an input
+    // Our outputs, never inputs.
+    if (s.meta.name == kAgentConfigSecretName) continue;
+    if (s.meta.name == kAgentAdminSecretName) {
+      admin_secret = std::move(s);
+      continue;
+    }
     input.secrets.emplace(s.meta.name, std::move(s));
   }
   std::vector<AgentPod> pods;
@@ -57,7 +64,13 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   // Secret must not plant one in every namespace.
   if (remote_objects.empty() && replication_objects.empty() && pods.empty()) return stats;
 
-  NamespaceRender out = RenderNamespace(input, options_.render);
+  RenderSettings settings = options_.render;
+  Result<std::string> admin_token =
+      EnsureAdminToken(writer_, ns, admin_secret ? &*admin_secret : nullptr);
+  if (!admin_token.ok()) return admin_token.status();
+  settings.base.admin_token = std::move(*admin_token);
+  log::GlobalSecrets().Add(settings.base.admin_token);
+  NamespaceRender out = RenderNamespace(input, settings);
   // Whatever ends up in a log line (an API error echoing a request, say), the tokens do not.
   log::GlobalSecrets().AddAll(config::Secrets(out.config));
   Result<SecretWrite> written = ApplyConfigSecret(writer_, ns, kAgentConfigSecretName, out.data);

@@ -92,7 +92,17 @@ Remote DecodeRemote(const web::json::value& object) {
   s.token_secret_ref = DecodeKeyRef(spec.Object("tokenSecretRef"), "token");
   spec.String("protocol", &s.protocol);
   if (spec.Has("caSecretRef")) s.ca_secret_ref = DecodeKeyRef(spec.Object("caSecretRef"), "ca.crt");
+  if (spec.Has("tlsSecretRef")) {
+    s.tls_secret_ref.emplace();
+    spec.Object("tlsSecretRef").String("name", &*s.tls_secret_ref);
+  }
+  if (spec.Has("basicAuthSecretRef")) {
+    s.basic_auth_secret_ref.emplace();
+    spec.Object("basicAuthSecretRef").String("name", &*s.basic_auth_secret_ref);
+  }
+  spec.String("credentialsIn", &s.credentials_in);
   spec.Bool("insecureSkipVerify", &s.insecure_skip_verify);
+  spec.String("timeout", &s.timeout);
   spec.String("description", &s.description);
   return remote;
 }

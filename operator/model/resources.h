@@ -23,6 +23,9 @@ inline constexpr char kAgentComponentValue[] = "edgerepl-agent";
 inline constexpr char kAgentAdminPortName[] = "edgerepl-admin";
 inline constexpr char kAgentConfigSecretName[] = "edgerepl-agent-config";
 inline constexpr char kAgentConfigKey[] = "agent.yaml";
+// The namespace's admin token, rendered as the agents' adminToken (the kubectl plugin reads it).
+inline constexpr char kAgentAdminSecretName[] = "edgerepl-agent-admin";
+inline constexpr char kAgentAdminTokenKey[] = "token";
 
 struct ObjectMeta {
   std::string namespace_;
@@ -40,13 +43,26 @@ struct SecretKeyRef {
   bool operator==(const SecretKeyRef&) const = default;
 };
 
+// The Secret keys of the Secret types a Remote names whole (kubernetes.io/tls and
+// kubernetes.io/basic-auth), as Kubernetes defines them.
+inline constexpr char kTlsCertKey[] = "tls.crt";
+inline constexpr char kTlsKeyKey[] = "tls.key";
+inline constexpr char kBasicAuthUsernameKey[] = "username";
+inline constexpr char kBasicAuthPasswordKey[] = "password";
+
 struct RemoteSpec {
   std::string url;
   std::string org_id;
+  // Empty name: no token (allowed for protocol v1 only: a 1.x without auth, or basicAuthSecretRef).
   SecretKeyRef token_secret_ref{"", "token"};
   std::string protocol = "v2";
   std::optional<SecretKeyRef> ca_secret_ref;  // key defaults to ca.crt
+  std::optional<std::string> tls_secret_ref;  // a kubernetes.io/tls Secret: client cert for mTLS
+  // A kubernetes.io/basic-auth Secret: an InfluxDB 1.x user (protocol v1 only).
+  std::optional<std::string> basic_auth_secret_ref;
+  std::string credentials_in = "header";  // header | query, with basic_auth_secret_ref
   bool insecure_skip_verify = false;
+  std::string timeout = "30s";
   std::string description;
 };
 

@@ -6,15 +6,22 @@
 
 namespace edgerepl::op {
 
-config::RemoteConfig ToRemoteConfig(const Remote& remote, std::string token, std::string ca_file) {
+config::RemoteConfig ToRemoteConfig(const Remote& remote, ResolvedSecrets secrets) {
   config::RemoteConfig c;
   c.name = remote.meta.name;
   c.url = remote.spec.url;
   c.org_id = remote.spec.org_id;
-  c.token = std::move(token);
+  c.token = std::move(secrets.token);
+  c.username = std::move(secrets.username);
+  c.password = std::move(secrets.password);
+  c.credentials_in = remote.spec.credentials_in == "query" ? config::CredentialsIn::kQuery
+                                                           : config::CredentialsIn::kHeader;
   c.protocol = remote.spec.protocol == "v1" ? config::Protocol::kV1 : config::Protocol::kV2;
-  c.ca_file = std::move(ca_file);
+  c.ca_file = std::move(secrets.ca_file);
+  c.cert_file = std::move(secrets.cert_file);
+  c.key_file = std::move(secrets.key_file);
   c.insecure_skip_verify = remote.spec.insecure_skip_verify;
+  if (auto d = config::ParseDuration(remote.spec.timeout)) c.timeout = *d;
   return c;
 }
 

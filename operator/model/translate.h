@@ -10,8 +10,18 @@
 
 namespace edgerepl::op {
 
-// `token` is the resolved token; `ca_file` the path where the agent finds the CA (empty: none).
-config::RemoteConfig ToRemoteConfig(const Remote& remote, std::string token, std::string ca_file);
+// What the Remote's Secrets resolved to, and where the agent finds the files (empty: none).
+struct ResolvedSecrets {
+  std::string token;
+  std::string username;
+  std::string password;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+// A timeout that does not parse keeps the config default; validation reports it.
+config::RemoteConfig ToRemoteConfig(const Remote& remote, ResolvedSecrets secrets);
 
 // Durations that do not parse keep the config default; validation reports them.
 config::ReplicationConfig ToReplicationConfig(const Replication& replication);

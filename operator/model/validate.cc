@@ -23,8 +23,16 @@ FieldError MapConfigError(const std::string& error, const std::string& prefix) {
   std::string rest = path.substr(prefix.size());
   if (!rest.empty() && rest[0] == '.') rest.erase(0, 1);
   static const std::pair<const char*, const char*> kRenames[] = {
-      {"selector", "agentSelector"}, {"remote", "remoteRef.name"}, {"id", "metadata.uid"},
-      {"name", "metadata.name"},     {"token", "tokenSecretRef"},  {"caFile", "caSecretRef"},
+      {"selector", "agentSelector"},
+      {"remote", "remoteRef.name"},
+      {"id", "metadata.uid"},
+      {"name", "metadata.name"},
+      {"token", "tokenSecretRef"},
+      {"caFile", "caSecretRef"},
+      {"certFile", "tlsSecretRef"},
+      {"keyFile", "tlsSecretRef"},
+      {"username", "basicAuthSecretRef"},
+      {"password", "basicAuthSecretRef"},
   };
   std::string head = rest.substr(0, rest.find_first_of(".["));
   std::string tail = rest.substr(head.size());
@@ -76,17 +84,58 @@ FieldErrors ValidateRemote(const Remote& remote) {
   if (s.protocol != "v2" && s.protocol != "v1") {
     errors.push_back({"spec.protocol", "must be v2 or v1, got " + Quote(s.protocol)});
   }
-  if (s.token_secret_ref.name.empty()) {
-    errors.push_back({"spec.tokenSecretRef.name", "required"});
+  bool v1 = s.protocol == "v1";
+  bool has_token = !s.token_secret_ref.name.empty();
+  bool has_user = s.basic_auth_secret_ref.has_value();
+  if (!has_token && !v1) {
+    errors.push_back({"spec.tokenSecretRef.name", "required for protocol v2"});
   }
   if (s.token_secret_ref.key.empty()) errors.push_back({"spec.tokenSecretRef.key", "required"});
   if (s.ca_secret_ref.has_value()) {
     if (s.ca_secret_ref->name.empty()) errors.push_back({"spec.caSecretRef.name", "required"});
     if (s.ca_secret_ref->key.empty()) errors.push_back({"spec.caSecretRef.key", "required"});
   }
+  if (s.tls_secret_ref.has_value() && s.tls_secret_ref->empty()) {
+    errors.push_back({"spec.tlsSecretRef.name", "required"});
+  }
+  if (has_user) {
+    if (s.basic_auth_secret_ref->empty()) {
+      errors.push_back({"spec.basicAuthSecretRef.name", "required"});
+    }
+    if (!v1) {
+      errors.push_back({"spec.basicAuthSecretRef", "only with protocol v1 (v2 takes a token)"});
+    } else if (has_token) {
+      errors.push_back({"spec.basicAuthSecretRef",
+                        "set only one of tokenSecretRef and "
+                        "basicAuthSecretRef"});
+    }
+  }
+  if (s.credentials_in != "header" && s.credentials_in != "query") {
+    errors.push_back(
+        {"spec.credentialsIn", "must be header or query, got " + Quote(s.credentials_in)});
+  } else if (s.credentials_in == "query" && !has_user) {
+    errors.push_back({"spec.credentialsIn", "query only with basicAuthSecretRef"});
+  }
+  if (auto d = config::ParseDuration(s.timeout); !d || d->count() <= 0) {
+    errors.push_back(
+        {"spec.timeout", "must be a positive duration like 10s or 1m, got " + Quote(s.timeout)});
+  }
   config::Config c;
-  // The token stands in for the Secret's value, which is checked when resolved.
-  c.remotes.push_back(ToRemoteConfig(remote, "token", ""));
+  // Stand-ins for the Secrets' values, which are checked when resolved; conflicts are reported
+  // above with the resource's field names, so the stand-in holds only one kind of credential.
+  ResolvedSecrets stand_in;
+  if (has_token) {
+    stand_in.token = "token";
+  } else if (has_user && v1) {
+    stand_in.username = "user";
+    stand_in.password = "password";
+  }
+  if (s.tls_secret_ref.has_value()) {
+    stand_in.cert_file = "/tls.crt";
+    stand_in.key_file = "/tls.key";
+  }
+  c.remotes.push_back(ToRemoteConfig(remote, stand_in));
+  if (!has_user) c.remotes[0].credentials_in = config::CredentialsIn::kHeader;
   if (c.remotes[0].name.empty()) c.remotes[0].name = "remote";
   AddConfigErrors(c, "remotes[0]", &errors);
   return errors;

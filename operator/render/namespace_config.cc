@@ -43,9 +43,66 @@ std::string TrimTrailingSpace(std::string s) {
 struct ResolvedRemote {
   const Remote* remote = nullptr;
   config::RemoteConfig config;
-  std::string ca_key;  // Secret data key of its CA file; empty: none
-  std::string ca_pem;
+  std::map<std::string, std::string> files;  // Secret data keys beside agent.yaml: CA, client cert
 };
+
+// Reads every Secret the Remote names into `r` (files beside agent.yaml for the CA and the client
+// certificate); false with `v` saying which field's Secret or key is missing or empty.
+bool Resolve(const NamespaceInput& input, const Remote& remote, const RenderSettings& settings,
+             ResolvedRemote* r, Verdict* v) {
+  const RemoteSpec& s = remote.spec;
+  const std::string& name = remote.meta.name;
+  ResolvedSecrets secrets;
+  std::vector<std::string> resolved;
+  auto non_empty = [&](const SecretKeyRef& ref, const std::string& field,
+                       std::string* out) -> bool {
+    const std::string* value = Lookup(input, ref, field, v);
+    if (value == nullptr) return false;
+    *out = TrimTrailingSpace(*value);
+    if (out->empty()) {
+      *v = {false, reason::kSecretNotFound,
+            field + ": key " + Quote(ref.key) + " of Secret " + Quote(ref.name) + " is empty"};
+      return false;
+    }
+    return true;
+  };
+  if (!s.token_secret_ref.name.empty()) {
+    if (!non_empty(s.token_secret_ref, "spec.tokenSecretRef", &secrets.token)) return false;
+    resolved.push_back("token Secret " + Quote(s.token_secret_ref.name));
+  }
+  if (s.basic_auth_secret_ref.has_value()) {
+    const std::string& secret = *s.basic_auth_secret_ref;
+    if (!non_empty({secret, kBasicAuthUsernameKey}, "spec.basicAuthSecretRef", &secrets.username) ||
+        !non_empty({secret, kBasicAuthPasswordKey}, "spec.basicAuthSecretRef", &secrets.password)) {
+      return false;
+    }
+    resolved.push_back("basic-auth Secret " + Quote(secret));
+  }
+  if (s.ca_secret_ref.has_value()) {
+    const std::string* ca = Lookup(input, *s.ca_secret_ref, "spec.caSecretRef", v);
+    if (ca == nullptr) return false;
+    r->files["ca-" + name + ".crt"] = *ca;
+    secrets.ca_file = settings.mount_dir + "/ca-" + name + ".crt";
+  }
+  if (s.tls_secret_ref.has_value()) {
+    const std::string& secret = *s.tls_secret_ref;
+    const std::string* cert = Lookup(input, {secret, kTlsCertKey}, "spec.tlsSecretRef", v);
+    if (cert == nullptr) return false;
+    const std::string* key = Lookup(input, {secret, kTlsKeyKey}, "spec.tlsSecretRef", v);
+    if (key == nullptr) return false;
+    r->files["tls-" + name + ".crt"] = *cert;
+    r->files["tls-" + name + ".key"] = *key;
+    secrets.cert_file = settings.mount_dir + "/tls-" + name + ".crt";
+    secrets.key_file = settings.mount_dir + "/tls-" + name + ".key";
+    resolved.push_back("TLS Secret " + Quote(secret));
+  }
+  r->config = ToRemoteConfig(remote, std::move(secrets));
+  std::string message;
+  for (const std::string& part : resolved) message += (message.empty() ? "" : ", ") + part;
+  *v = {true, reason::kResolved,
+        message.empty() ? "no credentials (protocol v1)" : message + " resolved"};
+  return true;
+}
 
 }  // namespace
 
@@ -63,28 +120,9 @@ NamespaceRender RenderNamespace(const NamespaceInput& input, const RenderSetting
       v = {false, url ? reason::kInvalidURL : reason::kInvalidSpec, JoinErrors(errors)};
       continue;
     }
-    const std::string* token =
-        Lookup(input, remote.spec.token_secret_ref, "spec.tokenSecretRef", &v);
-    if (token == nullptr) continue;
-    std::string trimmed = TrimTrailingSpace(*token);
-    if (trimmed.empty()) {
-      v = {false, reason::kSecretNotFound,
-           "spec.tokenSecretRef: key " + Quote(remote.spec.token_secret_ref.key) + " of Secret " +
-               Quote(remote.spec.token_secret_ref.name) + " is empty"};
-      continue;
-    }
     ResolvedRemote r;
     r.remote = &remote;
-    if (remote.spec.ca_secret_ref.has_value()) {
-      const std::string* ca = Lookup(input, *remote.spec.ca_secret_ref, "spec.caSecretRef", &v);
-      if (ca == nullptr) continue;
-      r.ca_key = "ca-" + name + ".crt";
-      r.ca_pem = *ca;
-    }
-    r.config = ToRemoteConfig(remote, trimmed,
-                              r.ca_key.empty() ? "" : settings.mount_dir + "/" + r.ca_key);
-    v = {true, reason::kResolved,
-         "token Secret " + Quote(remote.spec.token_secret_ref.name) + " resolved"};
+    if (!Resolve(input, remote, settings, &r, &v)) continue;
     resolved.emplace(name, std::move(r));
   }
 
@@ -133,7 +171,7 @@ NamespaceRender RenderNamespace(const NamespaceInput& input, const RenderSetting
   for (const auto& [name, r] : resolved) {
     if (!used_remotes.count(name)) continue;
     config.remotes.push_back(r.config);
-    if (!r.ca_key.empty()) out.data[r.ca_key] = r.ca_pem;
+    for (const auto& [key, content] : r.files) out.data[key] = content;
   }
   out.data[kAgentConfigKey] = config::Render(config);
   return out;

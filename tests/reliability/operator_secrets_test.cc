@@ -1,7 +1,8 @@
 // The operator half of the secrets check: the operator's controllers render the agent's config
 // from a Remote whose token lives in a Secret, a real agent runs that config against a remote
 // that first refuses the token (401), and the operator polls the agent and writes status and
-// events. Nothing the operator writes except its own config Secret may hold the token, in clear
+// events. Nothing the operator writes except its own config Secret may hold the token, or the
+// namespace's admin token (adminToken, from the operator's edgerepl-agent-admin Secret), in clear
 // or base64. (The operator's write seam has no ConfigMap call at all, so it cannot put the token
 // in one.) Runs on the in-memory cluster of the operator's unit tests, no API server needed.
 #include <gtest/gtest.h>
@@ -97,6 +98,14 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
   ASSERT_EQ(rendered->remotes.size(), 1u);
   EXPECT_EQ(rendered->remotes[0].token, token);
+  // The namespace's admin token, from the operator's own Secret, is the agent's adminToken: a
+  // secret of the same rank, checked below with the remote token.
+  web::json::value* admin = cluster.Find(op::Kind::kSecret, "edge", op::kAgentAdminSecretName);
+  ASSERT_NE(admin, nullptr);
+  const std::string admin_token =
+      codec::Base64Decode((*admin)["data"][op::kAgentAdminTokenKey].as_string()).value_or("");
+  ASSERT_EQ(admin_token.size(), 64u);
+  EXPECT_EQ(rendered->admin_token, admin_token);
   world.agent().Stop();
   world.agent().SetConfig(*rendered);
   world.agent().Start();
@@ -113,7 +122,6 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   ASSERT_TRUE(world.Drain("opsecrets", seconds(120)));
   cycle();
 
-  const std::string b64 = codec::Base64Encode(token);
   std::vector<std::pair<std::string, std::string>> written;
   for (const std::string& p : cluster.patches) written.push_back({"status patch", p});
   for (const auto& e : cluster.events) written.push_back({"event", e.serialize()});
@@ -122,8 +130,11 @@ TEST(OperatorSecretsTest, StatusAndEventsNeverHoldTheToken) {
   }
   bool saw_401 = false;
   for (const auto& [what, text] : written) {
-    EXPECT_EQ(text.find(token), std::string::npos) << "token in " << what << ": " << text;
-    EXPECT_EQ(text.find(b64), std::string::npos) << "base64 token in " << what << ": " << text;
+    for (const std::string& secret_value : {token, admin_token}) {
+      const std::string b64 = codec::Base64Encode(secret_value);
+      EXPECT_EQ(text.find(secret_value), std::string::npos) << "token in " << what << ": " << text;
+      EXPECT_EQ(text.find(b64), std::string::npos) << "base64 token in " << what << ": " << text;
+    }
     saw_401 = saw_401 || (what == "status patch" && text.find("401") != std::string::npos);
   }
   // The scan covered live agent state, including the refused token.

@@ -14,14 +14,14 @@ agent pods, and records events. It never deletes user objects.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "list", "watch"]
-# The agents' config Secret. RBAC cannot limit create by name, so create is granted alone and every
-# other write is limited to edgerepl-agent-config.
+# The agents' config Secret and the admin token Secret. RBAC cannot limit create by name, so
+# create is granted alone and every other write is limited to the operator's own two Secrets.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["create"]
 - apiGroups: [""]
   resources: ["secrets"]
-  resourceNames: ["edgerepl-agent-config"]
+  resourceNames: ["edgerepl-agent-config", "edgerepl-agent-admin"]
   verbs: ["update", "patch", "delete"]
 # Agent pods (label app.kubernetes.io/component=edgerepl-agent), polled on their admin port.
 - apiGroups: [""]

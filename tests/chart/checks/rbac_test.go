@@ -55,6 +55,7 @@ func checkOperatorRules(t *testing.T, where string, rs []rule) {
 		{"", "secrets", "watch", ""},
 		{"", "secrets", "create", ""},
 		{"", "secrets", "update", "edgerepl-agent-config"},
+		{"", "secrets", "update", "edgerepl-agent-admin"},
 		{"", "pods", "list", ""},
 		{"", "events", "create", ""},
 	}

@@ -32,6 +32,7 @@ start_local_agent() {
   local d="$WORK/local" http rpc
   mkdir -p "$d"
   http="$(free_port)"; rpc="$(free_port)"; LOCAL_WRITE="$(free_port)"; LOCAL_ADMIN="$(free_port)"
+  LOCAL_ADMIN_TOKEN="$(openssl rand -hex 32)"
   cat >"$d/influxdb.conf" <<CONF
 reporting-disabled = true
 bind-address = "127.0.0.1:$rpc"
@@ -53,6 +54,7 @@ CONF
   cat >"$d/agent.yaml" <<CONF
 listen: "127.0.0.1:$LOCAL_WRITE"
 adminListen: "127.0.0.1:$LOCAL_ADMIN"
+adminToken: "$LOCAL_ADMIN_TOKEN"
 local: {url: "http://127.0.0.1:$http"}
 dataDir: "$d/queue"
 remotes:
@@ -78,6 +80,10 @@ run_cluster_block() { # <block>: joined lines, each run, skipped or adapted, wit
     case "$line" in
       *port-forward*)
         echo "  - replaced by the local agent: $line"; continue ;;
+      *edgerepl-agent-admin*)
+        # The operator's admin token Secret: the local agent's own token stands in for it.
+        ADMIN_TOKEN="$LOCAL_ADMIN_TOKEN"
+        echo "  - replaced by the local agent's admin token: $line"; continue ;;
       *" logs "*)
         echo "  - SKIPPED (needs a pod): $line"; skipped=$((skipped + 1)); continue ;;
       */api/v2/write*)

@@ -8,6 +8,7 @@
 #include <cpprest/json.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -187,6 +188,12 @@ class OperatorIntegration : public ::testing::Test {
     auto o = GetJson(object);
     return o ? o->at("metadata").at("uid").as_string() : "";
   }
+  // The token of the operator's admin Secret, or "".
+  std::string AdminToken() {
+    auto s = GetJson("secret edgerepl-agent-admin");
+    if (!s || !s->has_object_field("data") || !s->at("data").has_string_field("token")) return "";
+    return codec::Base64Decode(s->at("data").at("token").as_string()).value_or("");
+  }
   void ApplyExamples() {
     KubectlResult r =
         Kubectl("apply --validate=false -n " + ns_ + " -f " + SourceDir() + "/docs/examples/");
@@ -331,6 +338,8 @@ TEST_F(OperatorIntegration, RenderedSecretFollowsTokenSpecAndDeletion) {
   rep.max_queue_size_bytes = 134217728;
   expected.replications.push_back(rep);
   ASSERT_FALSE(rep.id.empty());
+  expected.admin_token = AdminToken();
+  ASSERT_EQ(expected.admin_token.size(), 64u);
   EXPECT_EQ(*AgentConfig(), expected);
   EXPECT_TRUE(WaitFor([&] { return Condition("remote/cloud", "Ready") == "True/Resolved"; }, 10s));
 
@@ -371,6 +380,196 @@ TEST_F(OperatorIntegration, RenderedSecretFollowsTokenSpecAndDeletion) {
   EXPECT_GT(
       op.Metric("controller_runtime_reconcile_total{controller=\"edgerepl\",result=\"success\"}"),
       0);
+}
+
+// The Remote fields of docs/crd-reference.md's parity table on the real API server: a v1 Remote
+// with a kubernetes.io/basic-auth Secret, a client certificate from a kubernetes.io/tls Secret and
+// the schema's defaults (timeout, credentialsIn); a v1 Remote with no credentials at all; a
+// basic-auth Secret on a v2 Remote refused naming the field (no CEL on this server, or CEL first).
+TEST_F(OperatorIntegration, RemoteCredentialsAndClientCertificateFromSecrets) {
+  ASSERT_EQ(Apply(R"(apiVersion: v1
+kind: Secret
+metadata: {name: influx-user}
+type: kubernetes.io/basic-auth
+stringData: {username: edge, password: "b4sic-pa55word"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: influx-client}
+type: kubernetes.io/tls
+stringData: {tls.crt: "CLIENT CERT PEM", tls.key: "CLIENT KEY PEM"}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: old-influx}
+spec:
+  url: https://influx16.example:8086
+  protocol: v1
+  basicAuthSecretRef: {name: influx-user}
+  tlsSecretRef: {name: influx-client}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: open-influx}
+spec:
+  url: http://influx-open:8086
+  protocol: v1
+  timeout: 5s
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-old}
+spec: {remoteRef: {name: old-influx}, localBucket: telegraf, remoteBucket: edge}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-open}
+spec: {remoteRef: {name: open-influx}, localBucket: telegraf, remoteBucket: edge}
+)")
+                .exit_code,
+            0);
+  OperatorProcess op(*api_, dir_, "op", {"--namespace=" + ns_, "--agent-config-dir=/cfg"});
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto c = AgentConfig();
+        return c && c->remotes.size() == 2;
+      },
+      30s))
+      << AgentYaml();
+  config::Config c = *AgentConfig();
+  const config::RemoteConfig* old = c.FindRemote("old-influx");
+  const config::RemoteConfig* open = c.FindRemote("open-influx");
+  ASSERT_NE(old, nullptr);
+  ASSERT_NE(open, nullptr);
+  EXPECT_EQ(old->username, "edge");
+  EXPECT_EQ(old->password, "b4sic-pa55word");
+  EXPECT_EQ(old->credentials_in, config::CredentialsIn::kHeader);  // the schema's default
+  EXPECT_EQ(old->timeout, std::chrono::seconds(30));               // the schema's default
+  EXPECT_EQ(old->cert_file, "/cfg/tls-old-influx.crt");
+  EXPECT_EQ(old->key_file, "/cfg/tls-old-influx.key");
+  EXPECT_TRUE(open->token.empty());
+  EXPECT_TRUE(open->username.empty());
+  EXPECT_EQ(open->timeout, std::chrono::seconds(5));
+  auto secret = GetJson("secret edgerepl-agent-config");
+  ASSERT_TRUE(secret.has_value());
+  EXPECT_EQ(codec::Base64Decode(secret->at("data").at("tls-old-influx.key").as_string()),
+            "CLIENT KEY PEM");
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/old-influx", "Ready") == "True/Resolved"; }, 10s));
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/open-influx", "Ready") == "True/Resolved"; }, 10s));
+  EXPECT_EQ(ConditionMessage("remote/open-influx", "Ready"), "no credentials (protocol v1)");
+
+  // A basic-auth Secret on a v2 Remote: refused by CEL where the server has it, else by the
+  // operator, naming the field; the password is in no status and no event.
+  KubectlResult bad = Apply(R"(apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: v2-user}
+spec:
+  url: https://cloud.example
+  orgID: o
+  tokenSecretRef: {name: influx-user, key: password}
+  basicAuthSecretRef: {name: influx-user}
+)");
+  if (bad.exit_code != 0) {
+    EXPECT_NE(bad.output.find("basicAuthSecretRef"), std::string::npos) << bad.output;
+  } else {
+    EXPECT_TRUE(
+        WaitFor([&] { return Condition("remote/v2-user", "Ready") == "False/InvalidSpec"; }, 15s));
+    EXPECT_NE(ConditionMessage("remote/v2-user", "Ready").find("spec.basicAuthSecretRef"),
+              std::string::npos)
+        << ConditionMessage("remote/v2-user", "Ready");
+  }
+  for (const char* what : {"remotes", "replications", "events"}) {
+    KubectlResult r = Kubectl("get " + std::string(what) + " -n " + ns_ + " -o yaml");
+    EXPECT_EQ(r.output.find("b4sic-pa55word"), std::string::npos) << what;
+    EXPECT_EQ(r.output.find("CLIENT KEY PEM"), std::string::npos) << what;
+  }
+  std::ifstream log(dir_.Join("op.log"));
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text.find("b4sic-pa55word"), std::string::npos);
+}
+
+// The admin API on Kubernetes: the operator creates the namespace's admin token Secret, renders
+// it as the agents' adminToken, and a real agent started from the rendered file refuses
+// skip-head without it (401) while status reads stay open; deleting the Secret rotates the token.
+// The token is in no status, event, ConfigMap or log line.
+TEST_F(OperatorIntegration, AdminTokenIsCreatedRenderedRequiredAndRotated) {
+  auto agent = AgentBinary();
+  if (!agent) GTEST_SKIP() << "skipped: edgerepl-agent is not built (set EDGEREPL_AGENT_BINARY)";
+  const int write_port = PickFreePort(), admin_port = PickFreePort();
+  ASSERT_EQ(Apply(R"(apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: open-influx}
+spec: {url: "http://127.0.0.1:9", protocol: v1}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: edge}
+spec: {remoteRef: {name: open-influx}, localBucket: db, remoteBucket: db}
+)")
+                .exit_code,
+            0);
+  OperatorProcess op(
+      *api_, dir_, "op",
+      {"--namespace=" + ns_, "--agent-listen=127.0.0.1:" + std::to_string(write_port),
+       "--agent-admin-listen=127.0.0.1:" + std::to_string(admin_port),
+       "--agent-data-dir=" + dir_.Join("agent-data")});
+  ASSERT_TRUE(WaitFor([&] { return AdminToken().size() == 64; }, 30s));
+  const std::string token = AdminToken();
+  ASSERT_TRUE(WaitFor([&] { return AgentConfig() && AgentConfig()->admin_token == token; }, 15s))
+      << AgentYaml();
+  auto admin = GetJson("secret edgerepl-agent-admin");
+  EXPECT_EQ(admin->at("metadata").at("labels").at("app.kubernetes.io/managed-by").as_string(),
+            "edgerepl-operator");
+
+  // As the kubelet mounts it; the agent watches the file's directory.
+  std::filesystem::create_directories(dir_.Join("cfg"));
+  edgerepl::testing::WriteFileOrDie(dir_.Join("cfg/agent.yaml"), AgentYaml());
+  ChildProcess agent_process({*agent, "--config", dir_.Join("cfg/agent.yaml")},
+                             dir_.Join("agent.log"));
+  ASSERT_TRUE(edgerepl::testing::WaitForTcp(admin_port, 20s));
+  const std::string uid = Uid("replication edge");
+  auto skip = [&](const std::string& auth) {
+    std::map<std::string, std::string> headers;
+    if (!auth.empty()) headers["Authorization"] = auth;
+    return edgerepl::testing::HttpRequest(
+        admin_port, "POST", "/api/v1/replications/" + uid + "/skip-head", headers, "");
+  };
+  EXPECT_EQ(skip(""), 401);
+  EXPECT_EQ(skip("Bearer wrong-" + token.substr(6)), 401);
+  EXPECT_EQ(skip("Bearer " + token), 202);
+  EXPECT_EQ(edgerepl::testing::HttpGetStatus(admin_port, "/api/v1/replications"), 200);
+  EXPECT_EQ(edgerepl::testing::HttpGetStatus(admin_port, "/metrics"), 200);
+  EXPECT_EQ(edgerepl::testing::HttpGetStatus(admin_port, "/healthz"), 200);
+
+  // Rotation: the Secret is deleted, a fresh token replaces it in the Secret and the config.
+  ASSERT_EQ(Kubectl("delete secret edgerepl-agent-admin -n " + ns_).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return AdminToken().size() == 64 && AdminToken() != token; }, 30s));
+  const std::string rotated = AdminToken();
+  ASSERT_TRUE(WaitFor([&] { return AgentConfig() && AgentConfig()->admin_token == rotated; }, 15s));
+  std::string tmp = dir_.Join("cfg/agent.yaml.tmp");
+  edgerepl::testing::WriteFileOrDie(tmp, AgentYaml());
+  ASSERT_EQ(std::rename(tmp.c_str(), dir_.Join("cfg/agent.yaml").c_str()), 0);
+  EXPECT_TRUE(WaitFor([&] { return skip("Bearer " + rotated) == 202; }, 15s));
+  EXPECT_EQ(skip("Bearer " + token), 401);
+
+  for (const char* what : {"remotes", "replications", "events", "configmaps"}) {
+    KubectlResult r = Kubectl("get " + std::string(what) + " -n " + ns_ + " -o yaml");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    for (const std::string& t : {token, rotated}) {
+      EXPECT_EQ(r.output.find(t), std::string::npos) << what;
+    }
+  }
+  for (const char* log_file : {"op.log", "agent.log"}) {
+    std::ifstream log(dir_.Join(log_file));
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_FALSE(text.empty()) << log_file;
+    for (const std::string& t : {token, rotated}) {
+      EXPECT_EQ(text.find(t), std::string::npos) << log_file;
+    }
+  }
 }
 
 TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {

@@ -260,6 +260,37 @@ INSTANTIATE_TEST_SUITE_P(
                   "remotes:\n  - {name: x, url: \"http://h\", orgID: o, tokenFile: "
                   "/tokens/empty}\n",
                   "remotes[0].tokenFile: \"/tokens/empty\" is empty"},
+        ErrorCase{"PasswordAndPasswordFile",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u, "
+                  "password: s3cr3t, passwordFile: /p}\n",
+                  "remotes[0]: set only one of password and passwordFile"},
+        ErrorCase{"PasswordWithoutUsername",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, password: s3cr3t}\n",
+                  "remotes[0].username: required with password or passwordFile"},
+        ErrorCase{"UsernameWithoutPassword",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u}\n",
+                  "remotes[0].password: required with username (or passwordFile)"},
+        ErrorCase{"UsernameOnV2",
+                  "remotes:\n  - {name: x, url: \"http://h\", orgID: o, username: u, "
+                  "password: s3cr3t}\n",
+                  "remotes[0].username: only with protocol v1 (v2 remotes take a token)"},
+        ErrorCase{"UsernameAndToken",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u, "
+                  "password: s3cr3t, token: t0k3n}\n",
+                  "remotes[0]: set either token/tokenFile or username and password, not both"},
+        ErrorCase{"PasswordFileMissing",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u, "
+                  "passwordFile: /nope}\n",
+                  "remotes[0].passwordFile: cannot read \"/nope\": No such file or directory"},
+        ErrorCase{"CredentialsInQueryWithoutUser",
+                  "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, credentialsIn: "
+                  "query}\n",
+                  "remotes[0].credentialsIn: only with username and password"},
+        ErrorCase{
+            "CredentialsInUnknown",
+            "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u, "
+            "password: p, credentialsIn: cookie}\n",
+            "remotes[0].credentialsIn: unknown value, got \"cookie\" (expected header or query)"},
         ErrorCase{"TokenWrongTypeNotEchoed",
                   "remotes:\n  - {name: x, url: \"http://h\", orgID: o, token: [s3cr3t]}\n",
                   "remotes[0].token: expected a string, got a list"},
@@ -352,13 +383,16 @@ TEST(ConfigDocsTest, FullExampleParses) {
   size_t end = doc.find("```", begin);
   ParseOptions options;
   options.read_file = [](const std::string& path) -> Result<std::string> {
-    EXPECT_EQ(path, "/etc/edgerepl/cloud-token");
+    EXPECT_TRUE(path == "/etc/edgerepl/cloud-token" || path == "/etc/edgerepl/influx16-password")
+        << path;
     return std::string("t\n");
   };
   Result<Config> c = ParseConfig(doc.substr(begin, end - begin), options);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->replications.size(), 2u);
   EXPECT_EQ(c->remotes[1].protocol, Protocol::kV1);
+  EXPECT_EQ(c->remotes[2].username, "edge");
+  EXPECT_EQ(c->remotes[2].password, "t");
 }
 
 }  // namespace

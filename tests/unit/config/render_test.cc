@@ -29,6 +29,14 @@ Config Weird() {
   v1.url = "http://h:8086";
   v1.protocol = Protocol::kV1;
   c.remotes.push_back(v1);
+  RemoteConfig user;
+  user.name = "influx1";
+  user.url = "http://old:8086";
+  user.protocol = Protocol::kV1;
+  user.username = "ad: min";
+  user.password = "p@ss: \"w\" #1";
+  user.credentials_in = CredentialsIn::kQuery;
+  c.remotes.push_back(user);
   ReplicationConfig p;
   p.id = "0f5e-uid";
   p.name = "null";  // looks like YAML null
@@ -109,6 +117,27 @@ TEST(ConfigHashTest, StableAndSensitiveToEveryChange) {
   EXPECT_NE(ConfigHash(f), ConfigHash(g));
 }
 
+TEST(RenderTest, PasswordFileIsRenderedAsTheFileNotThePassword) {
+  Config c = Weird();
+  c.remotes[2].password = "from-file-password";
+  c.remotes[2].password_file = "/secrets/password";
+  std::string text = Render(c);
+  EXPECT_EQ(text.find("from-file-password"), std::string::npos);
+  ParseOptions options;
+  options.read_file = [](const std::string&) -> Result<std::string> {
+    return std::string("from-file-password\n");
+  };
+  Result<Config> back = ParseConfig(text, options);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, c);
+  EXPECT_TRUE(ValidateConfig(c).empty());
+  // A rotated password file changes the hash, though not the rendering.
+  Config d = c;
+  d.remotes[2].password = "rotated";
+  EXPECT_EQ(Render(c), Render(d));
+  EXPECT_NE(ConfigHash(c), ConfigHash(d));
+}
+
 TEST(ConfigHashTest, DoesNotContainTheToken) {
   Config c = Weird();
   c.remotes[0].token = "abcdef0123456789";
@@ -118,9 +147,10 @@ TEST(ConfigHashTest, DoesNotContainTheToken) {
 TEST(ConfigTest, SecretsListsTokens) {
   Config c = Weird();
   std::vector<std::string> s = Secrets(c);
-  ASSERT_EQ(s.size(), 2u);
+  ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0], c.admin_token);
   EXPECT_EQ(s[1], c.remotes[0].token);
+  EXPECT_EQ(s[2], c.remotes[2].password);
 }
 
 }  // namespace

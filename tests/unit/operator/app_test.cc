@@ -46,6 +46,26 @@ TEST(Flags, AgentBodyMemoryBudget) {
   EXPECT_EQ(f->agent_max_body_memory_bytes, 67108864u);
 }
 
+TEST(Flags, AgentSettingsReachTheRenderedConfig) {
+  Result<Flags> f =
+      ParseFlags({"--agent-setting=durability=interval", "--agent-setting", "syncInterval=250ms",
+                  "--agent-setting=maxBodyBytes=1048576", "--agent-setting=queueFullPolicy=reject",
+                  "--agent-setting=orphanGracePeriod=1h", "--agent-setting=local.timeout=5s"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  config::Config c;
+  ASSERT_TRUE(ApplyAgentSettings(f->agent_settings, &c).ok());
+  EXPECT_EQ(c.durability, config::Durability::kInterval);
+  EXPECT_EQ(c.sync_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.max_body_bytes, 1048576u);
+  EXPECT_EQ(c.queue_full_policy, config::QueueFullPolicy::kReject);
+  EXPECT_EQ(c.orphan_grace_period, std::chrono::hours(1));
+  EXPECT_EQ(c.local.timeout, std::chrono::seconds(5));
+  // Without the flag every setting keeps the agent's default.
+  config::Config d;
+  ASSERT_TRUE(ApplyAgentSettings(ParseFlags({})->agent_settings, &d).ok());
+  EXPECT_EQ(d, config::Config{});
+}
+
 TEST(Flags, ErrorsNameTheFlag) {
   struct Case {
     std::vector<std::string> args;
@@ -61,6 +81,10 @@ TEST(Flags, ErrorsNameTheFlag) {
       {{"--namespace="}, "--namespace"},
       {{"--agent-max-body-memory-bytes=lots"}, "--agent-max-body-memory-bytes"},
       {{"--agent-max-body-memory-bytes=1024"}, "at least 1048576"},
+      {{"--agent-setting=durability=fast"}, "--agent-setting durability: unknown value"},
+      {{"--agent-setting=syncInterval=1.5s"}, "--agent-setting syncInterval:"},
+      {{"--agent-setting=adminToken=x"}, "--agent-setting: unknown key \"adminToken\""},
+      {{"--agent-setting=durability"}, "expected KEY=VALUE"},
   };
   for (const Case& c : cases) {
     Result<Flags> f = ParseFlags(c.args);

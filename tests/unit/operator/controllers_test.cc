@@ -111,6 +111,37 @@ TEST_F(ControllerTest, WritesTheConfigSecretOnceAndOnlyOnChange) {
   EXPECT_EQ(AgentYaml().find("r0tated"), std::string::npos);
 }
 
+TEST_F(ControllerTest, AdminTokenSecretIsCreatedOnceRenderedAndRecreatedWhenDeleted) {
+  auto admin_token = [&]() -> std::string {
+    web::json::value* s = cluster_.Find(Kind::kSecret, "edge", kAgentAdminSecretName);
+    if (s == nullptr) return "";
+    return *codec::Base64Decode((*s)["data"][kAgentAdminTokenKey].as_string());
+  };
+  Reconcile();
+  std::string token = admin_token();
+  ASSERT_EQ(token.size(), 64u);
+  EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->admin_token, token);
+  int creates = cluster_.creates;
+  Reconcile();
+  EXPECT_EQ(admin_token(), token);
+  EXPECT_EQ(cluster_.creates, creates);
+
+  // Rotation is a deletion: a fresh token, rendered into the agents' config.
+  cluster_.Remove(Kind::kSecret, "edge", kAgentAdminSecretName);
+  EXPECT_TRUE(Reconcile().secret_written);
+  std::string rotated = admin_token();
+  ASSERT_EQ(rotated.size(), 64u);
+  EXPECT_NE(rotated, token);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->admin_token, rotated);
+  // Never in status or events.
+  for (const auto& e : cluster_.events) EXPECT_EQ(e.serialize().find(rotated), std::string::npos);
+  EXPECT_EQ(cluster_.Find(Kind::kRemote, "edge", "cloud")->serialize().find(rotated),
+            std::string::npos);
+  EXPECT_EQ(cluster_.Find(Kind::kReplication, "edge", "edge-to-cloud")->serialize().find(rotated),
+            std::string::npos);
+}
+
 TEST_F(ControllerTest, NamespaceWithoutOurObjectsGetsNoConfigSecret) {
   cluster_.Put(Kind::kSecret,
                Json(R"({"metadata":{"name":"unrelated","namespace":"other"},"data":{}})"));

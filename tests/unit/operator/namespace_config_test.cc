@@ -164,6 +164,65 @@ TEST(RenderNamespace, CaSecretBecomesAFileBesideTheConfig) {
   EXPECT_EQ(ParsedBack(out).remotes.at(0).ca_file, "/etc/edgerepl/ca-cloud.crt");
 }
 
+TEST(RenderNamespace, TlsSecretBecomesTheClientCertificate) {
+  Namespace ns;
+  ns.input.remotes[0].spec.tls_secret_ref = "cloud-client";
+  Secret tls = TokenSecret("cloud-client", "tls.crt", "CERT PEM\n");
+  tls.data["tls.key"] = "KEY PEM\n";
+  ns.input.secrets["cloud-client"] = tls;
+  ns.input.remotes[0].spec.timeout = "5s";
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  ASSERT_TRUE(out.remotes["cloud"].ok) << out.remotes["cloud"].message;
+  EXPECT_EQ(out.data.at("tls-cloud.crt"), "CERT PEM\n");
+  EXPECT_EQ(out.data.at("tls-cloud.key"), "KEY PEM\n");
+  config::RemoteConfig r = ParsedBack(out).remotes.at(0);
+  EXPECT_EQ(r.cert_file, "/etc/edgerepl/tls-cloud.crt");
+  EXPECT_EQ(r.key_file, "/etc/edgerepl/tls-cloud.key");
+  EXPECT_EQ(r.timeout, std::chrono::seconds(5));
+  // The key only ever goes into the config Secret's own data, never into a message.
+  EXPECT_EQ(out.remotes["cloud"].message.find("KEY PEM"), std::string::npos);
+
+  ns.input.secrets["cloud-client"].data.erase("tls.key");
+  Verdict v = RenderNamespace(ns.input, Settings()).remotes["cloud"];
+  EXPECT_EQ(v, (Verdict{false, reason::kSecretNotFound,
+                        "spec.tlsSecretRef: Secret \"cloud-client\" has no key \"tls.key\""}));
+}
+
+TEST(RenderNamespace, V1RemoteWithoutCredentialsOrWithABasicAuthSecret) {
+  Namespace ns;
+  Remote& remote = ns.input.remotes[0];
+  remote.spec.protocol = "v1";
+  remote.spec.org_id.clear();
+  remote.spec.token_secret_ref.name.clear();
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  EXPECT_EQ(out.remotes["cloud"],
+            (Verdict{true, reason::kResolved, "no credentials (protocol v1)"}));
+  config::RemoteConfig r = ParsedBack(out).remotes.at(0);
+  EXPECT_TRUE(r.token.empty());
+  EXPECT_TRUE(r.username.empty());
+
+  remote.spec.basic_auth_secret_ref = "influx-user";
+  remote.spec.credentials_in = "query";
+  EXPECT_EQ(RenderNamespace(ns.input, Settings()).remotes["cloud"].reason, reason::kSecretNotFound);
+  Secret user = TokenSecret("influx-user", "username", "edge\n");
+  user.data["password"] = "pa55word\n";
+  ns.input.secrets["influx-user"] = user;
+  out = RenderNamespace(ns.input, Settings());
+  EXPECT_EQ(out.remotes["cloud"],
+            (Verdict{true, reason::kResolved, "basic-auth Secret \"influx-user\" resolved"}));
+  r = ParsedBack(out).remotes.at(0);
+  EXPECT_EQ(r.username, "edge");
+  EXPECT_EQ(r.password, "pa55word");
+  EXPECT_EQ(r.credentials_in, config::CredentialsIn::kQuery);
+  EXPECT_EQ(config::Secrets(out.config).back(), "pa55word");
+
+  ns.input.secrets["influx-user"].data["password"] = "\n";
+  EXPECT_EQ(RenderNamespace(ns.input, Settings()).remotes["cloud"],
+            (Verdict{false, reason::kSecretNotFound,
+                     "spec.basicAuthSecretRef: key \"password\" of Secret \"influx-user\" is "
+                     "empty"}));
+}
+
 TEST(RenderNamespace, SelectorTurnsOnPodLabels) {
   Namespace ns;
   EXPECT_EQ(ParsedBack(RenderNamespace(ns.input, Settings())).pod_labels_file, "");

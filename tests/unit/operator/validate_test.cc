@@ -161,7 +161,46 @@ const RemoteCase kRemoteCases[] = {
      },
      "", ""},
     {"no_token_secret", [](Remote& r) { r.spec.token_secret_ref.name.clear(); },
-     "spec.tokenSecretRef.name", "required"},
+     "spec.tokenSecretRef.name", "required for protocol v2"},
+    {"v1_without_credentials",
+     [](Remote& r) {
+       r.spec.protocol = "v1";
+       r.spec.token_secret_ref.name.clear();
+     },
+     "", ""},
+    {"v1_basic_auth",
+     [](Remote& r) {
+       r.spec.protocol = "v1";
+       r.spec.token_secret_ref.name.clear();
+       r.spec.basic_auth_secret_ref = "influx-user";
+       r.spec.credentials_in = "query";
+     },
+     "", ""},
+    {"basic_auth_on_v2", [](Remote& r) { r.spec.basic_auth_secret_ref = "influx-user"; },
+     "spec.basicAuthSecretRef", "only with protocol v1"},
+    {"basic_auth_and_token",
+     [](Remote& r) {
+       r.spec.protocol = "v1";
+       r.spec.basic_auth_secret_ref = "influx-user";
+     },
+     "spec.basicAuthSecretRef", "only one of tokenSecretRef and basicAuthSecretRef"},
+    {"basic_auth_without_name",
+     [](Remote& r) {
+       r.spec.protocol = "v1";
+       r.spec.token_secret_ref.name.clear();
+       r.spec.basic_auth_secret_ref = "";
+     },
+     "spec.basicAuthSecretRef.name", "required"},
+    {"query_without_user", [](Remote& r) { r.spec.credentials_in = "query"; }, "spec.credentialsIn",
+     "only with basicAuthSecretRef"},
+    {"unknown_credentials_in", [](Remote& r) { r.spec.credentials_in = "cookie"; },
+     "spec.credentialsIn", "header or query"},
+    {"bad_timeout", [](Remote& r) { r.spec.timeout = "soon"; }, "spec.timeout",
+     "positive duration"},
+    {"zero_timeout", [](Remote& r) { r.spec.timeout = "0"; }, "spec.timeout", "positive duration"},
+    {"tls_without_name", [](Remote& r) { r.spec.tls_secret_ref = ""; }, "spec.tlsSecretRef.name",
+     "required"},
+    {"tls_secret", [](Remote& r) { r.spec.tls_secret_ref = "client-cert"; }, "", ""},
     {"ca_ref_without_name",
      [](Remote& r) {
        r.spec.ca_secret_ref = SecretKeyRef{"", "ca.crt"};
@@ -195,6 +234,24 @@ TEST(RemoteValidationJson, WrongTypeNamesTheField) {
   ASSERT_FALSE(errors.empty());
   EXPECT_EQ(errors[0], (FieldError{"spec.insecureSkipVerify", "expected true or false"}));
   EXPECT_EQ(r.spec.token_secret_ref.key, "token");  // the CRD default
+}
+
+TEST(RemoteValidationJson, NewFieldsDecodeWithTheCrdDefaults) {
+  Remote r =
+      DecodeRemote(Json(testing::RemoteJson("old", R"({"url":"http://x","protocol":"v1"})")));
+  EXPECT_TRUE(ValidateRemote(r).empty()) << JoinErrors(ValidateRemote(r));
+  EXPECT_EQ(r.spec.timeout, "30s");
+  EXPECT_EQ(r.spec.credentials_in, "header");
+  EXPECT_FALSE(r.spec.tls_secret_ref.has_value());
+  EXPECT_FALSE(r.spec.basic_auth_secret_ref.has_value());
+  r = DecodeRemote(Json(testing::RemoteJson(
+      "old", R"({"url":"http://x","protocol":"v1","basicAuthSecretRef":{"name":"u"},)"
+             R"("credentialsIn":"query","tlsSecretRef":{"name":"c"},"timeout":"5s"})")));
+  EXPECT_TRUE(ValidateRemote(r).empty()) << JoinErrors(ValidateRemote(r));
+  EXPECT_EQ(*r.spec.basic_auth_secret_ref, "u");
+  EXPECT_EQ(*r.spec.tls_secret_ref, "c");
+  EXPECT_EQ(r.spec.credentials_in, "query");
+  EXPECT_EQ(r.spec.timeout, "5s");
 }
 
 }  // namespace

@@ -116,6 +116,38 @@ TEST_F(SenderTest, V1UserPasswordTokenIsSentAsBasicAuth) {
             "Basic YWRtaW46czNjcmV0");
 }
 
+TEST_F(SenderTest, V1UserIsSentAsBasicAuthByDefault) {
+  SenderOptions o = Options();
+  o.protocol = Protocol::kV1;
+  o.bucket = "db";
+  o.user = {"admin", "s3cret", false};
+  Make(o, [](const http::HttpRequest&) { return Answer(204); });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kContinue);
+  ASSERT_EQ(http_->requests.size(), 1u);
+  EXPECT_EQ(*http::FindHeader(http_->requests[0].headers, "authorization"),
+            "Basic YWRtaW46czNjcmV0");
+  EXPECT_EQ(http_->requests[0].target, "/write?db=db&precision=n");
+}
+
+TEST_F(SenderTest, V1UserInQueryGoesAsUAndPParameters) {
+  SenderOptions o = Options();
+  o.protocol = Protocol::kV1;
+  o.bucket = "db/rp";
+  o.user = {"ad min", "s3&cret", true};
+  Make(o, [](const http::HttpRequest&) { return Answer(401, {}, "{\"error\":\"bad s3&cret\"}"); });
+  source_.Append("m v=1 1\n");
+  sender_->Step();
+  ASSERT_EQ(http_->requests.size(), 1u);
+  EXPECT_EQ(http::FindHeader(http_->requests[0].headers, "authorization"), nullptr);
+  EXPECT_EQ(http_->requests[0].target, "/write?db=db&rp=rp&precision=n&u=ad%20min&p=s3%26cret");
+  // An echoed password never reaches the status.
+  SenderStatus st = sender_->Snapshot();
+  EXPECT_EQ(st.state, State::kUnauthorized);
+  EXPECT_EQ(st.latest_response_code, 401);
+  EXPECT_EQ(st.latest_error_message.find("s3&cret"), std::string::npos) << st.latest_error_message;
+}
+
 TEST_F(SenderTest, ServerErrorBacksOffExponentiallyAndResetsOnSuccess) {
   int calls = 0;
   Make(Options(), [&](const http::HttpRequest&) { return Answer(++calls <= 3 ? 500 : 204); });
