@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/frontdoor/intent.h"
 #include "common/config/config.h"
 #include "common/http/client.h"
 #include "common/status.h"
@@ -36,6 +37,8 @@ struct Routing {
   config::QueueFullPolicy queue_full_policy = config::QueueFullPolicy::kDrop;
   std::string instance_id;  // empty: no _instance_id tag
   std::vector<WriteTargetPtr> targets;
+  // Where local writes are recorded before they are sent (intent.h); null: not recorded.
+  std::shared_ptr<IntentLog> intents;
 };
 
 enum class Api { kV2, kV1 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agent/frontdoor/intent.h"
 #include "agent/frontdoor/proxy.h"
 #include "agent/lineprotocol/error_json.h"
 #include "agent/lineprotocol/measurement.h"
@@ -196,6 +197,9 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
   local.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/true);
   local.body = std::move(normalized);
   const std::string_view all = local.body;
+  // Recorded before the local write and resolved when this returns, after the queue appends: a
+  // crash in between is replayed at the next start (intent_recovery.h).
+  IntentScope intent(routing->intents.get(), local);
   auto local_start = clock_.Now();
   auto answer = routing->local->Send(local);
   *local_seconds = std::chrono::duration<double>(clock_.Now() - local_start).count();
