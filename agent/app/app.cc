@@ -335,11 +335,16 @@ Status App::Apply(const config::Config& config) {
       continue;
     }
     // The time includes the queue's recovery scan, a large part of a start after a crash.
-    spdlog::info("replication {} ({}): started in {} ms, {} -> remote {}", rc->name, rc->id,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - open_start)
-                     .count(),
-                 rc->local_bucket, rc->remote);
+    const admin::ReplicationStatus opened_status = (*opened)->Snapshot();
+    spdlog::info(
+        "replication {} ({}): started in {} ms with {} bytes ({} points) queued, {} -> "
+        "remote {}",
+        rc->name, rc->id,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              open_start)
+            .count(),
+        opened_status.current_queue_size_bytes, opened_status.pending_points, rc->local_bucket,
+        rc->remote);
     runtimes.push_back(std::move(opened).value());
   }
   for (auto& [id, rt] : old) {
@@ -547,6 +552,13 @@ Status App::Ready() {
     return Status::Unavailable("local InfluxDB unreachable: " + answer.status().message());
   if (answer->status < 200 || answer->status > 299) {
     return Status::Unavailable("local InfluxDB /ping answered " + std::to_string(answer->status));
+  }
+  if (!ready_logged_.exchange(true)) {
+    // The time to ready after a (re)start, for docs/reliability.md's bound.
+    spdlog::info("ready {} ms after the process started",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started_)
+                     .count());
   }
   return Status::Ok();
 }
