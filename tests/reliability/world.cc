@@ -159,7 +159,10 @@ AccountingReport World::Check(const std::string& run, const std::vector<PointFat
     broken.missing_examples = {0};
     return broken;
   }
-  return Account(fates, *view, dropped, sent);
+  AccountingReport report = Account(fates, *view, dropped, sent);
+  std::optional<RemoteView> local = ReadRemote(local_->port(), kDb, run, kBaseNs, fates.size());
+  if (local) CompareWithLocal(*local, *view, &report);
+  return report;
 }
 
 std::string LatencyStats::ToString() const {
