@@ -145,7 +145,6 @@ class App final : public admin::Backend {
   std::shared_ptr<JournalIntentLog> intents_;
   // Interrupted writes still being replayed: the write port is not open yet and /readyz says so.
   std::atomic<uint64_t> replaying_{0};
-  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<bool> ready_logged_{false};
 
   httpserver::ServerPtr write_server_;
