@@ -30,7 +30,7 @@ mkdir -p "$out_dir"
 
 declare -A filter=(
   [baseline]=BaselineAccountingIsExact
-  [crash]='CrashLoop*'  # one and four requests in flight
+  [crash]='CrashLoop*'  # one and four requests in flight, and on a loaded machine
   [outage]=RemoteOutageUnderLoad
   [proxy]='RemoteMisbehavesBehindFaultProxy*'  # one and four requests in flight
   [diskfull]=QueueDiskFillsUp

@@ -1,6 +1,7 @@
 #include "agent/app/app.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -19,6 +20,10 @@
 
 namespace edgerepl::app {
 namespace {
+
+// Taken during static initialization, so the "ready" log line counts from (almost) the start of
+// the process: only the dynamic loader's work comes before it.
+const std::chrono::steady_clock::time_point kProcessStart = std::chrono::steady_clock::now();
 
 // /readyz must answer quickly even when the local InfluxDB hangs.
 constexpr std::chrono::milliseconds kPingTimeout{2000};
@@ -62,10 +67,13 @@ App::App(AppOptions options)
     : options_(std::move(options)),
       agent_metrics_(registry_, EDGEREPL_VERSION),
       write_metrics_(registry_),
+      intent_metrics_(registry_),
       write_handler_([this] { return routing(); }, RealClock::Instance(), write_metrics_),
       admin_api_(*this, registry_, EDGEREPL_VERSION) {}
 
 Result<std::unique_ptr<App>> App::Start(AppOptions options) {
+  spdlog::info("edgerepl-agent {} starting (pid {}), config {}", EDGEREPL_VERSION, ::getpid(),
+               options.config_path);
   config::ParseOptions parse;
   parse.instance_id_override = options.instance_id;
   auto loaded = config::LoadConfigFile(options.config_path, parse);
@@ -136,8 +144,37 @@ void App::OnNewConfig(const config::Config& next) {
 
 Status App::StartServing(const config::Config& config) {
   RefreshLabels(config);
+  std::vector<frontdoor::PendingWrite> pending;
+  auto intents =
+      JournalIntentLog::Open(config, queue::PosixFileSystem(), intent_metrics_, &pending);
+  if (!intents.ok()) return intents.status();
+  intents_ = std::move(intents).value();
+  replaying_ = pending.size();
   EDGEREPL_RETURN_IF_ERROR(Apply(config));
   agent_metrics_.ReloadOutcome(true, UnixSeconds());
+
+  // The admin port first, so /healthz answers (and /readyz says why not yet) while interrupted
+  // writes are replayed; the write port only after them, so no live write can reach the local
+  // database or a queue before an older interrupted one (a replay must never overwrite a newer
+  // value of the same point).
+  EDGEREPL_RETURN_IF_ERROR(StartAdmin(config));
+  if (!pending.empty()) {
+    spdlog::info("replaying {} write(s) interrupted by the last stop ({})", pending.size(),
+                 intents_->dir());
+    frontdoor::ReplayOptions replay;
+    replay.stopping = [this] { return shut_down_.load(); };
+    frontdoor::ReplayReport r = frontdoor::ReplayIntents(
+        [this](http::HttpRequest local) { return write_handler_.Replay(std::move(local)); },
+        std::move(pending), *intents_, replay);
+    intent_metrics_.Observe(r);
+    spdlog::info(
+        "replayed interrupted writes in {:.3f} s: {} queued ({} points), {} refused by the local "
+        "InfluxDB ({} points), {} unreadable, {} local retries",
+        r.seconds, r.queued, r.queued_points, r.refused, r.refused_points, r.unreadable,
+        r.local_retries);
+    if (r.left > 0) return Status::Aborted("stopped while replaying interrupted writes");
+  }
+  replaying_ = 0;
 
   httpserver::ServerOptions write_options;
   write_options.max_body_bytes = config.max_body_bytes;
@@ -160,31 +197,32 @@ Status App::StartServing(const config::Config& config) {
   }
   write_server_ = std::move(write_server).value();
 
+  maintain_thread_ = std::thread([this] { Maintain(); });
+  serving_ = true;
+  spdlog::info("edgerepl-agent {} writes on port {}, admin on port {}, {} replication(s)",
+               EDGEREPL_VERSION, write_server_->port(), admin_server_->port(),
+               Replications().size());
+  return Status::Ok();
+}
+
+Status App::StartAdmin(const config::Config& config) {
   // While the file was missing the admin port ran at the default address; the config's own
   // address wins from the first load on.
   if (admin_server_ && config.admin_listen != options_.waiting_admin_listen) {
     admin_server_->Stop(std::chrono::seconds(2));
     admin_server_.reset();
   }
-  if (!admin_server_) {
-    httpserver::ServerOptions admin_options;
-    admin_options.max_body_bytes = 1 << 20;
-    admin_options.worker_threads = 4;
-    auto admin_server = httpserver::Server::Start(
-        config.admin_listen, [this](const httpserver::Request& r) { return admin_api_.Handle(r); },
-        admin_options);
-    if (!admin_server.ok()) {
-      return Status(admin_server.status().code(),
-                    "adminListen: " + admin_server.status().message());
-    }
-    admin_server_ = std::move(admin_server).value();
+  if (admin_server_) return Status::Ok();
+  httpserver::ServerOptions admin_options;
+  admin_options.max_body_bytes = 1 << 20;
+  admin_options.worker_threads = 4;
+  auto admin_server = httpserver::Server::Start(
+      config.admin_listen, [this](const httpserver::Request& r) { return admin_api_.Handle(r); },
+      admin_options);
+  if (!admin_server.ok()) {
+    return Status(admin_server.status().code(), "adminListen: " + admin_server.status().message());
   }
-
-  maintain_thread_ = std::thread([this] { Maintain(); });
-  serving_ = true;
-  spdlog::info("edgerepl-agent {} writes on port {}, admin on port {}, {} replication(s)",
-               EDGEREPL_VERSION, write_server_->port(), admin_server_->port(),
-               Replications().size());
+  admin_server_ = std::move(admin_server).value();
   return Status::Ok();
 }
 
@@ -303,13 +341,23 @@ Status App::Apply(const config::Config& config) {
       runtimes.push_back(std::move(rt));
       continue;
     }
+    const auto open_start = std::chrono::steady_clock::now();
     auto opened = ReplicationRuntime::Open(std::move(wanted), remote->second.client, deps);
     if (!opened.ok()) {
       note(opened.status());
       continue;
     }
-    spdlog::info("replication {} ({}): started, {} -> remote {}", rc->name, rc->id,
-                 rc->local_bucket, rc->remote);
+    // The time includes the queue's recovery scan, a large part of a start after a crash.
+    const admin::ReplicationStatus opened_status = (*opened)->Snapshot();
+    spdlog::info(
+        "replication {} ({}): started in {} ms with {} bytes ({} points) queued, {} -> "
+        "remote {}",
+        rc->name, rc->id,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                              open_start)
+            .count(),
+        opened_status.current_queue_size_bytes, opened_status.pending_points, rc->local_bucket,
+        rc->remote);
     runtimes.push_back(std::move(opened).value());
   }
   for (auto& [id, rt] : old) {
@@ -329,6 +377,7 @@ Status App::Apply(const config::Config& config) {
   routing->local_info = local_info
                             ? local_info
                             : std::make_shared<frontdoor::LocalInfo>(local, RealClock::Instance());
+  routing->intents = intents_;
   for (const auto& rt : runtimes) {
     routing->targets.push_back(
         std::make_shared<RoutedTarget>(rt->runtime_config().replication, rt));
@@ -439,6 +488,8 @@ void App::Shutdown() {
     runtimes = runtimes_;
   }
   for (auto& rt : runtimes) rt->Close();
+  // After the write port: a clean stop resolved every write and leaves no journal file.
+  if (intents_) intents_->Close();
   if (admin_server_) admin_server_->Stop(std::chrono::seconds(2));
   spdlog::info("stopped; queues closed and cursors saved");
 }
@@ -506,6 +557,11 @@ Status App::Ready() {
     if (!apply_error_.ok()) return apply_error_;
     ping = ping_client_;
   }
+  if (uint64_t n = replaying_.load(); n > 0) {
+    return Status::Unavailable(
+        "replaying " + std::to_string(n) +
+        " write(s) interrupted by the last stop; the write port opens after");
+  }
   if (!ping) return Status::Unavailable("config not loaded");
   http::HttpRequest req;
   req.method = "GET";
@@ -515,6 +571,13 @@ Status App::Ready() {
     return Status::Unavailable("local InfluxDB unreachable: " + answer.status().message());
   if (answer->status < 200 || answer->status > 299) {
     return Status::Unavailable("local InfluxDB /ping answered " + std::to_string(answer->status));
+  }
+  if (!ready_logged_.exchange(true)) {
+    // The time to ready after a (re)start, for docs/reliability.md's bound.
+    spdlog::info("ready {} ms after the process started",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - kProcessStart)
+                     .count());
   }
   return Status::Ok();
 }

@@ -19,8 +19,10 @@
 #include "agent/admin/admin_api.h"
 #include "agent/admin/agent_metrics.h"
 #include "agent/admin/backend.h"
+#include "agent/app/intents.h"
 #include "agent/app/replication_runtime.h"
 #include "agent/config/reload.h"
+#include "agent/frontdoor/intent_recovery.h"
 #include "agent/frontdoor/routing.h"
 #include "agent/frontdoor/write_handler.h"
 #include "agent/frontdoor/write_metrics.h"
@@ -96,6 +98,8 @@ class App final : public admin::Backend {
   // Applies the first config and opens the write port (and the admin port at its configured
   // address). REQUIRES: apply_mu_ held.
   Status StartServing(const config::Config& config);
+  // Starts the admin port at the config's address (it may run at the waiting address already).
+  Status StartAdmin(const config::Config& config);
   Status StartReloader(const config::Config& current);
   // Waits for a config file that does not exist yet.
   Status WaitForConfig();
@@ -117,6 +121,7 @@ class App final : public admin::Backend {
   prometheus::Registry registry_;
   admin::AgentMetrics agent_metrics_;
   frontdoor::WriteMetrics write_metrics_;
+  frontdoor::IntentMetrics intent_metrics_;
   frontdoor::WriteHandler write_handler_;
   admin::AdminApi admin_api_;
 
@@ -138,6 +143,12 @@ class App final : public admin::Backend {
   std::shared_ptr<const frontdoor::Routing> routing_;  // GUARDED_BY(state_mu_)
   std::shared_ptr<http::HttpClient> ping_client_;      // GUARDED_BY(state_mu_)
   Status apply_error_;                                 // GUARDED_BY(state_mu_)
+
+  // Opened by StartServing before the first Apply, at the first config's dataDir.
+  std::shared_ptr<JournalIntentLog> intents_;
+  // Interrupted writes still being replayed: the write port is not open yet and /readyz says so.
+  std::atomic<uint64_t> replaying_{0};
+  std::atomic<bool> ready_logged_{false};
 
   httpserver::ServerPtr write_server_;
   httpserver::ServerPtr admin_server_;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/frontdoor/intent.h"
 #include "common/config/config.h"
 #include "common/http/client.h"
 #include "common/status.h"
@@ -44,6 +45,8 @@ struct Routing {
   // What is learned about the local (default retention policies, v2 support); null: nothing is
   // learned, names match literally and v2 writes are never translated.
   std::shared_ptr<LocalInfo> local_info;
+  // Where local writes are recorded before they are sent (intent.h); null: not recorded.
+  std::shared_ptr<IntentLog> intents;
 };
 
 enum class Api { kV2, kV1 };

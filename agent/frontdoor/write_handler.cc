@@ -6,6 +6,7 @@
 
 #include "agent/frontdoor/destination.h"
 #include "agent/frontdoor/gap.h"
+#include "agent/frontdoor/intent.h"
 #include "agent/frontdoor/local_info.h"
 #include "agent/frontdoor/partial_write.h"
 #include "agent/frontdoor/proxy.h"
@@ -117,6 +118,88 @@ std::string WithoutPrecision(std::string_view query) {
   return out;
 }
 
+namespace {
+
+// What a local write and its queue appends came to.
+struct Delivered {
+  bool local_answered = false;  // the local InfluxDB answered (any status)
+  uint64_t queued_points = 0;   // the local stored them: given to the matching queues
+  uint64_t refused_points =
+      0;  // the local refused them (4xx, or the refused lines of a partial write)
+};
+
+// The local write of a normalized body and, once the local accepted it (or the stored part of a
+// partial write), its queue appends. `record`: the write is recorded in the intent journal for
+// its duration (a replay of a recorded write is not recorded again).
+httpserver::Response SendAndQueue(const Clock& clock, WriteMetrics& metrics,
+                                  const Routing& routing_ref, Api api, const Destination& dest,
+                                  const std::vector<WriteTarget*>& targets,
+                                  std::vector<Share> shares, http::HttpRequest local,
+                                  uint64_t points, bool record, double* local_seconds,
+                                  Delivered* delivered) {
+  const Routing* routing = &routing_ref;
+  const uint64_t all_points = points;
+  // A v2 write in front of a local without /api/v2/write goes as the v1 write 1.8 would make of
+  // it (v2_to_v1.h).
+  LocalInfo* info = routing->local_info.get();
+  // Recorded before the local write and resolved when this returns, after the queue appends: a
+  // crash in between is replayed at the next start (intent_recovery.h).
+  IntentScope intent(record ? routing->intents.get() : nullptr, local);
+  auto local_start = clock.Now();
+  bool translated = false;
+  auto answer = SendLocalWrite(*routing->local, info, api, dest.bucket, &local, &translated);
+  *local_seconds = std::chrono::duration<double>(clock.Now() - local_start).count();
+  metrics.ObserveLocalWrite(*local_seconds);
+  const std::string_view all = local.body;
+  if (!answer.ok()) return Unreachable(api, answer.status());
+  delivered->local_answered = true;
+  if (info != nullptr) info->NoteAnswer(answer->headers);
+  const http::HttpResponse client_answer = translated ? ToV2Answer(*answer) : *answer;
+
+  // A partial write: queue exactly the lines the local stored, count the others, and pass the
+  // local's answer on unchanged (partial_write.h).
+  std::string_view stored = all;
+  uint64_t stored_points = all_points;
+  PartialWriteResult partial;
+  if (IsPartialWrite(*answer)) {
+    partial = ResolvePartialWrite(*routing->local, local, all, *answer);
+    for (const auto& [reason, n] : partial.refused) {
+      metrics.ObserveRefused(reason, n);
+      delivered->refused_points += n;
+    }
+    stored = partial.stored;
+    stored_points = partial.stored_points;
+    shares = SharesOf(targets, stored, stored_points);
+  } else if (answer->status < 200 || answer->status > 299) {
+    delivered->refused_points = answer->status < 500 ? all_points : 0;
+    return FromLocal(client_answer);
+  }
+  metrics.ObserveAccepted(stored_points, stored.size());
+  delivered->queued_points = stored_points;
+  CountGap(*routing, dest, targets, stored, stored_points, metrics);
+
+  // Only now is the write queued for replication; the answer waits until it is durable.
+  for (Share& share : shares) {
+    std::string_view payload = share.payload(stored);
+    Status st = share.target->Append(payload, static_cast<uint32_t>(share.points));
+    if (st.ok() || st.code() == StatusCode::kAborted) continue;  // aborted: removed by a reload
+    if (st.IsNoSpace()) {
+      share.target->CountDropped(share.points, payload.size(), kDropQueueFull);
+      continue;
+    }
+    // The local copy exists but the queue could not take it: the client must retry, or the
+    // remote would silently miss these points.
+    spdlog::error("replication {}: queue append failed: {}", share.target->replication().name,
+                  st.ToString());
+    return Error(api, 503, "unavailable",
+                 "written locally but not queued for replication \"" +
+                     share.target->replication().name + "\": " + st.message());
+  }
+  return FromLocal(client_answer);
+}
+
+}  // namespace
+
 WriteHandler::WriteHandler(RoutingFn routing, const Clock& clock, WriteMetrics& metrics)
     : routing_(std::move(routing)), clock_(clock), metrics_(metrics) {}
 
@@ -220,59 +303,43 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
     }
   }
 
-  // The local write: same API, same auth header and parameters, normalized body; a v2 write in
-  // front of a local without /api/v2/write as the v1 write 1.8 would make of it (v2_to_v1.h).
+  // The local write: same API, same auth header and parameters, normalized body.
   http::HttpRequest local;
   local.method = "POST";
   local.target = Target(request.path, WithoutPrecision(q));
   local.headers = ForwardHeaders(request.headers, /*drop_content_encoding=*/true);
   local.body = std::move(normalized);
-  LocalInfo* info = routing->local_info.get();
-  auto local_start = clock_.Now();
-  bool translated = false;
-  auto answer = SendLocalWrite(*routing->local, info, api, dest.bucket, &local, &translated);
-  *local_seconds = std::chrono::duration<double>(clock_.Now() - local_start).count();
-  metrics_.ObserveLocalWrite(*local_seconds);
-  const std::string_view all = local.body;
-  if (!answer.ok()) return Unreachable(api, answer.status());
-  if (info != nullptr) info->NoteAnswer(answer->headers);
-  const http::HttpResponse client_answer = translated ? ToV2Answer(*answer) : *answer;
+  Delivered delivered;
+  return SendAndQueue(clock_, metrics_, *routing, api, dest, targets, std::move(shares),
+                      std::move(local), stats->points, /*record=*/true, local_seconds, &delivered);
+}
 
-  // A partial write: queue exactly the lines the local stored, count the others, and pass the
-  // local's answer on unchanged (partial_write.h).
-  std::string_view stored = all;
-  uint64_t stored_points = stats->points;
-  PartialWriteResult partial;
-  if (IsPartialWrite(*answer)) {
-    partial = ResolvePartialWrite(*routing->local, local, all, *answer);
-    for (const auto& [reason, n] : partial.refused) metrics_.ObserveRefused(reason, n);
-    stored = partial.stored;
-    stored_points = partial.stored_points;
-    shares = SharesOf(targets, stored, stored_points);
-  } else if (answer->status < 200 || answer->status > 299) {
-    return FromLocal(client_answer);
-  }
-  metrics_.ObserveAccepted(stored_points, stored.size());
-  CountGap(*routing, dest, targets, stored, stored_points, metrics_);
-
-  // Only now is the write queued for replication; the answer waits until it is durable.
-  for (Share& share : shares) {
-    std::string_view payload = share.payload(stored);
-    Status st = share.target->Append(payload, static_cast<uint32_t>(share.points));
-    if (st.ok() || st.code() == StatusCode::kAborted) continue;  // aborted: removed by a reload
-    if (st.IsNoSpace()) {
-      share.target->CountDropped(share.points, payload.size(), kDropQueueFull);
-      continue;
-    }
-    // The local copy exists but the queue could not take it: the client must retry, or the
-    // remote would silently miss these points.
-    spdlog::error("replication {}: queue append failed: {}", share.target->replication().name,
-                  st.ToString());
-    return Error(api, 503, "unavailable",
-                 "written locally but not queued for replication \"" +
-                     share.target->replication().name + "\": " + st.message());
-  }
-  return FromLocal(client_answer);
+WriteHandler::ReplayOutcome WriteHandler::Replay(http::HttpRequest local) {
+  std::shared_ptr<const Routing> routing = routing_();
+  const size_t q = local.target.find('?');
+  httpserver::Request request;
+  request.method = "POST";
+  request.path = local.target.substr(0, q);
+  if (q != std::string::npos) request.query = local.target.substr(q + 1);
+  request.headers = local.headers;
+  const Api api = request.path == "/api/v2/write" ? Api::kV2 : Api::kV1;
+  const Destination dest = ResolveDestination(*routing, api, request);
+  std::vector<WriteTarget*> targets = MatchTargets(*routing, dest);
+  uint64_t points = static_cast<uint64_t>(std::count(local.body.begin(), local.body.end(), '\n'));
+  if (!local.body.empty() && local.body.back() != '\n') ++points;
+  std::vector<Share> shares = SharesOf(targets, local.body, points);
+  double local_seconds = -1;
+  Delivered delivered;
+  httpserver::Response r = SendAndQueue(clock_, metrics_, *routing, api, dest, targets,
+                                        std::move(shares), std::move(local), points,
+                                        /*record=*/false, &local_seconds, &delivered);
+  ReplayOutcome out;
+  out.status = r.status;
+  out.answered = delivered.local_answered;
+  out.queued_points = delivered.queued_points;
+  out.refused_points = delivered.refused_points;
+  out.body = std::move(r.body);
+  return out;
 }
 
 }  // namespace edgerepl::frontdoor

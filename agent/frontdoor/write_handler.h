@@ -43,6 +43,17 @@ class WriteHandler {
   // Counts a write the server refused before this handler saw it (a body over the limit).
   void CountRefused(const httpserver::Request& request, int status);
 
+  // A local write recorded in the intent journal and left unanswered by a crash, sent again
+  // exactly as the write path sends a new one (same destination and replication matching,
+  // partial writes, v2-to-v1, gap accounting), without being recorded again.
+  struct ReplayOutcome {
+    int status = 0;         // the answer the client would have had (502: local unreachable)
+    bool answered = false;  // the local InfluxDB answered
+    uint64_t queued_points = 0, refused_points = 0;
+    std::string body;  // the answer's body, for the log
+  };
+  ReplayOutcome Replay(http::HttpRequest local);
+
  private:
   // Sets `local_seconds` to the local InfluxDB's answer time when the write was forwarded.
   httpserver::Response HandleWrite(const httpserver::Request& request, Api api,

@@ -1,5 +1,6 @@
 #include "tests/reliability/accounting.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -77,6 +78,15 @@ std::string AccountingReport::Summary() const {
     << " dropped_total=" << dropped_total;
   for (const auto& [reason, points] : dropped) s << " dropped[" << reason << "]=" << points;
   s << " resent=" << resent << " write_refused=" << write_refused;
+  if (local_read) {
+    s << " local_distinct=" << local_distinct << " local_not_remote=" << local_not_remote
+      << " remote_not_local=" << remote_not_local;
+    if (!local_not_remote_examples.empty()) {
+      s << " (local-only ranges start at";
+      for (uint64_t m : local_not_remote_examples) s << " " << m;
+      s << ")";
+    }
+  }
   if (!missing_examples.empty()) {
     s << " missing ranges start at";
     for (uint64_t m : missing_examples) s << " " << m;
@@ -121,6 +131,25 @@ AccountingReport Account(const std::vector<PointFate>& fates, const RemoteView& 
   }
   r.resent = sent_points_metric - static_cast<double>(remote.distinct);
   return r;
+}
+
+void CompareWithLocal(const RemoteView& local, const RemoteView& remote, AccountingReport* r) {
+  r->local_read = true;
+  r->local_distinct = local.distinct;
+  const size_t n = std::max(local.present.size(), remote.present.size());
+  auto at = [](const RemoteView& v, size_t i) { return i < v.present.size() && v.present[i]; };
+  for (size_t seq = 0; seq < n; ++seq) {
+    const bool l = at(local, seq), rem = at(remote, seq);
+    if (l && !rem) {
+      ++r->local_not_remote;
+      bool starts_range = seq == 0 || !at(local, seq - 1) || at(remote, seq - 1);
+      if (starts_range && r->local_not_remote_examples.size() < 20) {
+        r->local_not_remote_examples.push_back(seq);
+      }
+    } else if (rem && !l) {
+      ++r->remote_not_local;
+    }
+  }
 }
 
 }  // namespace edgerepl::reliability

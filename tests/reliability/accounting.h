@@ -37,12 +37,22 @@ struct AccountingReport {
   // Lines of partial writes the agent counted as refused by the local
   // (edgerepl_write_refused_points_total): the client's refused points, counted.
   double write_refused = 0;
+  // Filled by CompareWithLocal: the local database against the remote, whatever the client heard.
+  bool local_read = false;
+  uint64_t local_distinct = 0;
+  uint64_t local_not_remote = 0;  // stored locally, missing at the remote (the crash gap)
+  uint64_t remote_not_local = 0;  // at the remote, not in the local database
+  std::vector<uint64_t> local_not_remote_examples;  // first seq of each range (up to 20)
 
   // Every acknowledged point is at the remote or counted as dropped; nothing is stored twice at
   // different timestamps.
   bool Explained() const;
   std::string Summary() const;
 };
+
+// Fills the local_* fields of `report`: what the local database holds that the remote does not,
+// and the reverse. Both sides should hold the same points once the queue drained.
+void CompareWithLocal(const RemoteView& local, const RemoteView& remote, AccountingReport* report);
 
 AccountingReport Account(const std::vector<PointFate>& fates, const RemoteView& remote,
                          const std::map<std::string, double>& dropped_by_reason,

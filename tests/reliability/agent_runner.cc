@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -59,6 +60,21 @@ void AgentRunner::SetConfig(config::Config config) {
 
 void AgentRunner::Start() {
   testing::WriteFileOrDie(config_path_, config::Render(config_));
+  {
+    // The moment of the start in the log itself, so a slow start can be taken apart from the
+    // agent's own timestamps.
+    std::ofstream log(log_path_, std::ios::app);
+    auto now = std::chrono::system_clock::now();
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%FT%T", std::gmtime(&t));
+    const long long us =
+        std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+        1000000;
+    char frac[8];
+    std::snprintf(frac, sizeof frac, "%06lld", us);
+    log << stamp << "." << frac << "Z (test) starting " << binary_ << "\n";
+  }
   process_ = std::make_unique<testing::ChildProcess>(
       std::vector<std::string>{binary_, "--config", config_path_}, log_path_);
 }

@@ -39,6 +39,9 @@ class AgentRunner {
   pid_t pid() const;
   void Kill9();
   void Stop();  // SIGTERM, then SIGKILL after a grace period
+  // Where the next Start's output goes (by default work_dir/agent.log, appended across
+  // restarts); the crash loop gives every cycle a log of its own.
+  void SetLogPath(std::string path) { log_path_ = std::move(path); }
   // Replaces the config on disk (applies at the next Start, or on reload).
   void SetConfig(config::Config config);
 

@@ -6,8 +6,12 @@
 // EDGEREPL_RELIABILITY_CYCLES) for the long forms. See docs/reliability.md.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -100,13 +104,73 @@ TEST(ReliabilityTest, PartialWritesUnderLoadReplicateTheStoredLinesAndCountTheRe
   EXPECT_EQ(r.remote_distinct, r.acked) << r.Summary();
 }
 
+// Where the crash loop keeps every cycle's agent log when it fails: $EDGEREPL_RELIABILITY_KEEP
+// (scripts/reliability.sh sets it under its OUT_DIR), else a directory under /tmp named in the
+// failure message.
+std::string KeepDir(const std::string& test) {
+  const char* env = std::getenv("EDGEREPL_RELIABILITY_KEEP");
+  std::string base = env != nullptr && *env != '\0' ? env : "/tmp";
+  return base + "/edgerepl-" + test + "-" + std::to_string(::getpid());
+}
+
+// Copies the cycle logs out of the world's temp dir when the test failed (the dir is removed).
+class KeptOnFailure {
+ public:
+  KeptOnFailure(std::string from, std::string to) : from_(std::move(from)), to_(std::move(to)) {}
+  ~KeptOnFailure() {
+    if (!::testing::Test::HasFailure()) return;
+    std::error_code ec;
+    fs::create_directories(to_, ec);
+    fs::copy(from_, to_, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+    std::printf("crash loop: every cycle's agent log kept in %s%s\n", to_.c_str(),
+                ec ? (" (copy failed: " + ec.message() + ")").c_str() : "");
+  }
+
+ private:
+  std::string from_, to_;
+};
+
+// The longest a restarted agent may take to be ready again after a kill -9 under load
+// (docs/reliability.md "Time to ready after a crash"): EDGEREPL_READY_BOUND_SECONDS, default 30 s.
+seconds ReadyBound() {
+  return seconds(EnvInt("EDGEREPL_READY_BOUND_SECONDS", 30));
+}
+
+// Busy threads that keep every core's run queue full, so restarts happen on a loaded machine.
+class CpuHogs {
+ public:
+  explicit CpuHogs(int n) {
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this] {
+        volatile uint64_t x = 0;
+        while (!stop_.load(std::memory_order_relaxed)) x = x + 1;
+      });
+    }
+  }
+  ~CpuHogs() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
 // kill -9 at random moments under load, and aimed at segment rollover (a new .seg file) and at
-// cursor writes (cursor.tmp created), restarting at once each time; then drain and account.
-void CrashLoop(int max_in_flight) {
+// cursor writes (cursor.tmp created), restarting at once each time; then drain and account: every
+// acknowledged point at the remote, and the local and the remote database holding the same points
+// (the writes a kill interrupted are replayed from the intent journal). Every restart must be
+// ready within ReadyBound(); each cycle's agent log is kept when the test fails.
+void CrashLoop(int max_in_flight, int default_cycles = 20, int default_hogs = 0) {
   WorldOptions wo;
   wo.max_in_flight = max_in_flight;
   World world(wo);
   WORLD_UP(world);
+  const std::string cycle_logs = world.dir() + "/cycle-logs";
+  fs::create_directories(cycle_logs);
+  KeptOnFailure keep(cycle_logs,
+                     KeepDir(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   // Drop counters restart with every process, so a drop before a kill could not be told from a
   // loss: a queue big enough never to fill, and a load the remote drains faster than it arrives,
   // make any drop a failure; counters are also read before every kill.
@@ -114,9 +178,13 @@ void CrashLoop(int max_in_flight) {
   c.replications[0].max_queue_size_bytes = 1ull << 30;
   world.agent().Stop();
   world.agent().SetConfig(c);
+  world.agent().SetLogPath(cycle_logs + "/agent-start.log");
   world.agent().Start();
   const int cycles =
-      static_cast<int>(EnvInt("EDGEREPL_RELIABILITY_CYCLES", IsLongForm() ? 100 : 20));
+      static_cast<int>(EnvInt("EDGEREPL_RELIABILITY_CYCLES", IsLongForm() ? 100 : default_cycles));
+  // EDGEREPL_RELIABILITY_HOGS busy threads (one per core by default in the loaded variant).
+  const int hogs = static_cast<int>(EnvInt("EDGEREPL_RELIABILITY_HOGS", default_hogs));
+  CpuHogs cpu_hogs(hogs);
   LoadOptions lo = world.Load("crash");
   // Big points roll the 16 MiB segments over often enough to aim kills at it (the segment size
   // is not configurable, so the data rate has to do it).
@@ -129,9 +197,21 @@ void CrashLoop(int max_in_flight) {
   std::mt19937 rng(static_cast<uint32_t>(EnvInt("EDGEREPL_RELIABILITY_SEED", 20261125)));
   int rollover_kills = 0, cursor_kills = 0, random_kills = 0;
   double dropped_before_kills = 0;
+  std::vector<double> ready_ms;
+  auto started = steady_clock::now();
+  auto wait_ready = [&](int cycle) {
+    // Past the bound it keeps waiting (up to a minute) so the log shows what the start was doing.
+    bool ready = world.agent().WaitReady(seconds(60));
+    const double ms =
+        std::chrono::duration<double, std::milli>(steady_clock::now() - started).count();
+    ready_ms.push_back(ms);
+    const double bound_ms = std::chrono::duration<double, std::milli>(ReadyBound()).count();
+    EXPECT_LE(ms, bound_ms) << "cycle " << cycle << ": ready only after " << ms << " ms; see "
+                            << world.agent().log_path();
+    return ready;
+  };
   for (int i = 0; i < cycles; ++i) {
-    ASSERT_TRUE(world.agent().WaitReady(seconds(60)))
-        << "cycle " << i << ", see " << world.agent().log_path();
+    ASSERT_TRUE(wait_ready(i)) << "cycle " << i << ", see " << world.agent().log_path();
     dropped_before_kills +=
         SumMetric(world.agent().Metrics(), "edgerepl_queue_dropped_points_total");
     switch (i % 4) {
@@ -150,17 +230,29 @@ void CrashLoop(int max_in_flight) {
         ++random_kills;
       }
     }
+    char name[32];
+    std::snprintf(name, sizeof name, "/agent-%04d.log", i);
+    world.agent().SetLogPath(cycle_logs + name);
+    started = steady_clock::now();
     world.agent().Start();
   }
-  ASSERT_TRUE(world.agent().WaitReady(seconds(60)));
+  ASSERT_TRUE(wait_ready(cycles));
   std::this_thread::sleep_for(seconds(1));
   load.Stop();
-  std::printf("crash loop: %d cycles, %d random, %d at rollover, %d at cursor writes\n", cycles,
-              random_kills, rollover_kills, cursor_kills);
+  std::vector<double> sorted = ready_ms;
+  std::sort(sorted.begin(), sorted.end());
+  std::printf(
+      "crash loop: %d cycles, %d random, %d at rollover, %d at cursor writes; ready after a "
+      "restart p50 %.0f ms, max %.0f ms (bound %lld s), %d busy threads\n",
+      cycles, random_kills, rollover_kills, cursor_kills, sorted[sorted.size() / 2], sorted.back(),
+      static_cast<long long>(ReadyBound().count()), hogs);
   ASSERT_TRUE(world.Drain("crash", DrainTimeout()));
   AccountingReport r = world.Check("crash", load.Fates());
   ExpectExact(r);
   EXPECT_EQ(r.dropped_total + dropped_before_kills, 0) << r.Summary();
+  EXPECT_TRUE(r.local_read) << "the local influxd could not be read";
+  EXPECT_EQ(r.local_not_remote, 0u) << r.Summary();
+  EXPECT_EQ(r.remote_not_local, 0u) << r.Summary();
   EXPECT_GT(cursor_kills, 0) << "no kill landed during a cursor write";
   EXPECT_GT(rollover_kills, 0) << "no kill landed during a segment rollover";
 }
@@ -173,6 +265,13 @@ TEST(ReliabilityTest, CrashLoopLosesNothingAcknowledged) {
 // while the cursor is stored on its own thread.
 TEST(ReliabilityTest, CrashLoopWithFourInFlightLosesNothingAcknowledged) {
   CrashLoop(4);
+}
+
+// The same loop with the cores kept busy (a thread per core spinning beside the load, the
+// influxds and the agent): every restart must still be ready within ReadyBound().
+TEST(ReliabilityTest, CrashLoopOnALoadedMachineIsReadyWithinTheBound) {
+  CrashLoop(1, /*default_cycles=*/8,
+            /*default_hogs=*/static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 }
 
 // The remote is stopped under load (seconds in the short form, minutes in the long one): the

@@ -159,9 +159,11 @@ AccountingReport World::Check(const std::string& run, const std::vector<PointFat
     broken.missing_examples = {0};
     return broken;
   }
-  AccountingReport r = Account(fates, *view, dropped, sent);
-  r.write_refused = SumMetric(m, "edgerepl_write_refused_points_total");
-  return r;
+  AccountingReport report = Account(fates, *view, dropped, sent);
+  std::optional<RemoteView> local = ReadRemote(local_->port(), kDb, run, kBaseNs, fates.size());
+  if (local) CompareWithLocal(*local, *view, &report);
+  report.write_refused = SumMetric(m, "edgerepl_write_refused_points_total");
+  return report;
 }
 
 std::string LatencyStats::ToString() const {
