@@ -35,16 +35,22 @@ httpserver::Request ToRequest(web::http::http_request in) {
   r.path = in.relative_uri().path();
   r.query = in.relative_uri().query();
   for (const auto& [name, value] : in.headers()) r.headers.emplace_back(name, value);
-  r.body = in.extract_utf8string(true).get();
+  // Vectors, not strings: cpprest's string buffers trip UBSan's vptr check across the library
+  // boundary (the same choice as operator/kube/transport_cpprest.cc).
+  std::vector<unsigned char> body = in.extract_vector().get();
+  r.body.assign(body.begin(), body.end());
   return r;
 }
 
 void Answer(const web::http::http_request& in, const httpserver::Response& out) {
   web::http::http_response resp(static_cast<web::http::status_code>(out.status));
-  for (const auto& [name, value] : out.headers) resp.headers().add(name, value);
+  for (const auto& [name, value] : out.headers) {
+    if (!utility::details::str_iequal(name, "Content-Type")) resp.headers().add(name, value);
+  }
   std::string type = "application/json";
   if (const std::string* t = http::FindHeader(out.headers, "Content-Type")) type = *t;
-  resp.set_body(out.body, type);
+  resp.set_body(std::vector<unsigned char>(out.body.begin(), out.body.end()));
+  resp.headers().set_content_type(type);
   in.reply(resp).wait();
 }
 
