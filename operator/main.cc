@@ -12,6 +12,7 @@
 #include "operator/app/operator_runtime.h"
 #include "operator/kube/config.h"
 #include "operator/kube/rest_client.h"
+#include "operator/webhook/webhook.h"
 
 namespace {
 
@@ -27,6 +28,28 @@ edgerepl::httpserver::Response Text(int status, std::string body) {
   r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
   r.body = std::move(body);
   return r;
+}
+
+// The certificate names the Service as the API server calls it (<svc>.<ns>.svc) and in its other
+// forms; --webhook-host adds names or addresses (127.0.0.1 for a webhook reached by URL).
+edgerepl::webhook::WebhookOptions WebhookOptionsFrom(const edgerepl::op::Flags& f,
+                                                     const std::string& own_namespace) {
+  edgerepl::webhook::WebhookOptions o;
+  o.bind_address = f.webhook_bind_address;
+  o.sidecar_file = f.webhook_sidecar_file;
+  o.cert_dir = f.webhook_cert_dir;
+  o.secret_namespace = own_namespace;
+  o.secret_name = f.webhook_secret;
+  o.config_name = f.webhook_config_name;
+  if (!f.webhook_service.empty()) {
+    const std::string s = f.webhook_service, n = own_namespace;
+    o.dns_names = {s, s + "." + n, s + "." + n + ".svc", s + "." + n + ".svc.cluster.local"};
+  }
+  for (const std::string& h : f.webhook_hosts) {
+    bool ip = h.find_first_not_of("0123456789.") == std::string::npos || h.find(':') != h.npos;
+    (ip ? o.ip_addresses : o.dns_names).push_back(h);
+  }
+  return o;
 }
 
 }  // namespace
@@ -70,6 +93,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string server = config->server, source = config->source;
+  const std::string own_namespace = config->namespace_;
   auto registry = std::make_shared<prometheus::Registry>();
   op::LeaderFlag leader;
   kube::RestClientOptions rest_options;
@@ -89,6 +113,26 @@ int main(int argc, char** argv) {
     return 1;
   }
   op::OperatorRuntime runtime(*flags, **client, **election_client, *registry, clock, leader);
+
+  // Every replica serves admission, leader or not, so its client is not gated on leadership.
+  std::unique_ptr<kube::RestClient> webhook_client;
+  std::unique_ptr<webhook::Webhook> injector;
+  if (!flags->webhook_bind_address.empty()) {
+    Result<std::unique_ptr<kube::RestClient>> c =
+        kube::RestClient::Make((*client)->config(), clock, nullptr, election_options);
+    if (!c.ok()) {
+      spdlog::critical("Kubernetes client: {}", c.status().ToString());
+      return 1;
+    }
+    webhook_client = std::move(*c);
+    Result<std::unique_ptr<webhook::Webhook>> w =
+        webhook::Webhook::Start(WebhookOptionsFrom(*flags, own_namespace), *webhook_client);
+    if (!w.ok()) {
+      spdlog::critical("webhook: {}", w.status().ToString());
+      return 1;
+    }
+    injector = std::move(*w);
+  }
 
   std::vector<httpserver::ServerPtr> servers;
   auto serve = [&](const std::string& listen, httpserver::Handler handler, const char* what) {
@@ -128,6 +172,7 @@ int main(int argc, char** argv) {
                    ? std::string("every namespace")
                    : std::to_string(flags->namespaces.size()) + " namespace(s)");
   Status s = runtime.Run(g_stop);
+  if (injector) injector->Stop();
   for (auto& server : servers) server->Stop(std::chrono::seconds(2));
   if (!s.ok()) return 1;
   spdlog::info("stopped");

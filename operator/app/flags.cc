@@ -181,6 +181,59 @@ const std::map<std::string, Spec>& Specs() {
         },
         "KEY=VALUE: an agent-wide setting of the rendered agent.yaml (durability, syncInterval, "
         "maxBodyBytes, queueFullPolicy, orphanGracePeriod, local.timeout); repeatable"}},
+      {"webhook-bind-address",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.webhook_bind_address = v;
+          return Status::Ok();
+        },
+        "serve the sidecar injection webhook (HTTPS) here, e.g. :9443 (default: off)"}},
+      {"webhook-sidecar-file",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.webhook_sidecar_file = v;
+          return Status::Ok();
+        },
+        "the agent container to inject, as the chart renders it "
+        "(default /etc/edgerepl-webhook/sidecar.json)"}},
+      {"webhook-cert-dir",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.webhook_cert_dir = v;
+          return Status::Ok();
+        },
+        "directory with tls.crt and tls.key (cert-manager); default: a certificate of its own"}},
+      {"webhook-secret",
+       {false,
+        [](Flags& f, const std::string& v) {
+          if (v.empty()) return Status::InvalidArgument("--webhook-secret: empty");
+          f.webhook_secret = v;
+          return Status::Ok();
+        },
+        "Secret (in the operator's namespace) keeping the self-managed webhook certificate "
+        "(default edgerepl-webhook-tls)"}},
+      {"webhook-config-name",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.webhook_config_name = v;
+          return Status::Ok();
+        },
+        "MutatingWebhookConfiguration whose caBundle the operator keeps current"}},
+      {"webhook-service",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.webhook_service = v;
+          return Status::Ok();
+        },
+        "Service of the webhook: its DNS names go into the certificate"}},
+      {"webhook-host",
+       {false,
+        [](Flags& f, const std::string& v) {
+          if (v.empty()) return Status::InvalidArgument("--webhook-host: empty");
+          f.webhook_hosts.push_back(v);
+          return Status::Ok();
+        },
+        "another DNS name or IP address for the webhook certificate; repeatable"}},
       {"help",
        {true, [](Flags& f, const std::string& v) { return SetBool(&f.help, "help", v); },
         "print this help"}},

@@ -32,6 +32,14 @@ struct Flags {
   std::string agent_pod_labels_file = "/etc/podinfo/labels";
   uint64_t agent_max_body_memory_bytes = 268435456;  // maxBodyMemoryBytes (docs/config.md)
   AgentSettings agent_settings;                      // --agent-setting, in order
+  // The sidecar injection webhook (docs/sidecar.md); off unless webhook_bind_address is set.
+  std::string webhook_bind_address;
+  std::string webhook_sidecar_file = "/etc/edgerepl-webhook/sidecar.json";
+  std::string webhook_cert_dir;  // cert-manager's tls.crt/tls.key; empty: self-managed Secret
+  std::string webhook_secret = "edgerepl-webhook-tls";
+  std::string webhook_config_name;         // MutatingWebhookConfiguration that gets the caBundle
+  std::string webhook_service;             // Service name: the certificate's DNS names
+  std::vector<std::string> webhook_hosts;  // more DNS names or IPs for the certificate
   bool help = false;
   bool version = false;  // --version: print "edgerepl-operator <version>" and exit
 };

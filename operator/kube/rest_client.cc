@@ -385,6 +385,10 @@ Status RestClient::Delete(const ResourceType& type, std::string_view ns, std::st
   return Status::Ok();
 }
 
+Result<http::HttpResponse> RestClient::Raw(http::HttpRequest request) {
+  return Do(std::move(request), "raw");
+}
+
 Result<StreamResponse> RestClient::Watch(const ResourceType& type, std::string_view ns,
                                          const WatchOptions& options) {
   http::HttpRequest req;

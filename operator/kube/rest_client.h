@@ -117,6 +117,10 @@ class RestClient {
   // kNotFound when already gone.
   Status Delete(const ResourceType& type, std::string_view ns, std::string_view name,
                 const DeleteOptions& options = {});
+  // Any other call (a pod's proxy subresource, a path no ResourceType describes), with the same
+  // authentication, rate limit and retries; the whole answer whatever its status. The target is
+  // the path and query, e.g. "/api/v1/namespaces/ns/pods/p:9186/proxy/healthz".
+  Result<http::HttpResponse> Raw(http::HttpRequest request);
   // Opens a watch stream (?watch=true). An HTTP error answer becomes its Status (410 included).
   Result<StreamResponse> Watch(const ResourceType& type, std::string_view ns,
                                const WatchOptions& options);

@@ -66,7 +66,11 @@ bind-address = "127.0.0.1:$((remote_port + 1))"
 [monitor]
   store-enabled = false
 CONF
-  setsid influxd -config "$dir/influxdb.conf" >>"$dir/influxd.log" 2>&1 </dev/null &
+  # The daemon outlives the test: it must not inherit a descriptor of the caller's, above all
+  # not the cluster lock that `flock /tmp/edgerepl-cluster.lock …` holds on fd 3, which it would
+  # keep held for as long as it runs.
+  setsid influxd -config "$dir/influxdb.conf" >>"$dir/influxd.log" 2>&1 </dev/null \
+    3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$dir/pid"
   wait_for 30 "remote influxd on $remote_url" curl -sf "$remote_url/ping" ||
     { tail -20 "$dir/influxd.log" >&2; return 1; }

@@ -145,6 +145,20 @@ TEST_F(AdminApiTest, ActionsNeedBearerTokenWhenConfigured) {
       202);
 }
 
+TEST_F(AdminApiTest, TokenHeaderOfItsOwnIsAcceptedForThePodProxy) {
+  backend_.token = "s3cret-admin";
+  auto with = [](std::string token) {
+    httpserver::Request r = Req("POST", "/api/v1/replications/r-1/retry-now");
+    r.headers.emplace_back("X-Edgerepl-Admin-Token", std::move(token));
+    return r;
+  };
+  EXPECT_EQ(api_.Handle(with("wrong")).status, 401);
+  EXPECT_EQ(api_.Handle(with("")).status, 401);
+  EXPECT_TRUE(backend_.retried.empty());
+  EXPECT_EQ(api_.Handle(with("s3cret-admin")).status, 202);
+  EXPECT_EQ(backend_.retried, std::vector<std::string>{"r-1"});
+}
+
 TEST_F(AdminApiTest, UnknownPathIs404Json) {
   auto r = api_.Handle(Req("GET", "/nope"));
   EXPECT_EQ(r.status, 404);

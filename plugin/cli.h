@@ -1,0 +1,30 @@
+// The command line of kubectl-edgerepl (kubectl runs it for `kubectl edgerepl ...`), parsed into
+// what to do; kubectl's own flag spellings (-n/--namespace, -A/--all-namespaces, -o/--output,
+// --kubeconfig, --context).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace edgerepl::plugin {
+
+struct Command {
+  std::string verb;         // "status", "skip-head", "retry-now", "help", "version"
+  std::string replication;  // id or name (skip-head, retry-now)
+  std::string pod;          // --pod
+  bool all_pods = false;    // --all-pods
+  std::string namespace_;   // empty: the kubeconfig context's
+  bool all_namespaces = false;
+  std::string output = "table";  // table | json
+  std::string kubeconfig;
+  std::string context;
+};
+
+// kInvalidArgument naming the flag or argument on a mistake.
+Result<Command> ParseCommand(const std::vector<std::string>& args);
+
+std::string Usage();
+
+}  // namespace edgerepl::plugin
