@@ -113,7 +113,10 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
 
   // A namespace with none of our objects gets no config Secret: a change to some unrelated
   // Secret must not plant one in every namespace.
-  if (remote_objects.empty() && replication_objects.empty() && pods.empty()) return stats;
+  if (remote_objects.empty() && replication_objects.empty() && pods.empty()) {
+    if (options_.prober != nullptr) options_.prober->Retain(ns, {});  // the last Remote went
+    return stats;
+  }
 
   RenderSettings settings = options_.render;
   Result<std::string> admin_token =

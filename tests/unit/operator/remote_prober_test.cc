@@ -10,8 +10,12 @@
 #include <memory>
 
 #include "common/codec/base64.h"
+#include "operator/controllers/event_recorder.h"
+#include "operator/controllers/namespace_reconciler.h"
 #include "operator/model/reasons.h"
+#include "operator/status/status_json.h"
 #include "tests/unit/operator/fakes.h"
+#include "tests/unit/operator/fixtures.h"
 
 namespace edgerepl::op {
 namespace {
@@ -306,6 +310,72 @@ TEST_F(RemoteProberTest, ProbeUsesTheRemotesTlsFilesAndTimeout) {
   EXPECT_EQ(read(o.tls.ca_file), "CA PEM");
   EXPECT_EQ(read(o.tls.client_cert_file), "CERT PEM");
   EXPECT_EQ(read(o.tls.client_key_file), "KEY");
+}
+
+// The reconciler with a prober: Ready is Unknown until the first answer, then the answer; a
+// refused token leaves the Replication in the agents' config; a fixed Secret is probed at once.
+TEST_F(RemoteProberTest, ReconcilerShowsTheAnswerAndKeepsTheConfig) {
+  op::testing::FakeCluster cluster;
+  AgentPolls polls;
+  EventRecorder recorder(cluster, clock_, "operator-0");
+  ReconcilerOptions options;
+  options.prober = &prober_;
+  NamespaceReconciler reconciler(cluster, cluster, polls, recorder, clock_, options);
+  auto secret = [](const std::string& token) {
+    return op::testing::Json(
+        R"({"metadata":{"name":"cloud-token","namespace":"edge","resourceVersion":")" + token +
+        R"("},"data":{"token":")" + codec::Base64Encode(token) + R"("}})");
+  };
+  cluster.Put(Kind::kRemote,
+              op::testing::Json(op::testing::RemoteJson("cloud", op::testing::kRemoteSpec)));
+  cluster.Put(Kind::kReplication, op::testing::Json(op::testing::ReplicationJson(
+                                      "edge-to-cloud", op::testing::kReplicationSpec)));
+  cluster.Put(Kind::kSecret, secret("wrong-token-value"));
+  remote_.answer = [](const http::HttpRequest& r) {
+    for (const auto& [k, v] : r.headers) {
+      if (v == "Token right-token-value") return Answer(204);
+    }
+    return Answer(401, R"({"code":"unauthorized","message":"unauthorized access"})");
+  };
+  auto ready = [&] {
+    RemoteStatus st = RemoteStatusFromObject(*cluster.Find(Kind::kRemote, "edge", "cloud"));
+    const Condition* c = FindCondition(st.conditions, reason::kReady);
+    return c == nullptr ? "" : c->status + "/" + c->reason;
+  };
+  auto agent_yaml = [&] {
+    web::json::value* s = cluster.Find(Kind::kSecret, "edge", kAgentConfigSecretName);
+    return *codec::Base64Decode((*s)["data"]["agent.yaml"].as_string());
+  };
+
+  ASSERT_TRUE(reconciler.Reconcile("edge").ok());
+  EXPECT_EQ(ready(), "Unknown/Probing");
+  EXPECT_EQ(prober_.ProbeDue(), 1);
+  EXPECT_EQ(changed_, std::vector<std::string>{"edge"});
+  ASSERT_TRUE(reconciler.Reconcile("edge").ok());
+  EXPECT_EQ(ready(), "False/Unauthorized");
+  EXPECT_NE(agent_yaml().find("edge-to-cloud"), std::string::npos);
+  bool warned = false;
+  for (const auto& e : cluster.events) {
+    warned = warned || e.at("reason").as_string() == reason::kUnauthorized;
+    EXPECT_EQ(e.serialize().find("wrong-token-value"), std::string::npos);
+  }
+  EXPECT_TRUE(warned);
+  EXPECT_EQ(cluster.Find(Kind::kRemote, "edge", "cloud")->serialize().find("wrong-token-value"),
+            std::string::npos);
+
+  clock_.Advance(1s);
+  cluster.Put(Kind::kSecret, secret("right-token-value"));
+  ASSERT_TRUE(reconciler.Reconcile("edge").ok());
+  EXPECT_EQ(ready(), "Unknown/Probing");
+  EXPECT_EQ(prober_.ProbeDue(), 1);
+  ASSERT_TRUE(reconciler.Reconcile("edge").ok());
+  EXPECT_EQ(ready(), "True/Reachable");
+
+  // The Remote goes: so does its probe.
+  cluster.Remove(Kind::kReplication, "edge", "edge-to-cloud");
+  cluster.Remove(Kind::kRemote, "edge", "cloud");
+  ASSERT_TRUE(reconciler.Reconcile("edge").ok());
+  EXPECT_EQ(prober_.size(), 0u);
 }
 
 }  // namespace
