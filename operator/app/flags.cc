@@ -47,6 +47,12 @@ const std::map<std::string, Spec>& Specs() {
        {true,
         [](Flags& f, const std::string& v) { return SetBool(&f.leader_elect, "leader-elect", v); },
         "elect a leader with a coordination.k8s.io Lease; only the leader writes"}},
+      {"probe-remotes",
+       {true,
+        [](Flags& f, const std::string& v) {
+          return SetBool(&f.probe_remotes, "probe-remotes", v);
+        },
+        "probe each Remote's URL, credentials and buckets for its Ready condition (default true)"}},
       {"leader-election-namespace",
        {false,
         [](Flags& f, const std::string& v) {

@@ -13,6 +13,7 @@
 #include "operator/controllers/event_recorder.h"
 #include "operator/controllers/http_agent_client.h"
 #include "operator/controllers/namespace_reconciler.h"
+#include "operator/controllers/remote_prober.h"
 #include "operator/kube/leader_election.h"
 #include "operator/kube/workqueue.h"
 #include "operator/kube_cluster/kube_cluster.h"
@@ -27,8 +28,9 @@ std::string DefaultIdentity() {
   return std::string(host) + "_" + std::to_string(getpid());
 }
 
-ReconcilerOptions MakeReconcilerOptions(const Flags& f) {
+ReconcilerOptions MakeReconcilerOptions(const Flags& f, RemoteProber* prober) {
   ReconcilerOptions o;
+  o.prober = f.probe_remotes ? prober : nullptr;
   o.status_interval = f.status_interval;
   o.render.base.listen = f.agent_listen;
   o.render.base.admin_listen = f.agent_admin_listen;
@@ -76,7 +78,9 @@ struct OperatorRuntime::Impl {
         metrics(registry, "edgerepl"),
         agent_client(http::MakeCpprestHttpClient, std::chrono::seconds(5)),
         recorder(cluster, clock, identity),
-        reconciler(cluster, cluster, polls, recorder, clock, MakeReconcilerOptions(flags)),
+        prober(http::MakeCpprestHttpClient, clock, ProberOptions{},
+               [this](const std::string& ns) { queue.Add(Key(ns)); }),
+        reconciler(cluster, cluster, polls, recorder, clock, MakeReconcilerOptions(flags, &prober)),
         poller(cluster, agent_client, polls,
                [this](const std::string& ns) { queue.Add(Key(ns)); }) {}
 
@@ -98,6 +102,7 @@ struct OperatorRuntime::Impl {
   HttpAgentClient agent_client;
   AgentPolls polls;
   EventRecorder recorder;
+  RemoteProber prober;
   NamespaceReconciler reconciler;
   AgentPoller poller;
 };
@@ -143,6 +148,13 @@ Status OperatorRuntime::Run(const std::atomic<bool>& stop) {
         m.metrics.ObserveReconcile("error", took);
       }
       m.queue.Done(*key);
+    }
+  });
+
+  std::thread probe_loop([&] {
+    while (!halt.load()) {
+      if (m.leader.value.load() && ready_.load() && m.flags.probe_remotes) m.prober.ProbeDue();
+      SleepUnless(halt, std::chrono::milliseconds(250));
     }
   });
 
@@ -210,6 +222,7 @@ Status OperatorRuntime::Run(const std::atomic<bool>& stop) {
   m.queue.ShutDown();
   worker.join();
   poll_loop.join();
+  probe_loop.join();
   sync_watch.join();
   m.cluster.Stop();
   return result;

@@ -4,11 +4,15 @@
 #include "operator/controllers/namespace_reconciler.h"
 
 #include <ctime>
+#include <filesystem>
+#include <set>
 
 #include "common/log/redact.h"
 #include "operator/controllers/admin_token.h"
+#include "operator/controllers/remote_prober.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/decode.h"
+#include "operator/model/reasons.h"
 #include "operator/status/aggregate.h"
 #include "operator/status/status_json.h"
 
@@ -22,6 +26,53 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
+
+namespace {
+
+// What to probe for Remote `name`: its rendered settings and the buckets its accepted
+// Replications name (each once).
+ProbeTarget ProbeTargetFor(const NamespaceRender& out, const std::string& name) {
+  ProbeTarget t;
+  t.remote = out.resolved_remotes.at(name);
+  auto base = [](std::string* path) {
+    if (!path->empty()) *path = std::filesystem::path(*path).filename().string();
+  };
+  base(&t.remote.ca_file);
+  base(&t.remote.cert_file);
+  base(&t.remote.key_file);
+  if (auto f = out.remote_files.find(name); f != out.remote_files.end()) t.files = f->second;
+  for (const config::ReplicationConfig& rep : out.config.replications) {
+    if (rep.remote != name) continue;
+    ProbeBucket b{rep.remote_bucket.empty() ? rep.remote_bucket_id : rep.remote_bucket,
+                  rep.remote_bucket.empty(), rep.name};
+    bool seen = false;
+    for (const ProbeBucket& o : t.buckets) seen = seen || (o.name == b.name && o.id == b.id);
+    if (!seen) t.buckets.push_back(std::move(b));
+  }
+  return t;
+}
+
+void ApplyProbe(const Verdict& verdict, const std::optional<ProbeResult>& probe,
+                RemoteStatus* status) {
+  for (Condition& c : status->conditions) {
+    if (c.type != reason::kReady) continue;
+    if (!probe) {
+      c.status = "Unknown";
+      c.reason = reason::kProbing;
+      c.message = verdict.message + "; waiting for the remote's answer";
+    } else if (probe->ok) {
+      c.status = "True";
+      c.reason = reason::kReachable;
+      c.message = verdict.message + "; " + probe->message;
+    } else {
+      c.status = "False";
+      c.reason = probe->reason;
+      c.message = probe->message;
+    }
+  }
+}
+
+}  // namespace
 
 NamespaceReconciler::NamespaceReconciler(const ClusterCache& cache, ClusterWriter& writer,
                                          const AgentPolls& polls, EventRecorder& events,
@@ -62,7 +113,10 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
 
   // A namespace with none of our objects gets no config Secret: a change to some unrelated
   // Secret must not plant one in every namespace.
-  if (remote_objects.empty() && replication_objects.empty() && pods.empty()) return stats;
+  if (remote_objects.empty() && replication_objects.empty() && pods.empty()) {
+    if (options_.prober != nullptr) options_.prober->Retain(ns, {});  // the last Remote went
+    return stats;
+  }
 
   RenderSettings settings = options_.render;
   Result<std::string> admin_token =
@@ -88,6 +142,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   std::map<std::string, Written<RemoteStatus>>& old_remotes = written_remotes_[ns];
   std::map<std::string, Written<ReplicationStatus>>& old_replications = written_replications_[ns];
   Status first_error;
+  std::set<std::string> probed;
   for (size_t i = 0; i < remote_objects.size(); ++i) {
     const Remote& remote = input.remotes[i];
     if (remote.meta.deleting) continue;
@@ -97,8 +152,16 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       stored = w->second.status;
       written_remotes[remote.meta.uid] = w->second;
     }
-    RemoteStatus desired = RemoteStatusFor(remote, out.remotes[remote.meta.name],
-                                           out.remote_references[remote.meta.name]);
+    const Verdict& verdict = out.remotes[remote.meta.name];
+    RemoteStatus desired =
+        RemoteStatusFor(remote, verdict, out.remote_references[remote.meta.name]);
+    if (options_.prober != nullptr && verdict.ok) {
+      probed.insert(remote.meta.name);
+      ApplyProbe(
+          verdict,
+          options_.prober->Observe(ns, remote.meta.name, ProbeTargetFor(out, remote.meta.name)),
+          &desired);
+    }
     desired.conditions = MergeConditions(stored.conditions, desired.conditions, now);
     if (desired == stored) continue;
     Status s =
@@ -116,6 +179,8 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
       ++stats.events;
     }
   }
+
+  if (options_.prober != nullptr) options_.prober->Retain(ns, probed);
 
   const auto steady_now = clock_.Now();
   for (size_t i = 0; i < replication_objects.size(); ++i) {

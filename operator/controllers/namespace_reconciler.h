@@ -19,9 +19,14 @@
 
 namespace edgerepl::op {
 
+class RemoteProber;
+
 struct ReconcilerOptions {
   RenderSettings render;
   std::chrono::milliseconds status_interval{15000};
+  // When set, a resolved Remote's Ready is the prober's last answer (Unknown before it); the
+  // agents' config does not depend on it. Must outlive the reconciler.
+  RemoteProber* prober = nullptr;
 };
 
 struct ReconcileStats {

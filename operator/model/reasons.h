@@ -11,6 +11,12 @@ inline constexpr char kReplicating[] = "Replicating";
 inline constexpr char kSecretNotFound[] = "SecretNotFound";
 inline constexpr char kInvalidURL[] = "InvalidURL";
 inline constexpr char kResolved[] = "Resolved";
+// Remote Ready from the probe (remote_prober.h): the remote answered well, or why not.
+inline constexpr char kReachable[] = "Reachable";
+inline constexpr char kUnreachable[] = "Unreachable";
+inline constexpr char kBucketNotFound[] = "BucketNotFound";
+inline constexpr char kProbing[] = "Probing";  // Ready=Unknown until the first answer
+// kUnauthorized (below) is shared with Replicating.
 
 // Either kind: a rule of the schema is violated (checked by the operator as well as by CEL).
 inline constexpr char kInvalidSpec[] = "InvalidSpec";

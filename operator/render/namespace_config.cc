@@ -169,6 +169,8 @@ NamespaceRender RenderNamespace(const NamespaceInput& input, const RenderSetting
     used_remotes[remote_name] = true;
   }
   for (const auto& [name, r] : resolved) {
+    out.resolved_remotes[name] = r.config;
+    out.remote_files[name] = r.files;
     if (!used_remotes.count(name)) continue;
     config.remotes.push_back(r.config);
     for (const auto& [key, content] : r.files) out.data[key] = content;

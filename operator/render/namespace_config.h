@@ -43,6 +43,10 @@ struct NamespaceRender {
   std::map<std::string, Verdict> remotes;        // by Remote name
   std::map<std::string, int> remote_references;  // Replications naming each Remote
   std::map<std::string, Verdict> replications;   // by Replication name
+  // Every Remote whose Secrets resolved, used or not, and its files (name → content, the names
+  // of its ca_file, cert_file, key_file): what the operator probes.
+  std::map<std::string, config::RemoteConfig> resolved_remotes;
+  std::map<std::string, std::map<std::string, std::string>> remote_files;
 };
 
 NamespaceRender RenderNamespace(const NamespaceInput& input, const RenderSettings& settings);

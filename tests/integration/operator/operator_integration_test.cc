@@ -316,8 +316,10 @@ TEST_F(OperatorIntegration, OperatorReportsInvalidSpecWithoutCel) {
 
 TEST_F(OperatorIntegration, RenderedSecretFollowsTokenSpecAndDeletion) {
   ApplyExamples();
+  // The examples' Remote is InfluxDB Cloud: without the probe, Ready is the render's verdict.
   OperatorProcess op(*api_, dir_, "op",
-                     {"--namespace=" + ns_, "--agent-data-dir=/data", "--agent-listen=:18186"});
+                     {"--namespace=" + ns_, "--agent-data-dir=/data", "--agent-listen=:18186",
+                      "--probe-remotes=false"});
   ASSERT_TRUE(WaitFor([&] { return AgentConfig().has_value(); }, 30s));
 
   config::Config expected;
@@ -428,7 +430,9 @@ spec: {remoteRef: {name: open-influx}, localBucket: telegraf, remoteBucket: edge
 )")
                 .exit_code,
             0);
-  OperatorProcess op(*api_, dir_, "op", {"--namespace=" + ns_, "--agent-config-dir=/cfg"});
+  // These remotes do not exist: Ready here is the render's verdict (the probe has its own test).
+  OperatorProcess op(*api_, dir_, "op",
+                     {"--namespace=" + ns_, "--agent-config-dir=/cfg", "--probe-remotes=false"});
   ASSERT_TRUE(WaitFor(
       [&] {
         auto c = AgentConfig();
@@ -759,6 +763,150 @@ TEST_F(OperatorIntegration, HealthAndMetricsEndpoints) {
   std::optional<int> status = op.process().Wait(10s);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+}
+
+// Remote Ready is the remote's answer (issue 19.3), against real servers on loopback:
+// VictoriaMetrics as a v2 remote answers the empty write (True/Reachable); a closed port is
+// Unreachable; an influxd 1.6.7 with auth-enabled refuses a wrong password from the basic-auth
+// Secret (Unauthorized) until the Secret is fixed, which is probed at once; a database no
+// influxd has is BucketNotFound. The password is in no status or event.
+TEST_F(OperatorIntegration, RemoteReadyIsTheProbesAnswer) {
+  if (!edgerepl::testing::Influxd::Available() ||
+      !edgerepl::testing::VictoriaMetrics::Available()) {
+    GTEST_SKIP() << "skipped: needs influxd and victoria-metrics";
+  }
+  edgerepl::testing::VictoriaMetrics vm;
+  vm.Start();
+  edgerepl::testing::InfluxdOptions auth;
+  auth.auth_enabled = true;
+  edgerepl::testing::Influxd influx(auth);
+  influx.Start();
+  influx.CreateAdmin("edge", "right-pa55word");
+  std::string basic = "Basic " + codec::Base64Encode("edge:right-pa55word");
+  influx.Query("CREATE DATABASE telegraf", "", basic);
+  const int closed = PickFreePort();
+
+  ASSERT_EQ(Apply(R"(apiVersion: v1
+kind: Secret
+metadata: {name: vm-token}
+stringData: {token: "vm-t0ken-value"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: influx-user}
+type: kubernetes.io/basic-auth
+stringData: {username: edge, password: "wr0ng-pa55word"}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: influx-user-ok}
+type: kubernetes.io/basic-auth
+stringData: {username: edge, password: "right-pa55word"}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: vm}
+spec: {url: ")" + vm.url() +
+                  R"(", orgID: edge, tokenSecretRef: {name: vm-token, key: token}}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: closed}
+spec:
+  url: http://127.0.0.1:)" +
+                  std::to_string(closed) + R"(
+  orgID: edge
+  timeout: 2s
+  tokenSecretRef: {name: vm-token, key: token}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: influx}
+spec: {url: ")" + influx.url() +
+                  R"(", protocol: v1, basicAuthSecretRef: {name: influx-user}}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Remote
+metadata: {name: influx-nodb}
+spec: {url: ")" + influx.url() +
+                  R"(", protocol: v1, basicAuthSecretRef: {name: influx-user-ok}}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-vm}
+spec: {remoteRef: {name: vm}, localBucket: telegraf, remoteBucket: edge}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-closed}
+spec: {remoteRef: {name: closed}, localBucket: telegraf, remoteBucket: edge}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-influx}
+spec: {remoteRef: {name: influx}, localBucket: telegraf, remoteBucket: telegraf/autogen}
+---
+apiVersion: edgerepl.io/v1alpha1
+kind: Replication
+metadata: {name: to-nodb}
+spec: {remoteRef: {name: influx-nodb}, localBucket: telegraf, remoteBucket: nodb}
+)")
+                .exit_code,
+            0);
+  OperatorProcess op(*api_, dir_, "op", {"--namespace=" + ns_});
+
+  EXPECT_TRUE(WaitFor([&] { return Condition("remote/vm", "Ready") == "True/Reachable"; }, 30s))
+      << Condition("remote/vm", "Ready") << ": " << ConditionMessage("remote/vm", "Ready");
+  EXPECT_NE(ConditionMessage("remote/vm", "Ready").find("\"edge\""), std::string::npos);
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/closed", "Ready") == "False/Unreachable"; }, 30s))
+      << Condition("remote/closed", "Ready") << ": " << ConditionMessage("remote/closed", "Ready");
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/influx", "Ready") == "False/Unauthorized"; }, 30s))
+      << Condition("remote/influx", "Ready") << ": " << ConditionMessage("remote/influx", "Ready");
+  EXPECT_NE(ConditionMessage("remote/influx", "Ready").find("authorization failed"),
+            std::string::npos)
+      << ConditionMessage("remote/influx", "Ready");
+  EXPECT_TRUE(WaitFor(
+      [&] { return Condition("remote/influx-nodb", "Ready") == "False/BucketNotFound"; }, 30s))
+      << Condition("remote/influx-nodb", "Ready") << ": "
+      << ConditionMessage("remote/influx-nodb", "Ready");
+  EXPECT_NE(ConditionMessage("remote/influx-nodb", "Ready").find("\"nodb\""), std::string::npos);
+  // The probe is about the Remote: its Replications stay in the agents' config and queue.
+  EXPECT_EQ(Condition("replication/to-influx", "Ready").rfind("False/RemoteNotReady", 0),
+            std::string::npos);
+  auto config = AgentConfig();
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(config->replications.size(), 4u);
+
+  // Let the failing probe back off a while, then fix the password: re-probed at once, not at
+  // the next backoff step.
+  std::this_thread::sleep_for(12s);
+  ASSERT_EQ(Apply(R"(apiVersion: v1
+kind: Secret
+metadata: {name: influx-user}
+type: kubernetes.io/basic-auth
+stringData: {username: edge, password: "right-pa55word"}
+)")
+                .exit_code,
+            0);
+  auto fixed_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor([&] { return Condition("remote/influx", "Ready") == "True/Reachable"; }, 30s))
+      << Condition("remote/influx", "Ready") << ": " << ConditionMessage("remote/influx", "Ready");
+  EXPECT_LT(std::chrono::steady_clock::now() - fixed_at, 8s);
+
+  // The database appears: the failing Remote's next backoff step sees it.
+  influx.Query("CREATE DATABASE nodb", "", basic);
+  EXPECT_TRUE(
+      WaitFor([&] { return Condition("remote/influx-nodb", "Ready") == "True/Reachable"; }, 90s));
+
+  for (const char* what : {"remotes", "events"}) {
+    std::string out = Kubectl(std::string("get ") + what + " -n " + ns_ + " -o yaml").output;
+    EXPECT_EQ(out.find("pa55word"), std::string::npos) << what;
+    EXPECT_EQ(out.find("vm-t0ken-value"), std::string::npos) << what;
+  }
+  std::string events = Kubectl("get events -n " + ns_).output;
+  EXPECT_NE(events.find("Unauthorized"), std::string::npos) << events;
 }
 
 }  // namespace
