@@ -1,5 +1,7 @@
 #include "agent/frontdoor/write_metrics.h"
 
+#include "agent/frontdoor/partial_write.h"
+
 namespace edgerepl::frontdoor {
 namespace {
 
@@ -79,7 +81,15 @@ WriteMetrics::WriteMetrics(prometheus::Registry& registry)
                         .Help("Points the local InfluxDB accepted for a database a replication "
                               "covers that no replication took, by bucket (db/rp for /write) and "
                               "reason: retention_policy (another rp), measurement_filter.")
-                        .Register(registry)) {}
+                        .Register(registry)) {
+  // Declared with zeros from the start, so a dashboard's rate() and an alert's increase() see a
+  // series before the first refusal instead of "no data".
+  for (std::string_view reason : {kRefusedFieldTypeConflict, kRefusedRetention, kRefusedParse,
+                                  kRefusedOther, kRefusedUndetermined}) {
+    refused_by_reason_.emplace(std::string(reason),
+                               &refused_.Add({{"reason", std::string(reason)}}));
+  }
+}
 
 void WriteMetrics::ObserveRefused(std::string_view reason, uint64_t points) {
   prometheus::Counter* counter;

@@ -261,12 +261,16 @@ Result<TransportPtr> MakeCpprestTransport(const Config& config, const TransportO
 }  // namespace edgerepl::kube
 
 #if defined(__SANITIZE_ADDRESS__)
-// cpprestsdk completes cancelled and failed requests through pplx continuations on its own thread
-// pool; when a process exits before the pool ran them, LeakSanitizer reports the pending tasks.
-// They are freed when they run, so suppress allocations inside libcpprest and pplx only. Weak, like
-// the same hook in common/http, so either may be linked.
+// cpprestsdk finishes a failed request (closing its body streams) through pplx continuations on
+// its own thread pool; when the process exits before that pool ran them, LeakSanitizer reports the
+// pending tasks. Its pool threads also outlive main holding OpenSSL's per-thread error state
+// (allocated by ERR_clear_error in asio's TLS engine, one per thread, freed at thread exit).
+// libcrypto has no frame pointers, so those stacks end inside libcrypto and can only be matched
+// there. Neither is a leak of ours; our own OpenSSL use (tls_diagnose.cc) holds every object in a
+// unique_ptr. Weak, so another adapter may define the same hook.
 extern "C" __attribute__((weak)) const char* __lsan_default_suppressions() {
   return "leak:libcpprest.so\n"
-         "leak:pplx::details::\n";
+         "leak:pplx::details::\n"
+         "leak:libcrypto.so\n";
 }
 #endif

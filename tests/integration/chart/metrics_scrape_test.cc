@@ -147,6 +147,17 @@ TEST_F(MetricsScrapeTest, RulesAndDashboardUseOnlyMetricsTheAgentExports) {
   const std::string line = "cpu,host=edge-1 usage=12.5 1700000000000000000\n";
   ASSERT_EQ(HttpRequest(write_port, "POST", "/write?db=telegraf", {}, line), 204)
       << ReadFileOrDie(dir.Join("agent.log"));
+  // A write to another retention policy of the replicated database is stored locally and taken
+  // by no replication, which makes the per-bucket unreplicated counter appear.
+  influxd.Query("CREATE RETENTION POLICY \"short\" ON \"telegraf\" DURATION 1h REPLICATION 1");
+  ASSERT_EQ(HttpRequest(write_port, "POST", "/write?db=telegraf&rp=short", {},
+                        "cpu,host=edge-1 usage=1 " +
+                            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()) +
+                            "\n"),
+            204)
+      << ReadFileOrDie(dir.Join("agent.log"));
 
   // Wait until the point was delivered, so the sender's series exist with real values.
   std::string scrape;
