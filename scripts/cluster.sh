@@ -463,7 +463,7 @@ healthy() {
 }
 
 import_pause() {
-  if ctr --address "$sock" -n k8s.io images ls -q 2>/dev/null | grep -qx "$pause_image"; then return 0; fi
+  if grep -qx "$pause_image" <<<"$(ctr --address "$sock" -n k8s.io images ls -q 2>/dev/null)"; then return 0; fi
   local archive="${EDGEREPL_PAUSE_ARCHIVE:-}"
   if [[ -z "$archive" ]]; then
     [[ -x "$repo/scripts/images.sh" ]] ||
@@ -472,7 +472,7 @@ import_pause() {
   fi
   [[ -f "$archive" ]] || die "no pause archive at '$archive'"
   CONTAINERD_ADDRESS="$sock" ctr -n k8s.io images import "$archive" >&2
-  ctr --address "$sock" -n k8s.io images ls -q | grep -qx "$pause_image" ||
+  grep -qx "$pause_image" <<<"$(ctr --address "$sock" -n k8s.io images ls -q)" ||
     die "$archive did not hold $pause_image"
 }
 
@@ -704,9 +704,9 @@ do_down() {
   # Check.
   local problems=()
   [[ -z "$(state_procs)" && -z "$(pod_procs)" ]] || problems+=("processes left: $( { state_procs; pod_procs; } | sort -u | tr '\n' ' ')")
-  ! findmnt -rn -o TARGET | grep -qF -- "$state/" || problems+=("mounts left under $state")
+  ! grep -qF -- "$state/" <<<"$(findmnt -rn -o TARGET)" || problems+=("mounts left under $state")
   ! ip link show "$bridge" >/dev/null 2>&1 || problems+=("bridge $bridge still exists")
-  ! { iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | grep -qE '^:(KUBE|CNI)-|-j (KUBE|CNI)-' ||
+  ! grep -qE '^:(KUBE|CNI)-|-j (KUBE|CNI)-' <<<"$(iptables-save 2>/dev/null; ip6tables-save 2>/dev/null)" ||
     problems+=("KUBE-/CNI- iptables chains or rules left")
   if [[ ${#problems[@]} -gt 0 ]]; then
     for a in "${problems[@]}"; do log "down: $a"; done

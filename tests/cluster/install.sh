@@ -17,6 +17,7 @@ sed "s#REMOTE_URL#$remote_url#" "$repo/tests/cluster/manifests/remote.yaml" | k 
 k apply -f "$repo/tests/cluster/manifests/replication.yaml"
 
 k rollout status statefulset/"$release-influxdb" --timeout=180s
+log "the InfluxDB StatefulSet rolled out"
 
 # influxd 1.x creates no database on write: create it through the Service (the agent proxies
 # every call that is not a write).
@@ -26,7 +27,10 @@ curl -sf -XPOST "$(service_url)/query" --data-urlencode "q=CREATE DATABASE edge"
 ready() {
   [ "$(k get replication edge-to-central -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
-wait_for 120 "Replication Ready=True" ready || {
+# The kubelet refreshes a mounted Secret on its pod sync period (1 min by default, jittered), so a
+# config the operator renders reaches the agent up to a minute or two later; the bound allows that
+# on a slow machine.
+wait_for 240 "Replication Ready=True" ready || {
   k get replication edge-to-central -o yaml >&2
   fail "the Replication never became Ready"
 }
@@ -35,7 +39,7 @@ remote_ready() {
 }
 wait_for 60 "Remote Ready=True" remote_ready || fail "the Remote never became Ready"
 # The agent loaded the rendered config: its replication list names the stream.
-agent_loaded() { agent_get "$release-influxdb-0" /api/v1/replications | grep -q edge-to-central; }
+agent_loaded() { grep -q edge-to-central <<<"$(agent_get "$release-influxdb-0" /api/v1/replications)"; }
 wait_for 60 "the agent loaded the replication" agent_loaded ||
   fail "the agent never loaded the replication"
 log "installed: $(k get pods --no-headers | awk '{print $1 "=" $3}' | tr '\n' ' ')"

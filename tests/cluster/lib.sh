@@ -34,8 +34,12 @@ cluster_require() {
 k() { kubectl -n "$ns" "$@"; }
 
 # Polls a command until it succeeds: wait_for <seconds> <description> <command...>
+# A wait that took more than a few seconds says so, so a slow step shows in the log before it
+# grows into a timeout.
 wait_for() {
-  local deadline=$(($(date +%s) + $1)) what=$2
+  local start deadline what=$2
+  start=$(date +%s)
+  deadline=$((start + $1))
   shift 2
   until "$@" >/dev/null 2>&1; do
     if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -44,6 +48,7 @@ wait_for() {
     fi
     sleep 1
   done
+  if [ $(($(date +%s) - start)) -ge 5 ]; then log "$what: after $(($(date +%s) - start)) s"; fi
 }
 
 # The remote InfluxDB: Debian's influxd 1.x on the host, bound to the node's bridge address so

@@ -32,8 +32,14 @@ ki rollout status statefulset/influx --timeout=180s
 url="http://$(ki get svc influx -o jsonpath='{.spec.clusterIP}'):8086"
 curl -sf -XPOST "$url/query" --data-urlencode "q=CREATE DATABASE edge" >/dev/null ||
   fail "CREATE DATABASE through the injected agent"
-loaded() { curl -sf --max-time 5 "http://$(ki get pod influx-0 -o jsonpath='{.status.podIP}'):9186/api/v1/replications" | grep -q edge-to-central; }
-wait_for 60 "the injected agent loaded the replication" loaded || fail "the injected agent has no config"
+loaded() {
+  grep -q edge-to-central <<<"$(curl -sf --max-time 5 \
+    "http://$(ki get pod influx-0 -o jsonpath='{.status.podIP}'):9186/api/v1/replications")"
+}
+# The kubelet refreshes a mounted Secret on its pod sync period (1 min by default, jittered), so a
+# config the operator renders reaches the agent up to a minute or two later; the bound allows that
+# on a slow machine.
+wait_for 240 "the injected agent loaded the replication" loaded || fail "the injected agent has no config"
 
 now=$(date +%s%N)
 body=""

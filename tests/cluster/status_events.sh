@@ -10,8 +10,8 @@ cond() { k get replication "$repl" -o jsonpath="{.status.conditions[?(@.type==\"
 code_is() { [ "$(k get replication "$repl" -o jsonpath='{.status.latestResponseCode}')" = "$1" ]; }
 replicating() { [ "$(cond Replicating status)" = "$1" ] && { [ -z "${2:-}" ] || [ "$(cond Replicating reason)" = "$2" ]; }; }
 event_seen() {
-  k get events --field-selector "involvedObject.kind=Replication,involvedObject.name=$repl,reason=$1" \
-    -o jsonpath='{.items[*].reason}' | grep -q "$1"
+  grep -q "$1" <<<"$(k get events -o jsonpath='{.items[*].reason}' \
+    --field-selector "involvedObject.kind=Replication,involvedObject.name=$repl,reason=$1")"
 }
 queue_bytes() { k get replication "$repl" -o jsonpath='{.status.currentQueueSizeBytes}'; }
 queue_nonempty() { [ "$(queue_bytes)" -gt 0 ] 2>/dev/null; }
@@ -20,7 +20,7 @@ queue_nonempty() { [ "$(queue_bytes)" -gt 0 ] 2>/dev/null; }
 wait_for 60 "Latest Code 204" code_is 204 || fail "latestResponseCode is not 204"
 wait_for 60 "Replicating=True" replicating True || fail "Replicating is not True"
 
-header=$(k get replications | head -1)
+header=$(k get replications | sed -n 1p)
 for col in NAME REMOTE "LOCAL BUCKET" "REMOTE BUCKET" "QUEUE BYTES" "MAX QUEUE BYTES" "LATEST CODE" READY AGE; do
   grep -q "$col" <<<"$header" || fail "kubectl get replications has no column $col: $header"
 done
@@ -29,11 +29,11 @@ read -r -a f <<<"$row"
 [ "${f[0]}" = "$repl" ] && [ "${f[1]}" = central ] && [ "${f[2]}" = edge ] && [ "${f[3]}" = edge ] ||
   fail "unexpected row: $row"
 [ "${f[5]}" = 67108860 ] && [ "${f[6]}" = 204 ] && [ "${f[7]}" = True ] || fail "unexpected row: $row"
-wide=$(k get replications -o wide | head -1)
+wide=$(k get replications -o wide | sed -n 1p)
 for col in REPLICATING AGENTS LAG; do
   grep -q "$col" <<<"$wide" || fail "kubectl get replications -o wide has no column $col: $wide"
 done
-rheader=$(k get remotes | head -1)
+rheader=$(k get remotes | sed -n 1p)
 for col in NAME URL PROTOCOL READY; do
   grep -q "$col" <<<"$rheader" || fail "kubectl get remotes has no column $col: $rheader"
 done
