@@ -10,6 +10,14 @@ PollSummary AgentPoller::PollOnce() {
   PollSummary summary;
   for (const std::string& ns : cache_.Namespaces()) {
     std::set<std::string> live;
+    std::string admin_token;
+    for (const web::json::value& object : cache_.List(Kind::kSecret, ns)) {
+      Secret secret = DecodeSecret(object);
+      if (secret.meta.name != kAgentAdminSecretName) continue;
+      if (auto it = secret.data.find(kAgentAdminTokenKey); it != secret.data.end()) {
+        admin_token = it->second;
+      }
+    }
     for (const web::json::value& object : cache_.List(Kind::kPod, ns)) {
       AgentPod pod = DecodeAgentPod(object);
       if (!IsAgentPod(pod.meta)) continue;
@@ -23,7 +31,7 @@ PollSummary AgentPoller::PollOnce() {
       } else if (pod.admin_port == 0) {
         poll.error = "pod has no container port named edgerepl-admin";
       } else {
-        Result<std::string> body = client_.GetReplications(pod.pod_ip, pod.admin_port);
+        Result<std::string> body = client_.GetReplications(pod.pod_ip, pod.admin_port, admin_token);
         if (!body.ok()) {
           poll.error = body.status().message();
         } else if (Result<AgentReport> report = ParseAgentReport(*body); !report.ok()) {

@@ -43,7 +43,11 @@ class ClusterWriter {
 class AgentClient {
  public:
   virtual ~AgentClient() = default;
-  virtual Result<std::string> GetReplications(const std::string& ip, int port) = 0;
+  // The operator's reads carry the namespace's admin token (empty while it has none), so they
+  // are its own calls as the agents see them; reads are open, so an agent that has not loaded a
+  // rotated token yet still answers.
+  virtual Result<std::string> GetReplications(const std::string& ip, int port,
+                                              const std::string& admin_token) = 0;
 };
 
 }  // namespace edgerepl::op

@@ -2,7 +2,8 @@
 
 namespace edgerepl::op {
 
-Result<std::string> HttpAgentClient::GetReplications(const std::string& ip, int port) {
+Result<std::string> HttpAgentClient::GetReplications(const std::string& ip, int port,
+                                                     const std::string& admin_token) {
   std::string host = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
   std::string base = "http://" + host + ":" + std::to_string(port);
   http::HttpClient* client = nullptr;
@@ -25,6 +26,7 @@ Result<std::string> HttpAgentClient::GetReplications(const std::string& ip, int 
   request.method = "GET";
   request.target = "/api/v1/replications";
   request.headers.push_back({"Accept", "application/json"});
+  if (!admin_token.empty()) request.headers.push_back({"Authorization", "Bearer " + admin_token});
   Result<http::HttpResponse> response = client->Send(request);
   if (!response.ok()) {
     return Status::Unavailable(base + ": " + response.status().message());

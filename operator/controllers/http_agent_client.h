@@ -19,7 +19,8 @@ class HttpAgentClient : public AgentClient {
       : factory_(std::move(factory)), timeout_(timeout) {}
 
   // Non-200 answers are errors naming the status code.
-  Result<std::string> GetReplications(const std::string& ip, int port) override;
+  Result<std::string> GetReplications(const std::string& ip, int port,
+                                      const std::string& admin_token) override;
 
  private:
   Factory factory_;

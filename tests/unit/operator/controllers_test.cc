@@ -3,6 +3,7 @@
 #include "common/codec/base64.h"
 #include "common/config/parse.h"
 #include "operator/controllers/agent_poller.h"
+#include "operator/controllers/http_agent_client.h"
 #include "operator/controllers/namespace_reconciler.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/reasons.h"
@@ -140,6 +141,69 @@ TEST_F(ControllerTest, AdminTokenSecretIsCreatedOnceRenderedAndRecreatedWhenDele
             std::string::npos);
   EXPECT_EQ(cluster_.Find(Kind::kReplication, "edge", "edge-to-cloud")->serialize().find(rotated),
             std::string::npos);
+}
+
+// The operator's own calls to the agents carry the namespace's admin token, the rotated one once
+// it is rotated; before the Secret exists they go without one (reads are open).
+TEST_F(ControllerTest, PollerSendsTheNamespaceAdminToken) {
+  cluster_.Put(Kind::kPod, AgentPodJson("influx-0", "10.1.0.5", 9186));
+  agents_.answers["10.1.0.5:9186"] = Report("Replicating", 204, 4096);
+  cluster_.Remove(Kind::kSecret, "edge", kAgentAdminSecretName);
+  poller_.PollOnce();
+  ASSERT_EQ(agents_.tokens.size(), 1u);
+  EXPECT_EQ(agents_.tokens.back(), "");
+  auto admin_token = [&] {
+    web::json::value* s = cluster_.Find(Kind::kSecret, "edge", kAgentAdminSecretName);
+    return s == nullptr ? std::string()
+                        : *codec::Base64Decode((*s)["data"][kAgentAdminTokenKey].as_string());
+  };
+  Reconcile();
+  const std::string token = admin_token();
+  ASSERT_EQ(token.size(), 64u);
+  poller_.PollOnce();
+  EXPECT_EQ(agents_.tokens.back(), token);
+  cluster_.Remove(Kind::kSecret, "edge", kAgentAdminSecretName);
+  Reconcile();
+  ASSERT_NE(admin_token(), token);
+  poller_.PollOnce();
+  EXPECT_EQ(agents_.tokens.back(), admin_token());
+}
+
+// Over HTTP the token is a Bearer Authorization header, and no header at all without one.
+TEST(HttpAgentClientTest, SendsTheAdminTokenAsBearer) {
+  struct Recorder : http::HttpClient {
+    explicit Recorder(std::vector<http::HttpRequest>& seen) : seen_(seen) {}
+    Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
+      seen_.push_back(request);
+      http::HttpResponse r;
+      r.status = 200;
+      r.body = "{}";
+      return r;
+    }
+    std::vector<http::HttpRequest>& seen_;
+  };
+  std::vector<http::HttpRequest> seen;
+  std::vector<std::string> bases;
+  HttpAgentClient client(
+      [&](const http::HttpClientOptions& o) -> Result<http::HttpClientPtr> {
+        bases.push_back(o.base_url);
+        return http::HttpClientPtr(std::make_unique<Recorder>(seen));
+      },
+      std::chrono::seconds(5));
+  auto authorization = [](const http::HttpRequest& r) -> std::string {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Authorization") return value;
+    }
+    return "<none>";
+  };
+  ASSERT_TRUE(client.GetReplications("10.1.0.5", 9186, "").ok());
+  ASSERT_TRUE(client.GetReplications("10.1.0.5", 9186, "abc123").ok());
+  ASSERT_TRUE(client.GetReplications("fd00::5", 9186, "abc123").ok());
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(authorization(seen[0]), "<none>");
+  EXPECT_EQ(authorization(seen[1]), "Bearer abc123");
+  EXPECT_EQ(seen[1].target, "/api/v1/replications");
+  EXPECT_EQ(bases, (std::vector<std::string>{"http://10.1.0.5:9186", "http://[fd00::5]:9186"}));
 }
 
 TEST_F(ControllerTest, NamespaceWithoutOurObjectsGetsNoConfigSecret) {

@@ -124,14 +124,17 @@ class FakeCluster : public ClusterCache, public ClusterWriter {
 
 class FakeAgentClient : public AgentClient {
  public:
-  Result<std::string> GetReplications(const std::string& ip, int port) override {
+  Result<std::string> GetReplications(const std::string& ip, int port,
+                                      const std::string& admin_token) override {
     ++calls;
+    tokens.push_back(admin_token);
     auto it = answers.find(ip + ":" + std::to_string(port));
     if (it == answers.end()) return Status::Unavailable("connection refused");
     return it->second;
   }
   std::map<std::string, std::string> answers;  // "ip:port" -> body
   int calls = 0;
+  std::vector<std::string> tokens;  // the admin token of each call, in order
 };
 
 }  // namespace edgerepl::op::testing
