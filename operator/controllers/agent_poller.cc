@@ -12,8 +12,12 @@ PollSummary AgentPoller::PollOnce() {
     std::set<std::string> live;
     std::string admin_token;
     for (const web::json::value& object : cache_.List(Kind::kSecret, ns)) {
+      // Only the admin Secret is decoded: the others' data need not be base64-decoded every poll.
+      const web::json::value& meta = object.has_field("metadata") ? object.at("metadata") : object;
+      if (!meta.has_string_field("name") || meta.at("name").as_string() != kAgentAdminSecretName) {
+        continue;
+      }
       Secret secret = DecodeSecret(object);
-      if (secret.meta.name != kAgentAdminSecretName) continue;
       if (auto it = secret.data.find(kAgentAdminTokenKey); it != secret.data.end()) {
         admin_token = it->second;
       }
