@@ -53,4 +53,22 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export EDGEREPL_BINARY_DIR=$(cd "$build_dir" && pwd)
 cd "$build_dir"
-ctest --output-on-failure -j "$jobs" "$@"
+rc=0
+ctest --output-on-failure -j "$jobs" "$@" || rc=$?
+if [ "$rc" -ne 0 ]; then
+  # The end of each failed test's output once more, after the summary, where a reader of only
+  # the tail of a long log (a CI page) sees why and not only which.
+  failed=Testing/Temporary/LastTestsFailed.log
+  if [ -s "$failed" ]; then
+    echo "--- why, the last lines of each failed test (the whole output is above) ---"
+    cut -d: -f2 "$failed" | head -3 | while read -r name; do
+      echo "== $name"
+      awk -v t="$name" '
+        $0 ~ "Testing: " t "$" { want = 1; next }
+        want && /^Output:/ { on = 1; getline; next }
+        on && /^<end of output>/ { exit }
+        on { print }' Testing/Temporary/LastTest.log | grep -v '^\s*$' | tail -n 12
+    done
+  fi
+fi
+exit "$rc"

@@ -10,34 +10,56 @@ log "helm install"
 # renders when the namespace's first Replication exists (docs/quickstart-helm.md says so).
 helm install "$release" "$repo/helm/edgerepl" -n "$ns" -f "$repo/tests/cluster/values.yaml" \
   "${image_values[@]}" --timeout 6m
-k rollout status deployment/"$release-operator" --timeout=180s
+k rollout status deployment/"$release-operator" --timeout=180s || { diagnose; fail "the operator did not roll out"; }
 
 log "Remote and Replication"
 sed "s#REMOTE_URL#$remote_url#" "$repo/tests/cluster/manifests/remote.yaml" | k apply -f -
 k apply -f "$repo/tests/cluster/manifests/replication.yaml"
 
-k rollout status statefulset/"$release-influxdb" --timeout=180s
+k rollout status statefulset/"$release-influxdb" --timeout=180s || { diagnose; fail "the InfluxDB StatefulSet did not roll out"; }
 log "the InfluxDB StatefulSet rolled out"
 
 # influxd 1.x creates no database on write: create it through the Service (the agent proxies
-# every call that is not a write).
-curl -sf -XPOST "$(service_url)/query" --data-urlencode "q=CREATE DATABASE edge" >/dev/null ||
+# every call that is not a write). A pod just turned Ready is in the Service's endpoints a moment
+# later, once the endpoints controller and kube-proxy have caught up: retried, as any client would.
+create_database() {
+  curl -sf --max-time 5 -XPOST "$(service_url)/query" --data-urlencode "q=CREATE DATABASE edge" \
+    >/dev/null
+}
+wait_for 60 "CREATE DATABASE through the Service" create_database || {
+  curl -sS --max-time 5 -XPOST "$(service_url)/query" --data-urlencode "q=CREATE DATABASE edge" \
+    -w ' (HTTP %{http_code})\n' >&2 || true
+  diagnose
   fail "CREATE DATABASE through the Service"
+}
 
 ready() {
   [ "$(k get replication edge-to-central -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
-# The kubelet refreshes a mounted Secret on its pod sync period (1 min by default, jittered), so a
-# config the operator renders reaches the agent up to a minute or two later; the bound allows that
-# on a slow machine.
+# The operator's annotation of the pod makes the kubelet refresh the mounted config within
+# seconds; the bound still allows the kubelet's periodic pod sync (1 min, jittered) on a slow
+# machine, should that annotation arrive before the kubelet has seen the Secret change.
 wait_for 240 "Replication Ready=True" ready || {
   k get replication edge-to-central -o yaml >&2
+  diagnose
   fail "the Replication never became Ready"
 }
+# On each config change the operator annotates the agent pods with the config Secret's
+# resourceVersion: a pod update, on which the kubelet refreshes the mounted config at once rather
+# than on its periodic sync.
+nudged() {
+  local version
+  version=$(k get secret edgerepl-agent-config -o jsonpath='{.metadata.resourceVersion}')
+  [ -n "$version" ] && [ "$version" = "$(k get pod "$release-influxdb-0" \
+    -o jsonpath='{.metadata.annotations.edgerepl\.io/agent-config-version}')" ]
+}
+wait_for 30 "the agent pod annotated with the config version" nudged ||
+  { diagnose; fail "the agent pod does not carry the config Secret's resourceVersion"; }
 remote_ready() {
   [ "$(k get remote central -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
-wait_for 60 "Remote Ready=True" remote_ready || fail "the Remote never became Ready"
+wait_for 60 "Remote Ready=True" remote_ready ||
+  { k get remote central -o yaml >&2; diagnose; fail "the Remote never became Ready"; }
 # The agent loaded the rendered config: its replication list names the stream.
 agent_loaded() { grep -q edge-to-central <<<"$(agent_get "$release-influxdb-0" /api/v1/replications)"; }
 wait_for 60 "the agent loaded the replication" agent_loaded ||

@@ -33,6 +33,24 @@ cluster_require() {
 
 k() { kubectl -n "$ns" "$@"; }
 
+# What a failed wait leaves on stderr: the pods, the namespace's recent events, and the end of the
+# operator's and the first agent's logs, so a CI log says why and not only what.
+diagnose() {
+  {
+    echo "--- pods"
+    k get pods -o wide 2>&1
+    echo "--- events (latest 15)"
+    k get events --sort-by=.lastTimestamp 2>&1 | tail -15
+    echo "--- operator log (the leader's, latest 20 lines)"
+    local op
+    for op in $(k get pods -l app.kubernetes.io/component=operator -o name 2>/dev/null); do
+      k logs "$op" --tail=20 2>&1 | sed "s#^#${op#pod/}: #"
+    done
+    echo "--- agent log of $release-influxdb-0 (latest 20 lines)"
+    k logs "$release-influxdb-0" -c edgerepl-agent --tail=20 2>&1
+  } >&2 || true
+}
+
 # Polls a command until it succeeds: wait_for <seconds> <description> <command...>
 # A wait that took more than a few seconds says so, so a slow step shows in the log before it
 # grows into a timeout.
