@@ -53,6 +53,13 @@ const std::map<std::string, Spec>& Specs() {
           return SetBool(&f.probe_remotes, "probe-remotes", v);
         },
         "probe each Remote's URL, credentials and buckets for its Ready condition (default true)"}},
+      {"nudge-agent-pods",
+       {true,
+        [](Flags& f, const std::string& v) {
+          return SetBool(&f.nudge_agent_pods, "nudge-agent-pods", v);
+        },
+        "annotate agent pods when their config changes, so the kubelet delivers it at once "
+        "instead of on its periodic sync; needs patch on pods (default true)"}},
       {"leader-election-namespace",
        {false,
         [](Flags& f, const std::string& v) {

@@ -21,7 +21,8 @@ struct Flags {
   std::string metrics_bind_address = ":8080";
   std::string health_probe_bind_address = ":8081";
   std::chrono::milliseconds status_interval{15000};
-  bool probe_remotes = true;  // Remote Ready from a probe of the remote (remote_prober.h)
+  bool probe_remotes = true;     // Remote Ready from a probe of the remote (remote_prober.h)
+  bool nudge_agent_pods = true;  // annotate agent pods on a config change (config_nudge.h)
   std::string log_level = "info";
   std::string log_format = "text";
   // Agent-wide settings written into every rendered agent.yaml (must match the agent pods).

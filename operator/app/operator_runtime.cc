@@ -31,6 +31,7 @@ std::string DefaultIdentity() {
 ReconcilerOptions MakeReconcilerOptions(const Flags& f, RemoteProber* prober) {
   ReconcilerOptions o;
   o.prober = f.probe_remotes ? prober : nullptr;
+  o.nudge_agent_pods = f.nudge_agent_pods;
   o.status_interval = f.status_interval;
   o.render.base.listen = f.agent_listen;
   o.render.base.admin_listen = f.agent_admin_listen;

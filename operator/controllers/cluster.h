@@ -37,6 +37,9 @@ class ClusterWriter {
   virtual Status PatchStatus(Kind kind, const std::string& ns, const std::string& name,
                              const web::json::value& patch) = 0;
   virtual Status CreateEvent(const std::string& ns, const web::json::value& event) = 0;
+  // application/merge-patch+json on a pod (the operator sets one annotation on agent pods).
+  virtual Status PatchPod(const std::string& ns, const std::string& name,
+                          const web::json::value& patch) = 0;
 };
 
 // GET http://<ip>:<port>/api/v1/replications of one agent: the body, or why it could not be read.

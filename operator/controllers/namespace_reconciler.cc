@@ -9,6 +9,7 @@
 
 #include "common/log/redact.h"
 #include "operator/controllers/admin_token.h"
+#include "operator/controllers/config_nudge.h"
 #include "operator/controllers/remote_prober.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/decode.h"
@@ -95,10 +96,14 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   for (const auto& o : remote_objects) input.remotes.push_back(DecodeRemote(o));
   for (const auto& o : replication_objects) input.replications.push_back(DecodeReplication(o));
   std::optional<Secret> admin_secret;
+  std::string config_version;  // the config Secret's resourceVersion as the cache shows it
   for (const auto& o : cache_.List(Kind::kSecret, ns)) {
     Secret s = DecodeSecret(o);
     // Our outputs, never inputs.
-    if (s.meta.name == kAgentConfigSecretName) continue;
+    if (s.meta.name == kAgentConfigSecretName) {
+      config_version = s.meta.resource_version;
+      continue;
+    }
     if (s.meta.name == kAgentAdminSecretName) {
       admin_secret = std::move(s);
       continue;
@@ -134,6 +139,27 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
     spdlog::info("{}/{}: agent config {} ({} replications, {} remotes)", ns, kAgentConfigSecretName,
                  *written == SecretWrite::kCreated ? "created" : "updated",
                  out.config.replications.size(), out.config.remotes.size());
+  } else if (options_.nudge_agent_pods) {
+    // After a write the cache still shows the old version; the write's watch event brings the
+    // next reconcile, which sees the new one, so each change costs one patch per pod.
+    NudgeResult nudged = NudgeAgentPods(writer_, ns, config_version, pods);
+    stats.pods_nudged = nudged.patched;
+    if (nudged.patched > 0) {
+      spdlog::debug("{}: {} agent pods annotated with config version {}", ns, nudged.patched,
+                    config_version);
+    }
+    // Not an error of the reconcile: the kubelet's periodic sync still delivers the config, a
+    // minute or two later. Said once per namespace while it lasts.
+    if (!nudged.first_error.ok()) {
+      if (nudge_failing_.insert(ns).second) {
+        spdlog::warn(
+            "{}: cannot annotate agent pods ({}); config changes reach them on the kubelet's "
+            "periodic sync instead (RBAC: patch on pods, or --nudge-agent-pods=false)",
+            ns, nudged.first_error.ToString());
+      }
+    } else {
+      nudge_failing_.erase(ns);
+    }
   }
 
   const std::string now = FormatRfc3339(clock_.WallNow());

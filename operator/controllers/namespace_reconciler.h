@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 
 #include "common/clock.h"
@@ -27,12 +28,16 @@ struct ReconcilerOptions {
   // When set, a resolved Remote's Ready is the prober's last answer (Unknown before it); the
   // agents' config does not depend on it. Must outlive the reconciler.
   RemoteProber* prober = nullptr;
+  // Annotate agent pods with the config Secret's version when it changes, so the kubelet
+  // delivers the new config at once (config_nudge.h); needs `patch` on pods.
+  bool nudge_agent_pods = true;
 };
 
 struct ReconcileStats {
   bool secret_written = false;
   int status_patches = 0;
   int events = 0;
+  int pods_nudged = 0;
 };
 
 class NamespaceReconciler {
@@ -66,6 +71,8 @@ class NamespaceReconciler {
   };
   std::map<std::string, std::map<std::string, Written<ReplicationStatus>>> written_replications_;
   std::map<std::string, std::map<std::string, Written<RemoteStatus>>> written_remotes_;
+  // Namespaces whose pod annotation failed, warned about once until it works again.
+  std::set<std::string> nudge_failing_;
 };
 
 // "2026-11-25T13:40:05Z".

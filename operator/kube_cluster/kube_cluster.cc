@@ -131,4 +131,9 @@ Status KubeCluster::CreateEvent(const std::string& ns, const web::json::value& e
   return client_.Create(kube::EventsType(), ns, kube::Object(event)).status();
 }
 
+Status KubeCluster::PatchPod(const std::string& ns, const std::string& name,
+                             const web::json::value& patch) {
+  return client_.MergePatch(TypeOf(Kind::kPod), ns, name, patch).status();
+}
+
 }  // namespace edgerepl::op

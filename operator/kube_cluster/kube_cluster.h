@@ -42,6 +42,8 @@ class KubeCluster : public ClusterCache, public ClusterWriter {
   Status PatchStatus(Kind kind, const std::string& ns, const std::string& name,
                      const web::json::value& patch) override;
   Status CreateEvent(const std::string& ns, const web::json::value& event) override;
+  Status PatchPod(const std::string& ns, const std::string& name,
+                  const web::json::value& patch) override;
 
  private:
   kube::RestClient& client_;

@@ -157,6 +157,11 @@ Secret DecodeSecret(const web::json::value& object) {
 AgentPod DecodeAgentPod(const web::json::value& object) {
   AgentPod pod;
   pod.meta = DecodeMeta(object);
+  if (const web::json::value* meta = Field(object, "metadata"); meta != nullptr) {
+    if (const web::json::value* a = Field(*meta, "annotations"); a != nullptr) {
+      pod.config_version = StringField(*a, kConfigVersionAnnotation);
+    }
+  }
   if (const web::json::value* st = Field(object, "status"); st != nullptr) {
     pod.pod_ip = StringField(*st, "podIP");
     pod.running = StringField(*st, "phase") == "Running";

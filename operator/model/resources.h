@@ -21,6 +21,10 @@ inline constexpr char kApiVersion[] = "edgerepl.io/v1alpha1";
 inline constexpr char kAgentComponentLabel[] = "app.kubernetes.io/component";
 inline constexpr char kAgentComponentValue[] = "edgerepl-agent";
 inline constexpr char kAgentAdminPortName[] = "edgerepl-admin";
+// On agent pods: the resourceVersion of the config Secret the operator last told the kubelet
+// about (controllers/config_nudge.h). It tells nothing of the content and changes exactly when the
+// content does.
+inline constexpr char kConfigVersionAnnotation[] = "edgerepl.io/agent-config-version";
 inline constexpr char kAgentConfigSecretName[] = "edgerepl-agent-config";
 inline constexpr char kAgentConfigKey[] = "agent.yaml";
 // The namespace's admin token, rendered as the agents' adminToken (the kubectl plugin reads it).
@@ -105,9 +109,10 @@ struct Secret {
 
 struct AgentPod {
   ObjectMeta meta;
-  std::string pod_ip;    // status.podIP; empty until scheduled
-  int admin_port = 0;    // the container port named edgerepl-admin; 0 when none
-  bool running = false;  // status.phase == Running
+  std::string pod_ip;          // status.podIP; empty until scheduled
+  int admin_port = 0;          // the container port named edgerepl-admin; 0 when none
+  bool running = false;        // status.phase == Running
+  std::string config_version;  // annotation kConfigVersionAnnotation; empty when absent
 };
 
 }  // namespace edgerepl::op

@@ -36,9 +36,9 @@ loaded() {
   grep -q edge-to-central <<<"$(curl -sf --max-time 5 \
     "http://$(ki get pod influx-0 -o jsonpath='{.status.podIP}'):9186/api/v1/replications")"
 }
-# The kubelet refreshes a mounted Secret on its pod sync period (1 min by default, jittered), so a
-# config the operator renders reaches the agent up to a minute or two later; the bound allows that
-# on a slow machine.
+# The operator annotates the pod on a config change, so the kubelet refreshes the mounted config
+# within seconds; the bound still allows the kubelet's periodic pod sync (1 min, jittered) on a
+# slow machine.
 wait_for 240 "the injected agent loaded the replication" loaded || fail "the injected agent has no config"
 
 now=$(date +%s%N)

@@ -36,9 +36,9 @@ reloaded() {
   [ "$(jq -r .configHash <<<"$r")" != "$hash_before" ] &&
     jq -e '.replications[] | select(.name == "edge-cpu-to-central")' <<<"$r" >/dev/null
 }
-# The kubelet refreshes a mounted Secret on its pod sync period (1 min by default, jittered), so a
-# config the operator renders reaches the agent up to a minute or two later; the bound allows that
-# on a slow machine.
+# The operator annotates the pod on a config change, so the kubelet refreshes the mounted config
+# within seconds; the bound still allows the kubelet's periodic pod sync (1 min, jittered) on a
+# slow machine.
 wait_for 240 "the agent to load the new config" reloaded || fail "the agent did not reload"
 [ "$(k get pod "$pod" -o jsonpath='{.metadata.uid}')" = "$uid_before" ] || fail "the pod was replaced"
 [ "$(restarts)" = "$restarts_before" ] || fail "the agent container restarted"

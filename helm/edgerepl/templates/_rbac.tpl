@@ -1,7 +1,8 @@
 {{/*
 The operator's permissions in a watched namespace (DESIGN §9: least privilege). It reads its
 resources and the Secrets they reference, writes only status and its own config Secret, reads
-agent pods, and records events. It never deletes user objects.
+agent pods and sets one annotation on them (operator.nudgeAgentPods), and records events. It
+never deletes user objects.
 */}}
 {{- define "edgerepl.operatorRules" -}}
 - apiGroups: ["edgerepl.io"]
@@ -27,6 +28,13 @@ agent pods, and records events. It never deletes user objects.
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
+{{- if .Values.operator.nudgeAgentPods }}
+# The annotation edgerepl.io/agent-config-version on agent pods, which makes the kubelet deliver
+# a changed config at once (operator.nudgeAgentPods).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["patch"]
+{{- end }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -624,6 +624,21 @@ TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {
                              " --subresource=status --type=merge -p "
                              "'{\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.0.1\"}}'");
   ASSERT_EQ(st.exit_code, 0) << st.output;
+  // The pod carries the config Secret's resourceVersion, a real merge patch on a pod, so a
+  // kubelet would refresh the mounted config at once.
+  auto jsonpath = [&](const std::string& what, const std::string& path) {
+    KubectlResult r = Kubectl("get " + what + " -n " + ns_ + " -o jsonpath='" + path + "'");
+    return r.exit_code == 0 ? r.output : "";
+  };
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        std::string v = jsonpath("secret edgerepl-agent-config", "{.metadata.resourceVersion}");
+        return !v.empty() &&
+               v == jsonpath("pod influxdb-0",
+                             "{.metadata.annotations.edgerepl\\.io/agent-config-version}");
+      },
+      20s))
+      << Kubectl("get pod influxdb-0 -n " + ns_ + " -o yaml").output;
 
   auto write = [&](int n, int from) {
     std::string body;

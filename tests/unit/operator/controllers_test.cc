@@ -3,6 +3,7 @@
 #include "common/codec/base64.h"
 #include "common/config/parse.h"
 #include "operator/controllers/agent_poller.h"
+#include "operator/controllers/config_nudge.h"
 #include "operator/controllers/http_agent_client.h"
 #include "operator/controllers/namespace_reconciler.h"
 #include "operator/controllers/secret_writer.h"
@@ -141,6 +142,69 @@ TEST_F(ControllerTest, AdminTokenSecretIsCreatedOnceRenderedAndRecreatedWhenDele
             std::string::npos);
   EXPECT_EQ(cluster_.Find(Kind::kReplication, "edge", "edge-to-cloud")->serialize().find(rotated),
             std::string::npos);
+}
+
+// A config change reaches the kubelet as a pod update: each agent pod is annotated with the
+// config Secret's resourceVersion once per change (after the watch brings the write back), never
+// when nothing changed, and a failing patch is no reconcile error (the periodic sync delivers).
+TEST_F(ControllerTest, AgentPodsAreAnnotatedOncePerConfigChange) {
+  cluster_.Put(Kind::kPod, AgentPodJson("influxdb-0", "10.0.0.5", 9186));
+  cluster_.Put(Kind::kPod, AgentPodJson("influxdb-1", "10.0.0.6", 9186));
+  auto annotation = [&](const std::string& pod) -> std::string {
+    web::json::value* p = cluster_.Find(Kind::kPod, "edge", pod);
+    return DecodeAgentPod(*p).config_version;
+  };
+  auto secret_version = [&] {
+    return DecodeMeta(*cluster_.Find(Kind::kSecret, "edge", kAgentConfigSecretName))
+        .resource_version;
+  };
+  ReconcileStats first = Reconcile();
+  EXPECT_TRUE(first.secret_written);
+  EXPECT_EQ(first.pods_nudged, 0);  // the cache does not show the new version yet
+  EXPECT_EQ(Reconcile().pods_nudged, 2);
+  EXPECT_EQ(annotation("influxdb-0"), secret_version());
+  EXPECT_EQ(annotation("influxdb-1"), secret_version());
+  EXPECT_EQ(Reconcile().pods_nudged, 0);
+  EXPECT_EQ(cluster_.pod_patches, 2);
+
+  cluster_.Put(Kind::kSecret, TokenSecret("r0tated"));
+  EXPECT_TRUE(Reconcile().secret_written);
+  std::string before = secret_version();
+  EXPECT_EQ(Reconcile().pods_nudged, 2);
+  EXPECT_EQ(annotation("influxdb-0"), before);
+  EXPECT_EQ(Reconcile().pods_nudged, 0);
+
+  // The annotation holds a version, never the content.
+  for (const std::string pod : {"influxdb-0", "influxdb-1"}) {
+    EXPECT_EQ(cluster_.Find(Kind::kPod, "edge", pod)->serialize().find("r0tated"),
+              std::string::npos);
+  }
+
+  // Forbidden (RBAC without patch on pods): the reconcile still succeeds, and the pods are
+  // annotated once the patch is allowed again.
+  cluster_.Put(Kind::kSecret, TokenSecret("again"));
+  EXPECT_TRUE(Reconcile().secret_written);
+  cluster_.pod_patch_error = Status::Internal("403: pods is forbidden");
+  EXPECT_EQ(Reconcile().pods_nudged, 0);
+  EXPECT_EQ(Reconcile().pods_nudged, 0);
+  cluster_.pod_patch_error = Status::Ok();
+  EXPECT_EQ(Reconcile().pods_nudged, 2);
+  EXPECT_EQ(annotation("influxdb-1"), secret_version());
+}
+
+TEST(ConfigNudgeTest, SkipsPodsBeingDeletedAndToleratesPodsGone) {
+  testing::FakeCluster cluster;
+  AgentPod here, leaving, gone;
+  here.meta.name = "here";
+  leaving.meta.name = "leaving";
+  leaving.meta.deleting = true;
+  gone.meta.name = "gone";
+  cluster.Put(Kind::kPod, Json(R"({"metadata":{"name":"here","namespace":"edge"}})"));
+  NudgeResult r = NudgeAgentPods(cluster, "edge", "42", {here, leaving, gone});
+  EXPECT_EQ(r.patched, 1);
+  EXPECT_TRUE(r.first_error.ok()) << r.first_error.ToString();
+  EXPECT_EQ(cluster.pod_patches, 2);
+  EXPECT_EQ(NudgeAgentPods(cluster, "edge", "", {here}).patched, 0);
 }
 
 // The operator's own calls to the agents carry the namespace's admin token, the rotated one once

@@ -114,7 +114,23 @@ class FakeCluster : public ClusterCache, public ClusterWriter {
     return Status::Ok();
   }
 
+  // Merges patch.metadata.annotations into the stored pod; pod_patch_error, when set, answers
+  // instead.
+  Status PatchPod(const std::string& ns, const std::string& name,
+                  const web::json::value& patch) override {
+    ++pod_patches;
+    if (!pod_patch_error.ok()) return pod_patch_error;
+    web::json::value* o = Find(Kind::kPod, ns, name);
+    if (o == nullptr) return Status::NotFound("gone");
+    for (const auto& [k, v] : patch.at("metadata").at("annotations").as_object()) {
+      (*o)["metadata"]["annotations"][k] = v;
+    }
+    return Status::Ok();
+  }
+
   int gets = 0, creates = 0, updates = 0, status_patches = 0, conflicts_to_inject = 0;
+  int pod_patches = 0;
+  Status pod_patch_error;
   std::vector<web::json::value> events;
 
  private:
