@@ -67,7 +67,7 @@ if [ "$rc" -ne 0 ]; then
         $0 ~ "Testing: " t "$" { want = 1; next }
         want && /^Output:/ { on = 1; getline; next }
         on && /^<end of output>/ { exit }
-        on { print }' Testing/Temporary/LastTest.log | grep -v '^\s*$' | tail -n 12
+        on { print }' Testing/Temporary/LastTest.log | grep -v '^\s*$' | tail -n 12 || true
     done
   fi
 fi
