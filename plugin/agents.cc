@@ -70,9 +70,11 @@ Result<std::string> AgentStatus(kube::RestClient& client, const AgentPod& pod) {
 
 Result<std::string> AgentAction(kube::RestClient& client, const AgentPod& pod,
                                 const std::string& id, const std::string& action,
-                                const std::string& token) {
+                                const std::string& token, const std::string& method,
+                                const std::string& body) {
   http::HttpRequest req;
-  req.method = "POST";
+  req.method = method;
+  req.body = body;
   req.target = ProxyPath(pod, "/api/v1/replications/" + codec::PercentEncode(id) + "/" + action);
   req.headers.emplace_back(kAdminTokenHeader, token);
   req.headers.emplace_back("Content-Type", "application/json");

@@ -32,11 +32,13 @@ Result<std::vector<AgentPod>> ListAgentPods(kube::RestClient& client, const std:
 // GET /api/v1/replications of one agent, the body on 200.
 Result<std::string> AgentStatus(kube::RestClient& client, const AgentPod& pod);
 
-// POST /api/v1/replications/{id}/{action} ("skip-head", "retry-now") with the admin token; the
-// agent's answer body on 202, else an error with its status and message.
+// `method` /api/v1/replications/{id}/{action} ("skip-head", "retry-now", "backfill") with the
+// admin token and `body`; the agent's answer body on 202, else an error with its status and
+// message.
 Result<std::string> AgentAction(kube::RestClient& client, const AgentPod& pod,
                                 const std::string& id, const std::string& action,
-                                const std::string& token);
+                                const std::string& token, const std::string& method = "POST",
+                                const std::string& body = "");
 
 // The admin token of `ns` (Secret edgerepl-agent-admin, key token). kNotFound with a message
 // saying what is missing when there is no such Secret or key.

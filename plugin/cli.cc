@@ -1,10 +1,15 @@
 #include "plugin/cli.h"
 
+#include <cstdlib>
+
+#include "common/config/timestamp.h"
+
 namespace edgerepl::plugin {
 
 Result<Command> ParseCommand(const std::vector<std::string>& args) {
   Command c;
   std::vector<std::string> positional;
+  std::string from, to, rate;  // backfill
   for (size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i];
     std::string name = a, value;
@@ -55,6 +60,13 @@ Result<Command> ParseCommand(const std::vector<std::string>& args) {
       Result<std::string> v = take("--context");
       if (!v.ok()) return v.status();
       c.context = *v;
+    } else if (name == "--from" || name == "--to" || name == "--max-points-per-second") {
+      Result<std::string> v = take(name.c_str());
+      if (!v.ok()) return v.status();
+      (name == "--from" ? from : name == "--to" ? to : rate) = *v;
+      if (v->empty()) return Status::InvalidArgument(name + ": empty");
+    } else if (name == "--cancel") {
+      c.cancel = true;
     } else if (name == "-h" || name == "--help") {
       c.verb = "help";
       return c;
@@ -65,7 +77,7 @@ Result<Command> ParseCommand(const std::vector<std::string>& args) {
     }
   }
   if (positional.empty())
-    return Status::InvalidArgument("no command (status, skip-head, retry-now)");
+    return Status::InvalidArgument("no command (status, skip-head, retry-now, backfill)");
   c.verb = positional[0];
   if (c.verb == "help" || c.verb == "version") return c;
   if (c.verb == "status") {
@@ -78,7 +90,49 @@ Result<Command> ParseCommand(const std::vector<std::string>& args) {
     }
     return c;
   }
-  if (c.verb == "skip-head" || c.verb == "retry-now") {
+  const bool backfill_flags = !from.empty() || !to.empty() || !rate.empty() || c.cancel;
+  if (c.verb != "backfill" && backfill_flags) {
+    return Status::InvalidArgument(c.verb +
+                                   ": --from, --to, --max-points-per-second and --cancel are for "
+                                   "backfill");
+  }
+  if (c.verb == "backfill") {
+    // Checked here as the agent checks them, so a mistake is not sent to every pod.
+    if (c.cancel) {
+      if (!from.empty() || !to.empty() || !rate.empty()) {
+        return Status::InvalidArgument("backfill: --cancel takes no --from, --to or rate");
+      }
+    } else {
+      if (from.empty()) return Status::InvalidArgument("backfill: --from is required");
+      if (to.empty()) return Status::InvalidArgument("backfill: --to is required");
+      std::optional<int64_t> f = config::ParseTimestamp(from);
+      std::optional<int64_t> t = config::ParseTimestamp(to);
+      if (!f) {
+        return Status::InvalidArgument("--from: invalid time \"" + from +
+                                       "\" (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)");
+      }
+      if (!t) {
+        return Status::InvalidArgument("--to: invalid time \"" + to +
+                                       "\" (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)");
+      }
+      if (*t <= *f) return Status::InvalidArgument("--to: must be after --from");
+      c.backfill_body = "{\"from\":\"" + config::FormatTimestamp(*f) + "\",\"to\":\"" +
+                        config::FormatTimestamp(*t) + "\"";
+      if (!rate.empty()) {
+        char* end = nullptr;
+        long long n = std::strtoll(rate.c_str(), &end, 10);
+        if (*end != '\0' || n < 1 || n > 10000000) {
+          return Status::InvalidArgument(
+              "--max-points-per-second: must be an integer 1..10000000, "
+              "got \"" +
+              rate + "\"");
+        }
+        c.backfill_body += ",\"maxPointsPerSecond\":" + std::to_string(n);
+      }
+      c.backfill_body += "}";
+    }
+  }
+  if (c.verb == "skip-head" || c.verb == "retry-now" || c.verb == "backfill") {
     if (positional.size() != 2) {
       return Status::InvalidArgument(c.verb + ": needs one replication (its id or name)");
     }
@@ -92,7 +146,7 @@ Result<Command> ParseCommand(const std::vector<std::string>& args) {
     return c;
   }
   return Status::InvalidArgument("unknown command \"" + c.verb +
-                                 "\" (status, skip-head, retry-now)");
+                                 "\" (status, skip-head, retry-now, backfill)");
 }
 
 std::string Usage() {
@@ -102,16 +156,21 @@ Usage:
   kubectl edgerepl status [-n NAMESPACE | -A] [-o table|json]
   kubectl edgerepl skip-head REPLICATION (--pod POD | --all-pods) [-n NAMESPACE]
   kubectl edgerepl retry-now REPLICATION (--pod POD | --all-pods) [-n NAMESPACE]
+  kubectl edgerepl backfill REPLICATION --from TIME --to TIME [--max-points-per-second N]
+                   (--pod POD | --all-pods) [-n NAMESPACE]
+  kubectl edgerepl backfill REPLICATION --cancel (--pod POD | --all-pods) [-n NAMESPACE]
 
 status      every stream of every agent pod (label app.kubernetes.io/component=edgerepl-agent):
             the columns of `influx replication list` plus state and lag
 skip-head   drop the batch at the head of a replication's queue (to unblock a Stalled stream)
 retry-now   end a replication's backoff wait and send at once
-REPLICATION is a replication's id or name. skip-head and retry-now use the admin token in the
-Secret edgerepl-agent-admin (key token) of the namespace.
+backfill    copy the range [--from, --to) (RFC 3339) already in each pod's local database to the
+            remote, replacing a backfill that runs; --cancel stops reading one (docs/backfill.md)
+REPLICATION is a replication's id or name. skip-head, retry-now and backfill use the admin token
+in the Secret edgerepl-agent-admin (key token) of the namespace.
 
 Flags: -n, --namespace; -A, --all-namespaces; -o, --output; --pod; --all-pods; --kubeconfig;
-       --context; -h, --help
+       --context; --from; --to; --max-points-per-second; --cancel; -h, --help
 )";
 }
 

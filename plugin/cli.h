@@ -11,8 +11,8 @@
 namespace edgerepl::plugin {
 
 struct Command {
-  std::string verb;         // "status", "skip-head", "retry-now", "help", "version"
-  std::string replication;  // id or name (skip-head, retry-now)
+  std::string verb;         // "status", "skip-head", "retry-now", "backfill", "help", "version"
+  std::string replication;  // id or name (skip-head, retry-now, backfill)
   std::string pod;          // --pod
   bool all_pods = false;    // --all-pods
   std::string namespace_;   // empty: the kubeconfig context's
@@ -20,6 +20,10 @@ struct Command {
   std::string output = "table";  // table | json
   std::string kubeconfig;
   std::string context;
+  // backfill: the agents' POST body ({"from","to"[,"maxPointsPerSecond"]}); --cancel: none, and
+  // the agents' backfill is stopped (DELETE) instead.
+  std::string backfill_body;
+  bool cancel = false;
 };
 
 // kInvalidArgument naming the flag or argument on a mistake.

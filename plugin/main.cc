@@ -1,4 +1,5 @@
-// kubectl-edgerepl: `kubectl edgerepl status | skip-head | retry-now` (docs/kubectl-plugin.md).
+// kubectl-edgerepl: `kubectl edgerepl status | skip-head | retry-now | backfill`
+// (docs/kubectl-plugin.md).
 // spdlog (fmt) before cpprest: cpprest's U() macro breaks fmt's templates.
 #include <spdlog/spdlog.h>
 
@@ -119,7 +120,10 @@ int RunAction(kube::RestClient& client, const plugin::Command& c, const std::str
       }
       continue;
     }
-    Result<std::string> answer = plugin::AgentAction(client, pod, match->id, c.verb, *token);
+    Result<std::string> answer =
+        c.verb != "backfill" ? plugin::AgentAction(client, pod, match->id, c.verb, *token)
+                             : plugin::AgentAction(client, pod, match->id, c.verb, *token,
+                                                   c.cancel ? "DELETE" : "POST", c.backfill_body);
     if (!answer.ok()) {
       std::fprintf(stderr, "error: pod %s: %s\n", pod.name.c_str(),
                    answer.status().message().c_str());
@@ -127,8 +131,9 @@ int RunAction(kube::RestClient& client, const plugin::Command& c, const std::str
       continue;
     }
     ++done;
-    std::printf("pod/%s: %s accepted for replication %s (%s)\n", pod.name.c_str(), c.verb.c_str(),
-                match->name.c_str(), match->id.c_str());
+    std::printf("pod/%s: %s accepted for replication %s (%s)\n", pod.name.c_str(),
+                c.cancel ? "backfill --cancel" : c.verb.c_str(), match->name.c_str(),
+                match->id.c_str());
   }
   if (done == 0 && failures == 0) {
     std::fprintf(stderr, "error: no agent pod in namespace %s runs replication %s\n", ns.c_str(),

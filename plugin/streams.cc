@@ -64,6 +64,7 @@ Result<std::vector<StreamRow>> ParseAgentStatus(std::string_view body, const std
     if (r.has_number_field("oldestPendingAgeSeconds")) {
       row.lag_seconds = r.at("oldestPendingAgeSeconds").as_double();
     }
+    if (r.has_object_field("backfill")) row.backfill_json = r.at("backfill").serialize();
     rows.push_back(std::move(row));
   }
   return rows;
@@ -150,6 +151,7 @@ std::string FormatJson(const std::vector<StreamRow>& rows, const std::vector<Pod
     o["latestResponseCode"] = value::number(r.latest_status_code);
     o["state"] = value::string(r.state);
     o["oldestPendingAgeSeconds"] = value::number(r.lag_seconds);
+    if (!r.backfill_json.empty()) o["backfill"] = value::parse(r.backfill_json);
     streams[i] = o;
   }
   value errs = value::array();

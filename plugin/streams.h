@@ -26,6 +26,9 @@ struct StreamRow {
   int latest_status_code = 0;
   std::string state;
   double lag_seconds = 0;  // oldestPendingAgeSeconds: how old the oldest unsent point is
+  // The agent's "backfill" object as it sent it (JSON text), passed on by -o json; empty when the
+  // stream has had none.
+  std::string backfill_json;
 };
 
 // A pod whose streams could not be read, and why.

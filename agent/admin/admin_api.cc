@@ -1,5 +1,6 @@
 #include "agent/admin/admin_api.h"
 
+#include "agent/admin/backfill_request.h"
 #include "agent/admin/json.h"
 #include "agent/admin/status_json.h"
 #include "common/httpserver/metrics_handler.h"
@@ -88,6 +89,12 @@ httpserver::Response AdminApi::Handle(const httpserver::Request& request) {
       if (request.method != "POST") return JsonError(405, "method not allowed", "use POST");
       return Action(request, id, action);
     }
+    if (action == "backfill") {
+      if (request.method != "POST" && request.method != "DELETE") {
+        return JsonError(405, "method not allowed", "use POST to start, DELETE to cancel");
+      }
+      return Backfill(request, id);
+    }
   }
   return JsonError(404, "not found", "no admin endpoint " + JsonString(path));
 }
@@ -125,6 +132,33 @@ httpserver::Response AdminApi::Action(const httpserver::Request& request, std::s
   JsonWriter w;
   w.BeginObject().Key("id").String(id).Key("action").String(action).EndObject();
   return Json(202, w.str());
+}
+
+}  // namespace edgerepl::admin
+
+namespace edgerepl::admin {
+
+httpserver::Response AdminApi::Backfill(const httpserver::Request& request, std::string_view id) {
+  if (!Authorized(request)) {
+    httpserver::Response r =
+        JsonError(401, "unauthorized", "this call needs Authorization: Bearer <adminToken>");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  Status st;
+  if (request.method == "DELETE") {
+    st = backend_.CancelBackfill(id);
+  } else {
+    Result<BackfillRequest> parsed = ParseBackfillRequest(request.body);
+    if (!parsed.ok()) return JsonError(400, "invalid", parsed.status().message());
+    st = backend_.StartBackfill(id, *parsed);
+  }
+  if (st.IsNotFound()) return JsonError(404, "not found", st.message());
+  if (!st.ok()) return JsonError(500, "internal error", st.message());
+  for (const auto& r : backend_.Replications()) {
+    if (r.id == id) return Json(202, ReplicationJson(r));
+  }
+  return JsonError(404, "not found", "no replication with id " + JsonString(id));
 }
 
 }  // namespace edgerepl::admin

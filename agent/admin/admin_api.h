@@ -20,6 +20,8 @@ class AdminApi {
   httpserver::Response Handle(const httpserver::Request& request);
 
  private:
+  // POST starts a backfill (JSON body, see backfill_request.h), DELETE cancels it.
+  httpserver::Response Backfill(const httpserver::Request& request, std::string_view id);
   httpserver::Response Action(const httpserver::Request& request, std::string_view id,
                               std::string_view action);
   bool Authorized(const httpserver::Request& request) const;

@@ -16,6 +16,27 @@
 
 namespace edgerepl::admin {
 
+// A replication's backfill job (docs/backfill.md): its range, how far it has read, and what of it
+// is still queued. Times are Unix nanoseconds.
+struct BackfillStatus {
+  int64_t from_ns = 0;
+  int64_t to_ns = 0;
+  int64_t done_until_ns = 0;
+  uint64_t points = 0;          // read from the local database and queued
+  uint64_t pending_points = 0;  // of those, not yet accepted by the remote
+  uint64_t max_points_per_second = 0;
+  std::string state;   // Reading, Draining, Complete, Cancelled
+  std::string origin;  // config or admin
+  std::string last_error;
+};
+
+// A backfill the admin call asks for: [from_ns, to_ns) at max_points_per_second.
+struct BackfillRequest {
+  int64_t from_ns = 0;
+  int64_t to_ns = 0;
+  uint64_t max_points_per_second = 0;
+};
+
 // One replication as DESIGN.md §6 reports it. Holds no token.
 struct ReplicationStatus {
   std::string id;
@@ -38,6 +59,7 @@ struct ReplicationStatus {
   double oldest_pending_age_seconds = 0;
   sender::State state = sender::State::kIdle;
   std::map<std::string, uint64_t> dropped_points;  // reason -> points
+  std::optional<BackfillStatus> backfill;          // none: no backfill was ever asked for
 };
 
 class Backend {
@@ -51,6 +73,15 @@ class Backend {
   // False when no running replication has this id.
   virtual bool SkipHead(std::string_view id) = 0;
   virtual bool RetryNow(std::string_view id) = 0;
+  // Starts a backfill of the replication, replacing one that runs. NotFound for an unknown id.
+  virtual Status StartBackfill(std::string_view id, const BackfillRequest&) {
+    return Status::NotFound("no replication with id " + std::string(id));
+  }
+  // Stops reading the replication's backfill (what is queued is still sent). NotFound for an
+  // unknown id or when there is no backfill.
+  virtual Status CancelBackfill(std::string_view id) {
+    return Status::NotFound("no replication with id " + std::string(id));
+  }
   // OK when the config is loaded, the queues are open and the local InfluxDB answers /ping;
   // otherwise the first reason it is not.
   virtual Status Ready() = 0;

@@ -1,6 +1,7 @@
 #include "agent/admin/status_json.h"
 
 #include "agent/admin/json.h"
+#include "common/config/timestamp.h"
 #include "common/log/redact.h"
 
 namespace edgerepl::admin {
@@ -36,6 +37,22 @@ void WriteReplication(JsonWriter& w, const ReplicationStatus& r) {
   w.Key("dropped").BeginObject();
   for (const auto& [reason, points] : r.dropped_points) w.Key(reason).Uint(points);
   w.EndObject();
+  if (r.backfill) {
+    const BackfillStatus& b = *r.backfill;
+    w.Key("backfill").BeginObject();
+    w.Key("from").String(config::FormatTimestamp(b.from_ns));
+    w.Key("to").String(config::FormatTimestamp(b.to_ns));
+    w.Key("doneUntil").String(config::FormatTimestamp(b.done_until_ns));
+    w.Key("points").Uint(b.points);
+    w.Key("pendingPoints").Uint(b.pending_points);
+    w.Key("maxPointsPerSecond").Uint(b.max_points_per_second);
+    w.Key("state").String(b.state);
+    w.Key("origin").String(b.origin);
+    if (!b.last_error.empty()) {
+      w.Key("lastError").String(log::GlobalSecrets().Redact(b.last_error));
+    }
+    w.EndObject();
+  }
   w.EndObject();
 }
 

@@ -328,6 +328,7 @@ Status App::Apply(const config::Config& config) {
     wanted.queue_dir = QueuesDir(config) + "/" + rc->id;
     wanted.durability = config.durability;
     wanted.sync_interval = config.sync_interval;
+    wanted.local = local;
     live_ids.push_back(rc->id);
     auto it = old.find(rc->id);
     if (it != old.end()) {
@@ -408,6 +409,8 @@ Status App::Apply(const config::Config& config) {
 
 void App::SweepOrphans(const config::Config& config, const std::vector<std::string>& live_ids) {
   std::set<std::string> live(live_ids.begin(), live_ids.end());
+  // A replication's backfill queue (<id>.backfill) lives and goes with it.
+  for (const std::string& id : live_ids) live.insert(id + ".backfill");
   auto grace = std::chrono::duration_cast<std::chrono::seconds>(config.orphan_grace_period);
   Status st = queue::SweepOrphans(QueuesDir(config), live, grace, queue::PosixFileSystem(),
                                   RealClock::Instance());
@@ -548,6 +551,20 @@ bool App::RetryNow(std::string_view id) {
   if (!rt) return false;
   rt->RetryNow();
   return true;
+}
+
+Status App::StartBackfill(std::string_view id, const admin::BackfillRequest& request) {
+  auto rt = Find(id);
+  if (!rt) return Status::NotFound("no replication with id \"" + std::string(id) + "\"");
+  spdlog::info("replication {}: backfill requested through the admin API", id);
+  return rt->StartBackfill(request);
+}
+
+Status App::CancelBackfill(std::string_view id) {
+  auto rt = Find(id);
+  if (!rt) return Status::NotFound("no replication with id \"" + std::string(id) + "\"");
+  spdlog::info("replication {}: backfill cancelled through the admin API", id);
+  return rt->CancelBackfill();
 }
 
 Status App::Ready() {

@@ -90,6 +90,8 @@ class App final : public admin::Backend {
   std::string AdminToken() const override;
   bool SkipHead(std::string_view id) override;
   bool RetryNow(std::string_view id) override;
+  Status StartBackfill(std::string_view id, const admin::BackfillRequest& request) override;
+  Status CancelBackfill(std::string_view id) override;
   Status Ready() override;
 
  private:

@@ -4,7 +4,9 @@
 
 #include <mutex>
 
+#include "agent/backfill/plan.h"
 #include "agent/sender/from_config.h"
+#include "common/config/timestamp.h"
 
 namespace edgerepl::app {
 
@@ -23,6 +25,10 @@ Result<std::shared_ptr<ReplicationRuntime>> ReplicationRuntime::Open(
   std::unique_lock<std::shared_mutex> lock(runtime->queue_mu_);
   EDGEREPL_RETURN_IF_ERROR(runtime->OpenQueue());
   runtime->StartSender();
+  // A backfill that cannot start leaves live replication running; status shows no backfill.
+  if (Status st = runtime->StartBackfillLocked(); !st.ok()) {
+    spdlog::error("replication {}: backfill: {}", runtime->config_.replication.name, st.ToString());
+  }
   return runtime;
 }
 
@@ -47,6 +53,10 @@ Status ReplicationRuntime::OpenQueue() {
 
 void ReplicationRuntime::StartSender() {
   source_ = std::make_unique<Source>(*queue_, rejecting_);
+  source_->SetOnAck([this] {
+    std::lock_guard<std::mutex> lock(backfill_notify_mu_);
+    if (backfill_notify_) backfill_notify_->LiveAcknowledged();
+  });
   if (!sender_metrics_) {
     sender_metrics_ =
         std::make_unique<sender::SenderMetrics>(deps_.registry, config_.replication.name);
@@ -68,6 +78,7 @@ void ReplicationRuntime::StopSender() {
 Status ReplicationRuntime::Reconfigure(RuntimeConfig config,
                                        std::shared_ptr<http::HttpClient> client) {
   std::unique_lock<std::shared_mutex> lock(queue_mu_);
+  StopBackfillLocked();
   StopSender();
   const bool reopen = !queue_ || config.replication.name != config_.replication.name ||
                       config.queue_dir != config_.queue_dir ||
@@ -76,7 +87,10 @@ Status ReplicationRuntime::Reconfigure(RuntimeConfig config,
   const bool renamed = config.replication.name != config_.replication.name;
   config_ = std::move(config);
   client_ = std::move(client);
-  if (renamed) sender_metrics_.reset();  // its series carry the old name
+  if (renamed) {  // their series carry the old name
+    sender_metrics_.reset();
+    backfill_metrics_.reset();
+  }
   if (reopen) {
     if (queue_) {
       Status st = queue_->Close();
@@ -94,11 +108,15 @@ Status ReplicationRuntime::Reconfigure(RuntimeConfig config,
     queue_->RewindToCursor();
   }
   StartSender();
+  if (Status st = StartBackfillLocked(); !st.ok()) {
+    spdlog::error("replication {}: backfill: {}", config_.replication.name, st.ToString());
+  }
   return Status::Ok();
 }
 
 void ReplicationRuntime::Close() {
   std::unique_lock<std::shared_mutex> lock(queue_mu_);
+  StopBackfillLocked();
   StopSender();
   if (queue_) {
     Status st = queue_->Close();
@@ -110,6 +128,82 @@ void ReplicationRuntime::Close() {
   // Its series leave /metrics now, not when the last request holding this runtime lets go.
   queue_metrics_.reset();
   sender_metrics_.reset();
+  backfill_metrics_.reset();
+}
+
+Status ReplicationRuntime::StartBackfillLocked(std::optional<backfill::Progress> job) {
+  if (!backfill_metrics_) {
+    backfill_metrics_ =
+        std::make_unique<backfill::BackfillMetrics>(deps_.registry, config_.replication.name);
+  }
+  if (!config_.local || !queue_) return Status::Ok();
+  const std::string dir = BackfillDir();
+  std::optional<backfill::Progress> stored;
+  Result<backfill::Progress> loaded = backfill::LoadProgress(deps_.fs, dir);
+  if (loaded.ok()) {
+    stored = *loaded;
+  } else if (!loaded.status().IsNotFound()) {
+    // Reading the range again from its start only sends points the remote already has.
+    spdlog::warn("replication {}: {}; the config's backfill starts over", config_.replication.name,
+                 loaded.status().ToString());
+  }
+  std::optional<backfill::Progress> plan =
+      job ? job : backfill::PlanFromConfig(stored, config_.replication.backfill);
+  if (!plan) return Status::Ok();
+  if (plan != stored) {
+    EDGEREPL_RETURN_IF_ERROR(deps_.fs.MkdirAll(dir));
+    EDGEREPL_RETURN_IF_ERROR(backfill::StoreProgress(deps_.fs, dir, *plan));
+  }
+  if (!stored || stored->from_ns != plan->from_ns || stored->to_ns != plan->to_ns) {
+    spdlog::info("replication {}: backfill of {} .. {} ({}), at most {} points/s",
+                 config_.replication.name, config::FormatTimestamp(plan->from_ns),
+                 config::FormatTimestamp(plan->to_ns),
+                 plan->origin == backfill::Origin::kAdmin ? "admin call" : "config",
+                 plan->max_points_per_second);
+  }
+  BackfillDeps deps{deps_.clock, deps_.random, deps_.fs, *backfill_metrics_};
+  auto opened = BackfillRuntime::Open(config_.replication, config_.remote, config_.durability,
+                                      config_.sync_interval, dir, *plan, *queue_, *client_,
+                                      *config_.local, deps);
+  if (!opened.ok()) return opened.status();
+  backfill_ = std::move(opened).value();
+  std::lock_guard<std::mutex> notify(backfill_notify_mu_);
+  backfill_notify_ = backfill_.get();
+  return Status::Ok();
+}
+
+void ReplicationRuntime::StopBackfillLocked() {
+  {
+    std::lock_guard<std::mutex> notify(backfill_notify_mu_);
+    backfill_notify_ = nullptr;
+  }
+  if (!backfill_) return;
+  backfill_record_ = backfill_->Snapshot();
+  backfill_->Stop();
+  backfill_.reset();
+}
+
+Status ReplicationRuntime::StartBackfill(const admin::BackfillRequest& request) {
+  std::unique_lock<std::shared_mutex> lock(queue_mu_);
+  if (!queue_) return Status::Aborted("replication closed");
+  StopBackfillLocked();
+  config::BackfillConfig wanted;
+  wanted.from_ns = request.from_ns;
+  wanted.to_ns = request.to_ns;
+  wanted.max_points_per_second = request.max_points_per_second;
+  return StartBackfillLocked(backfill::PlanFromAdmin(wanted, config_.replication.backfill));
+}
+
+Status ReplicationRuntime::CancelBackfill() {
+  std::unique_lock<std::shared_mutex> lock(queue_mu_);
+  if (!backfill_)
+    return Status::NotFound("replication " + config_.replication.id + " has no backfill running");
+  StopBackfillLocked();  // the runner stores its progress as it stops
+  Result<backfill::Progress> p = backfill::LoadProgress(deps_.fs, BackfillDir());
+  if (!p.ok()) return p.status();
+  p->cancelled = true;
+  // Started again, cancelled: what it queued is still sent.
+  return StartBackfillLocked(*p);
 }
 
 RuntimeConfig ReplicationRuntime::runtime_config() const {
@@ -211,6 +305,8 @@ admin::ReplicationStatus ReplicationRuntime::Snapshot() const {
       points = std::max(points, counts.first);
     }
   }
+  s.backfill =
+      backfill_ ? std::optional<admin::BackfillStatus>(backfill_->Snapshot()) : backfill_record_;
   return s;
 }
 

@@ -11,11 +11,16 @@
 #include <prometheus/registry.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 
 #include "agent/admin/backend.h"
+#include "agent/app/backfill_runtime.h"
+#include "agent/backfill/backfill_metrics.h"
+#include "agent/backfill/progress.h"
 #include "agent/frontdoor/routing.h"
 #include "agent/queue/fs.h"
 #include "agent/queue/queue.h"
@@ -43,6 +48,8 @@ struct RuntimeConfig {
   std::string queue_dir;  // <dataDir>/queues/<id>
   config::Durability durability = config::Durability::kSync;
   std::chrono::milliseconds sync_interval{100};
+  // The local database's client: a backfill reads history through it.
+  std::shared_ptr<http::HttpClient> local;
   bool operator==(const RuntimeConfig&) const = default;
 };
 
@@ -64,6 +71,9 @@ class ReplicationRuntime {
   admin::ReplicationStatus Snapshot() const;
   void SkipHead();
   void RetryNow();
+  // Admin: start a backfill (replacing one that runs), or stop reading the current one.
+  Status StartBackfill(const admin::BackfillRequest& request);
+  Status CancelBackfill();
 
   // The write path's calls (see frontdoor::WriteTarget).
   bool HasRoomFor(uint64_t bytes) const;
@@ -79,6 +89,11 @@ class ReplicationRuntime {
   // Drops the unread records older than maxAgeSeconds; whether there were any.
   // REQUIRES: queue_mu_ held, queue_ open.
   bool ExpiredSome() const;
+  // The backfill (backfill_runtime.h): the job the stored progress and the config call for, or
+  // `job` when given. REQUIRES: queue_mu_ held exclusively, queue_ open.
+  Status StartBackfillLocked(std::optional<backfill::Progress> job = std::nullopt);
+  void StopBackfillLocked();  // REQUIRES: queue_mu_ held exclusively
+  std::string BackfillDir() const { return config_.queue_dir + ".backfill"; }
 
   RuntimeConfig config_;  // GUARDED_BY(queue_mu_)
   std::shared_ptr<http::HttpClient> client_;
@@ -98,7 +113,12 @@ class ReplicationRuntime {
     Result<std::vector<sender::SourceRecord>> ReadNext(size_t max_bytes) override {
       return inner_.ReadNext(max_bytes);
     }
-    Status Ack(uint64_t position) override { return inner_.Ack(position); }
+    Status Ack(uint64_t position) override {
+      Status st = inner_.Ack(position);
+      if (on_ack_) on_ack_();
+      return st;
+    }
+    void SetOnAck(std::function<void()> f) { on_ack_ = std::move(f); }
     void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
       inner_.ReportDropped(points, bytes, reason);
     }
@@ -111,12 +131,20 @@ class ReplicationRuntime {
    private:
     queue::QueueSource inner_;
     const std::atomic<bool>& rejecting_;
+    std::function<void()> on_ack_;
   };
   std::unique_ptr<Source> source_;
   // Set when the write path found no room (reject pre-check); cleared by the next append.
   mutable std::atomic<bool> rejecting_{false};
   std::unique_ptr<sender::SenderMetrics> sender_metrics_;
   std::unique_ptr<sender::Sender> sender_;
+  std::unique_ptr<backfill::BackfillMetrics> backfill_metrics_;
+  std::unique_ptr<BackfillRuntime> backfill_;  // GUARDED_BY(queue_mu_); null: none running
+  // The last job's status once it stopped running (none at all: nullopt).
+  std::optional<admin::BackfillStatus> backfill_record_;
+  // The live sender's acknowledgements wake the backfill sender (live first: it waits for them).
+  std::mutex backfill_notify_mu_;
+  BackfillRuntime* backfill_notify_ = nullptr;  // GUARDED_BY(backfill_notify_mu_)
 };
 
 // The write path's view of a runtime for one Routing snapshot: the replication's settings as of

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,21 @@ struct BackoffConfig {
   bool operator==(const BackoffConfig&) const = default;
 };
 
+// Points a backfill reads from the local database per second, by default: a few local queries a
+// second, which a 1.x influxd on a small node serves beside its write load (docs/backfill.md).
+inline constexpr uint64_t kDefaultBackfillMaxPointsPerSecond = 50000;
+inline constexpr uint64_t kMaxBackfillMaxPointsPerSecond = 10000000;
+
+// A time range already in the local database to copy to the remote (docs/backfill.md). The
+// agent runs each distinct range once: its progress is kept beside the queue, so a restart or a
+// reload resumes it and a finished one is not repeated.
+struct BackfillConfig {
+  int64_t from_ns = 0;  // inclusive
+  int64_t to_ns = 0;    // exclusive
+  uint64_t max_points_per_second = kDefaultBackfillMaxPointsPerSecond;
+  bool operator==(const BackfillConfig&) const = default;
+};
+
 struct ReplicationConfig {
   std::string id;  // queue identity (directory name); the operator uses the Replication's UID
   std::string name;
@@ -97,6 +113,7 @@ struct ReplicationConfig {
   uint32_t max_in_flight = kDefaultMaxInFlight;
   BatchConfig batch;
   BackoffConfig backoff;
+  std::optional<BackfillConfig> backfill;
   bool operator==(const ReplicationConfig&) const = default;
 };
 

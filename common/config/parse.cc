@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/config/duration.h"
+#include "common/config/timestamp.h"
 
 namespace edgerepl::config {
 namespace {
@@ -611,7 +612,42 @@ class Parser {
         }
       }
     }
+    if (YAML::Node b = r.Get("backfill"); !b.IsNull()) {
+      std::string bpath = r.PathOf("backfill");
+      if (ExpectMap(b, bpath)) ParseBackfill(b, bpath, &rep->backfill.emplace());
+    }
     r.Finish();
+  }
+
+  void ParseBackfill(const YAML::Node& n, const std::string& path, BackfillConfig* backfill) {
+    MapReader r(n, path, errors_);
+    bool from_ok = Timestamp(r, "from", &backfill->from_ns);
+    bool to_ok = Timestamp(r, "to", &backfill->to_ns);
+    if (from_ok && to_ok && backfill->to_ns <= backfill->from_ns) {
+      errors_.Add(r.PathOf("to"), "must be after from (" + FormatTimestamp(backfill->from_ns) +
+                                      "), got " + FormatTimestamp(backfill->to_ns));
+    }
+    r.Uint("maxPointsPerSecond", &backfill->max_points_per_second, 1,
+           kMaxBackfillMaxPointsPerSecond);
+    r.Finish();
+  }
+
+  // A required RFC 3339 field; whether it was read.
+  bool Timestamp(MapReader& r, const std::string& key, int64_t* out) {
+    YAML::Node n = r.Get(key);
+    if (n.IsNull()) {
+      errors_.Add(r.PathOf(key), "required");
+      return false;
+    }
+    std::optional<int64_t> t;
+    if (n.IsScalar()) t = ParseTimestamp(n.Scalar());
+    if (!t) {
+      errors_.Add(r.PathOf(key),
+                  "invalid time, " + Got(n) + " (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)");
+      return false;
+    }
+    *out = *t;
+    return true;
   }
 
   void ParseSelector(const YAML::Node& n, const std::string& path, LabelSelector* sel) {

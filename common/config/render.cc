@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "common/config/duration.h"
+#include "common/config/timestamp.h"
 
 namespace edgerepl::config {
 namespace {
@@ -132,6 +133,13 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
     Dur(e, "min", r.backoff.min);
     Dur(e, "max", r.backoff.max);
     e << YAML::EndMap;
+    if (r.backfill) {
+      e << YAML::Key << "backfill" << YAML::Value << YAML::BeginMap;
+      Str(e, "from", FormatTimestamp(r.backfill->from_ns));
+      Str(e, "to", FormatTimestamp(r.backfill->to_ns));
+      Num(e, "maxPointsPerSecond", r.backfill->max_points_per_second);
+      e << YAML::EndMap;
+    }
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

@@ -132,6 +132,13 @@ Replication DecodeReplication(const web::json::value& object) {
   JsonFields backoff = spec.Object("backoff");
   backoff.String("min", &s.backoff_min);
   backoff.String("max", &s.backoff_max);
+  if (spec.Has("backfill")) {
+    JsonFields backfill = spec.Object("backfill");
+    BackfillSpec& b = s.backfill.emplace();
+    backfill.String("from", &b.from);
+    backfill.String("to", &b.to);
+    backfill.Int("maxPointsPerSecond", &b.max_points_per_second);
+  }
   return rep;
 }
 

@@ -76,6 +76,14 @@ struct Remote {
   FieldErrors decode_errors;  // wrong types in spec
 };
 
+// spec.backfill: a range of history to copy (docs/backfill.md). Times stay as written, RFC 3339,
+// so a bad one is reported with its text.
+struct BackfillSpec {
+  std::string from;
+  std::string to;
+  int64_t max_points_per_second = static_cast<int64_t>(config::kDefaultBackfillMaxPointsPerSecond);
+};
+
 struct ReplicationSpec {
   std::string remote_ref;  // spec.remoteRef.name
   std::string local_bucket;
@@ -94,6 +102,7 @@ struct ReplicationSpec {
   int64_t batch_max_points = static_cast<int64_t>(config::kDefaultBatchMaxPoints);
   std::string backoff_min = "250ms";
   std::string backoff_max = "30s";
+  std::optional<BackfillSpec> backfill;
 };
 
 struct Replication {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/config/duration.h"
+#include "common/config/timestamp.h"
 
 namespace edgerepl::op {
 
@@ -47,6 +48,14 @@ config::ReplicationConfig ToReplicationConfig(const Replication& replication) {
   c.batch.max_points = static_cast<uint64_t>(std::max<int64_t>(s.batch_max_points, 0));
   if (auto d = config::ParseDuration(s.backoff_min)) c.backoff.min = *d;
   if (auto d = config::ParseDuration(s.backoff_max)) c.backoff.max = *d;
+  if (s.backfill) {
+    // Times that do not parse stay at zero: validation reports them by their text.
+    config::BackfillConfig& b = c.backfill.emplace();
+    if (auto t = config::ParseTimestamp(s.backfill->from)) b.from_ns = *t;
+    if (auto t = config::ParseTimestamp(s.backfill->to)) b.to_ns = *t;
+    b.max_points_per_second =
+        static_cast<uint64_t>(std::max<int64_t>(s.backfill->max_points_per_second, 0));
+  }
   return c;
 }
 

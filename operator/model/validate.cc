@@ -1,8 +1,11 @@
 #include "operator/model/validate.h"
 
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "common/config/duration.h"
+#include "common/config/timestamp.h"
 #include "common/config/validate.h"
 #include "operator/model/translate.h"
 
@@ -73,6 +76,34 @@ bool HasField(const FieldErrors& errors, const std::string& field) {
     if (e.field == field) return true;
   }
   return false;
+}
+
+// The CRD's date-time format and CEL rule, checked here too: a 1.20 server has no CEL, and its
+// date-time format accepts forms (no offset) the agent does not.
+void CheckBackfill(const BackfillSpec& b, FieldErrors* errors) {
+  std::optional<int64_t> from;
+  std::optional<int64_t> to;
+  for (auto [key, text, out] : {std::tuple{"from", &b.from, &from}, std::tuple{"to", &b.to, &to}}) {
+    const std::string field = std::string("spec.backfill.") + key;
+    if (HasField(*errors, field)) continue;
+    if (text->empty()) {
+      errors->push_back({field, "required"});
+      continue;
+    }
+    *out = config::ParseTimestamp(*text);
+    if (!*out) {
+      errors->push_back({field, "invalid time " + Quote(*text) +
+                                    " (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)"});
+    }
+  }
+  if (from && to && *to <= *from) {
+    errors->push_back(
+        {"spec.backfill.to", "must be after backfill.from (" + b.from + "), got " + b.to});
+  }
+  if (!HasField(*errors, "spec.backfill.maxPointsPerSecond")) {
+    CheckRange(errors, "spec.backfill.maxPointsPerSecond", b.max_points_per_second, 1,
+               static_cast<int64_t>(config::kMaxBackfillMaxPointsPerSecond));
+  }
 }
 
 }  // namespace
@@ -187,6 +218,7 @@ FieldErrors ValidateReplication(const Replication& replication, const Remote* re
     errors.push_back({"spec.backoff.max", "must be at least backoff.min (" + s.backoff_min +
                                               "), got " + s.backoff_max});
   }
+  if (s.backfill) CheckBackfill(*s.backfill, &errors);
   for (size_t i = 0; i < s.measurements.size(); ++i) {
     if (s.measurements[i].empty()) {
       errors.push_back({"spec.measurements[" + std::to_string(i) + "]", "must not be empty"});

@@ -91,6 +91,16 @@ Result<AgentReport> ParseAgentReport(const std::string& body) {
         if (points.is_number()) a.dropped[reason] = Uint(*d, reason.c_str());
       }
     }
+    if (const web::json::value* b = Field(r, "backfill"); b != nullptr && b->is_object()) {
+      BackfillReport& out = a.backfill.emplace();
+      out.from = Str(*b, "from");
+      out.to = Str(*b, "to");
+      out.done_until = Str(*b, "doneUntil");
+      out.points = Uint(*b, "points");
+      out.pending_points = Uint(*b, "pendingPoints");
+      out.state = Str(*b, "state");
+      out.last_error = Str(*b, "lastError");
+    }
     report.replications.push_back(std::move(a));
   }
   return report;

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "operator/status/replication_status.h"
 
 namespace edgerepl::op {
 
@@ -26,6 +28,7 @@ struct AgentReplication {
   uint64_t consecutive_failures = 0;
   int64_t oldest_pending_age_seconds = 0;
   std::map<std::string, uint64_t> dropped;  // reason -> points
+  std::optional<BackfillReport> backfill;
   bool operator==(const AgentReplication&) const = default;
 };
 

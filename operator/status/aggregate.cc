@@ -79,6 +79,7 @@ ReplicationStatus AggregateReplication(const Replication& replication, const Ver
       e.consecutive_failures = r->consecutive_failures;
       e.oldest_pending_age_seconds = r->oldest_pending_age_seconds;
       e.dropped = r->dropped;
+      e.backfill = r->backfill;
       ++st.ready_agents;
       st.current_queue_size_bytes += e.current_queue_size_bytes;
       st.oldest_pending_age_seconds =

@@ -5,12 +5,25 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "operator/status/conditions.h"
 
 namespace edgerepl::op {
+
+// An agent's backfill of the replication (docs/backfill.md), as the agent reports it.
+struct BackfillReport {
+  std::string from;        // RFC 3339
+  std::string to;          // RFC 3339
+  std::string done_until;  // RFC 3339: every point before it is read and queued
+  uint64_t points = 0;     // read from the local database and queued
+  uint64_t pending_points = 0;
+  std::string state;  // Reading, Draining, Complete, Cancelled
+  std::string last_error;
+  bool operator==(const BackfillReport&) const = default;
+};
 
 struct AgentStatusEntry {
   std::string pod;
@@ -26,6 +39,7 @@ struct AgentStatusEntry {
   uint64_t consecutive_failures = 0;
   int64_t oldest_pending_age_seconds = 0;
   std::map<std::string, uint64_t> dropped;
+  std::optional<BackfillReport> backfill;  // none asked for on this agent
   bool operator==(const AgentStatusEntry&) const = default;
 };
 

@@ -97,6 +97,18 @@ value ToJson(const ReplicationStatus& s) {
       for (const auto& [reason, points] : e.dropped) d[reason] = U64(points);
       a["dropped"] = d;
     }
+    if (e.backfill) {
+      const BackfillReport& b = *e.backfill;
+      value bf = value::object();
+      bf["from"] = value::string(b.from);
+      bf["to"] = value::string(b.to);
+      bf["doneUntil"] = value::string(b.done_until);
+      bf["points"] = U64(b.points);
+      bf["pendingPoints"] = U64(b.pending_points);
+      bf["state"] = value::string(b.state);
+      PutString(bf, "lastError", b.last_error);
+      a["backfill"] = bf;
+    }
     agents[i] = a;
   }
   o["agentStatuses"] = agents;
@@ -144,6 +156,16 @@ ReplicationStatus ReplicationStatusFromObject(const value& object) {
           if (points.is_number())
             e.dropped[reason] = static_cast<uint64_t>(Int(*d, reason.c_str()));
         }
+      }
+      if (const value* b = Field(a, "backfill"); b != nullptr && b->is_object()) {
+        BackfillReport& out = e.backfill.emplace();
+        out.from = Str(*b, "from");
+        out.to = Str(*b, "to");
+        out.done_until = Str(*b, "doneUntil");
+        out.points = static_cast<uint64_t>(Int(*b, "points"));
+        out.pending_points = static_cast<uint64_t>(Int(*b, "pendingPoints"));
+        out.state = Str(*b, "state");
+        out.last_error = Str(*b, "lastError");
       }
       s.agent_statuses.push_back(std::move(e));
     }

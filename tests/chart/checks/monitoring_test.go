@@ -162,6 +162,11 @@ var contractMetrics = map[string]string{
 	// Exported beside the DESIGN list (operator/app/metrics.cc, agent/frontdoor/write_metrics.cc).
 	"edgerepl_agents": "gauge", "edgerepl_write_added_duration_seconds": "histogram",
 	"edgerepl_write_refused_points_total": "counter", "edgerepl_write_unreplicated_points_total": "counter",
+	// agent/backfill/backfill_metrics.cc (docs/backfill.md).
+	"edgerepl_backfill_read_points_total": "counter", "edgerepl_backfill_local_query_duration_seconds": "histogram",
+	"edgerepl_backfill_local_query_errors_total": "counter", "edgerepl_backfill_done_until_timestamp_seconds": "gauge",
+	"edgerepl_backfill_progress_ratio": "gauge", "edgerepl_backfill_pending_points": "gauge",
+	"edgerepl_backfill_queue_bytes": "gauge", "edgerepl_backfill_state": "gauge",
 	// Prometheus' own per-target series.
 	"up": "gauge",
 }

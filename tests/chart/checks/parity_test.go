@@ -136,7 +136,7 @@ func TestConfigDocListsEveryParsedField(t *testing.T) {
 	// headings.
 	skip := map[string]bool{"matchLabels": true, "matchExpressions": true, "key": true,
 		"operator": true, "values": true, "local": true, "remotes": true, "replications": true,
-		"batch": true, "backoff": true}
+		"batch": true, "backoff": true, "backfill": true}
 	read := regexp.MustCompile(`\b(?:[a-z]*r\.(?:String|Uint|Uint32|Bool|Duration|Enum<[A-Za-z]+>|Get)\(|Required\(r, )"([A-Za-z]+)"`)
 	found := 0
 	for _, m := range read.FindAllStringSubmatch(string(data), -1) {

@@ -255,6 +255,14 @@ TEST_F(OperatorIntegration, InvalidObjectsAreRefusedNamingTheField) {
        rep + "  agentSelector:\n    matchExpressions: [{key: k, operator: Near}]\n", "operator"},
       {"malformed duration", rep + "  backoff: {min: soon}\n", "spec.backoff.min"},
       {"too many in flight", rep + "  maxInFlight: 9\n", "spec.maxInFlight"},
+      {"backfill time not a date",
+       rep + "  backfill: {from: yesterday, to: \"2026-01-01T00:00:00Z\"}\n", "spec.backfill.from"},
+      {"backfill without its end", rep + "  backfill: {from: \"2026-01-01T00:00:00Z\"}\n",
+       "spec.backfill.to"},
+      {"backfill rate zero",
+       rep + "  backfill: {from: \"2026-01-01T00:00:00Z\", to: \"2026-01-02T00:00:00Z\", "
+             "maxPointsPerSecond: 0}\n",
+       "spec.backfill.maxPointsPerSecond"},
       {"ftp url",
        "apiVersion: edgerepl.io/v1alpha1\nkind: Remote\nmetadata:\n  name: bad\nspec:\n"
        "  url: ftp://x.example\n  orgID: o\n  tokenSecretRef: {name: s}\n",
@@ -697,6 +705,98 @@ TEST_F(OperatorIntegration, LiveAgentStatusRemoteDownAndBack) {
       Kubectl("get events -n " + ns_ + " --field-selector reason=ReplicationResumed");
   EXPECT_NE(resumed.output.find("ReplicationResumed"), std::string::npos) << resumed.output;
   EXPECT_EQ(op.Metric("edgerepl_agents_reachable"), 1);
+  agent_process.Stop();
+}
+
+// spec.backfill end to end: the operator renders the range, a real agent copies the history its
+// local influxd already holds to the remote, and the Replication's status shows the agent's
+// backfill as it goes.
+TEST_F(OperatorIntegration, SpecBackfillReachesTheAgentAndItsProgressTheStatus) {
+  auto agent = AgentBinary();
+  if (!agent) GTEST_SKIP() << "skipped: edgerepl-agent is not built (set EDGEREPL_AGENT_BINARY)";
+  if (!edgerepl::testing::Influxd::Available()) GTEST_SKIP() << "skipped: no influxd";
+  edgerepl::testing::Influxd local, remote;
+  local.Start();
+  remote.Start();
+  local.CreateDatabase("localdb");
+  remote.CreateDatabase("remotedb");
+  // History written straight to the local database: 2026-01-01 00:00 to 00:50, one a second.
+  const int64_t t0 = 1767225600LL * 1'000'000'000;
+  std::string history;
+  for (int i = 0; i < 3000; ++i) {
+    history += "cpu,host=h" + std::to_string(i % 4) + " v=" + std::to_string(i) + "i " +
+               std::to_string(t0 + i * 1'000'000'000LL) + "\n";
+  }
+  ASSERT_EQ(local.Write("localdb", history), 204);
+
+  const int write_port = PickFreePort(), admin_port = PickFreePort();
+  ASSERT_EQ(
+      Apply(
+          "apiVersion: v1\nkind: Secret\nmetadata:\n  name: remote-token\nstringData:\n"
+          "  token: unused-by-influxd\n---\n"
+          "apiVersion: edgerepl.io/v1alpha1\nkind: Remote\nmetadata:\n  name: central\nspec:\n"
+          "  url: " +
+          remote.url() +
+          "\n  protocol: v1\n  tokenSecretRef: {name: remote-token}\n"
+          "---\napiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: edge\n"
+          "spec:\n  remoteRef: {name: central}\n  localBucket: localdb\n  remoteBucket: remotedb\n"
+          // 00:10 to 00:30 (an offset, as RFC 3339 allows): 1200 of the 3000 points.
+          "  backfill: {from: \"2026-01-01T01:10:00+01:00\", to: \"2026-01-01T00:30:00Z\"}\n")
+          .exit_code,
+      0);
+  OperatorProcess op(
+      *api_, dir_, "op",
+      {"--namespace=" + ns_, "--agent-listen=127.0.0.1:" + std::to_string(write_port),
+       "--agent-admin-listen=127.0.0.1:" + std::to_string(admin_port),
+       "--agent-local-url=" + local.url(), "--agent-data-dir=" + dir_.Join("agent-data")});
+  ASSERT_TRUE(WaitFor(
+      [&] { return AgentConfig().has_value() && !AgentConfig()->replications.empty(); }, 30s));
+  ASSERT_TRUE(AgentConfig()->replications[0].backfill.has_value());
+  EXPECT_EQ(AgentConfig()->replications[0].backfill->from_ns, t0 + 600LL * 1'000'000'000);
+  EXPECT_EQ(AgentConfig()->replications[0].backfill->to_ns, t0 + 1800LL * 1'000'000'000);
+  edgerepl::testing::WriteFileOrDie(dir_.Join("agent.yaml"), AgentYaml());
+  ChildProcess agent_process({*agent, "--config", dir_.Join("agent.yaml")}, dir_.Join("agent.log"));
+  ASSERT_TRUE(edgerepl::testing::WaitForTcp(admin_port, 20s));
+  ASSERT_EQ(Apply("apiVersion: v1\nkind: Pod\nmetadata:\n  name: influxdb-0\n  labels:\n"
+                  "    app.kubernetes.io/component: edgerepl-agent\nspec:\n  containers:\n"
+                  "  - name: agent\n    image: edgerepl-agent\n    ports:\n"
+                  "    - name: edgerepl-admin\n      containerPort: " +
+                  std::to_string(admin_port) + "\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(Kubectl("patch pod influxdb-0 -n " + ns_ +
+                    " --subresource=status --type=merge -p "
+                    "'{\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.0.1\"}}'")
+                .exit_code,
+            0);
+
+  auto backfill = [&]() -> std::optional<web::json::value> {
+    auto o = GetJson("replication edge");
+    if (!o || !o->has_object_field("status") || !o->at("status").has_array_field("agentStatuses"))
+      return std::nullopt;
+    const auto& agents = o->at("status").at("agentStatuses").as_array();
+    if (agents.size() != 1 || !agents.at(0).has_object_field("backfill")) return std::nullopt;
+    return agents.at(0).at("backfill");
+  };
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto b = backfill();
+        return b && b->at("state").as_string() == "Complete";
+      },
+      60s))
+      << (backfill() ? backfill()->serialize() : "no backfill in status") << "\n"
+      << Kubectl("get replication edge -n " + ns_ + " -o yaml").output;
+  auto b = *backfill();
+  EXPECT_EQ(b.at("from").as_string(), "2026-01-01T00:10:00Z");
+  EXPECT_EQ(b.at("to").as_string(), "2026-01-01T00:30:00Z");
+  EXPECT_EQ(b.at("doneUntil").as_string(), "2026-01-01T00:30:00Z");
+  EXPECT_EQ(b.at("points").as_integer(), 1200);
+  EXPECT_EQ(b.at("pendingPoints").as_integer(), 0);
+  EXPECT_EQ(remote.CountPoints("remotedb", "cpu", "v"), 1200);
+  const std::string range =
+      "SELECT * FROM cpu WHERE time >= '2026-01-01T00:10:00Z' AND time < "
+      "'2026-01-01T00:30:00Z' GROUP BY *";
+  EXPECT_EQ(remote.Query(range, "remotedb"), local.Query(range, "localdb"));
   agent_process.Stop();
 }
 

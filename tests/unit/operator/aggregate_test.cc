@@ -190,6 +190,21 @@ TEST(AggregateTotals, SumsQueuesAndTakesTheWorstCodeAndOldestAge) {
   EXPECT_EQ(st.agent_statuses[2].current_queue_size_bytes, 0u);
 }
 
+TEST(AggregateTotals, EachAgentsBackfillIsShownAsItReportsIt) {
+  AgentPoll with = Agent("a", "Replicating");
+  with.report.replications[0].backfill = BackfillReport{"2026-01-01T00:00:00Z",
+                                                        "2026-01-02T00:00:00Z",
+                                                        "2026-01-02T00:00:00Z",
+                                                        5000,
+                                                        120,
+                                                        "Draining",
+                                                        ""};
+  ReplicationStatus st = AggregateReplication(Rep(), kAccepted, {with, Agent("b", "Idle")});
+  ASSERT_EQ(st.agent_statuses.size(), 2u);
+  EXPECT_EQ(st.agent_statuses[0].backfill, with.report.replications[0].backfill);
+  EXPECT_FALSE(st.agent_statuses[1].backfill.has_value());
+}
+
 TEST(AggregateTotals, HealthyAgentsReportTheirCode) {
   ReplicationStatus st = AggregateReplication(Rep(), kAccepted, {Agent("a", "Idle", 204, 0, 0)});
   EXPECT_EQ(st.latest_response_code, 204);

@@ -232,6 +232,30 @@ TEST(RenderNamespace, SelectorTurnsOnPodLabels) {
   EXPECT_EQ(c.replications.at(0).selector.match_labels.at("site"), "berlin");
 }
 
+TEST(RenderNamespace, BackfillReachesTheAgentsConfig) {
+  Namespace ns;
+  EXPECT_FALSE(ParsedBack(RenderNamespace(ns.input, Settings())).replications.at(0).backfill);
+  ns.input.replications[0].spec.backfill =
+      BackfillSpec{"2026-01-01T00:00:00Z", "2026-01-01T06:00:00.000000001+02:00", 20000};
+  config::Config c = ParsedBack(RenderNamespace(ns.input, Settings()));
+  ASSERT_TRUE(c.replications.at(0).backfill.has_value());
+  const config::BackfillConfig& b = *c.replications.at(0).backfill;
+  EXPECT_EQ(b.from_ns, 1767225600LL * 1'000'000'000);
+  EXPECT_EQ(b.to_ns, (1767225600LL + 4 * 3600) * 1'000'000'000 + 1);
+  EXPECT_EQ(b.max_points_per_second, 20000u);
+}
+
+TEST(RenderNamespace, InvalidBackfillLeavesTheReplicationOut) {
+  Namespace ns;
+  ns.input.replications[0].spec.backfill = BackfillSpec{"yesterday", "2026-01-01T00:00:00Z"};
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  EXPECT_TRUE(ParsedBack(out).replications.empty());
+  const Verdict& v = out.replications.at("edge-to-cloud");
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.reason, reason::kInvalidSpec);
+  EXPECT_NE(v.message.find("spec.backfill.from"), std::string::npos) << v.message;
+}
+
 TEST(RenderNamespace, EveryReplicationCountsTowardsItsRemote) {
   Namespace ns;
   ns.input.replications.push_back(DecodeReplication(Json(

@@ -2,6 +2,7 @@
 // patch gate and base64.
 #include <gtest/gtest.h>
 
+#include "agent/admin/status_json.h"
 #include "common/codec/base64.h"
 #include "operator/model/reasons.h"
 #include "operator/status/agent_report.h"
@@ -39,6 +40,32 @@ TEST(AgentReport, ParsesTheAdminApiShape) {
   EXPECT_EQ(r->Find("other"), nullptr);
 }
 
+// The agent's own status document (its serializer, not a copy of its shape) with a backfill.
+TEST(AgentReport, ReadsTheAgentsBackfill) {
+  admin::ReplicationStatus with;
+  with.id = "uid-1";
+  with.backfill = admin::BackfillStatus{1767225600000000000,
+                                        1767312000000000000,
+                                        1767268800500000000,
+                                        1200,
+                                        30,
+                                        50000,
+                                        "Reading",
+                                        "config",
+                                        "local query: 500 Internal Server Error"};
+  admin::ReplicationStatus without;
+  without.id = "uid-2";
+  Result<AgentReport> r =
+      ParseAgentReport(admin::ReplicationsJson("0.1.0", "hash", {with, without}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r->Find("uid-1")->backfill.has_value());
+  EXPECT_EQ(
+      *r->Find("uid-1")->backfill,
+      (BackfillReport{"2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-01T12:00:00.5Z",
+                      1200, 30, "Reading", "local query: 500 Internal Server Error"}));
+  EXPECT_FALSE(r->Find("uid-2")->backfill.has_value());
+}
+
 TEST(AgentReport, UnixSecondsTimeBecomesRfc3339) {
   Result<AgentReport> r =
       ParseAgentReport(R"({"replications":[{"id":"x","lastSuccessTime":1764064800}]})");
@@ -70,6 +97,13 @@ ReplicationStatus Sample() {
   a.current_queue_size_bytes = 77;
   a.latest_response_code = 204;
   a.dropped = {{"expired", 4}};
+  a.backfill = BackfillReport{"2026-01-01T00:00:00Z",
+                              "2026-01-02T00:00:00Z",
+                              "2026-01-01T06:00:00Z",
+                              900,
+                              0,
+                              "Reading",
+                              ""};
   AgentStatusEntry b;
   b.pod = "b";
   b.error = "connection refused";

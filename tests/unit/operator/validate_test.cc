@@ -66,6 +66,41 @@ const ReplicationCase kReplicationCases[] = {
        r.spec.measurements = {"cpu", ""};
      },
      "spec.measurements[1]", "empty"},
+    {"backfill_valid",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-01T00:00:00Z", "2026-01-02T00:00:00.5+01:00"};
+     },
+     "", ""},
+    {"backfill_without_from",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"", "2026-01-02T00:00:00Z"};
+     },
+     "spec.backfill.from", "required"},
+    {"backfill_without_offset",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-01T00:00:00", "2026-01-02T00:00:00Z"};
+     },
+     "spec.backfill.from", "invalid time \"2026-01-01T00:00:00\""},
+    {"backfill_to_before_from",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"};
+     },
+     "spec.backfill.to", "must be after backfill.from"},
+    {"backfill_empty_range",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"};
+     },
+     "spec.backfill.to", "must be after backfill.from"},
+    {"backfill_rate_zero",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 0};
+     },
+     "spec.backfill.maxPointsPerSecond", "at least 1"},
+    {"backfill_rate_too_high",
+     [](Replication& r) {
+       r.spec.backfill = BackfillSpec{"2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 10000001};
+     },
+     "spec.backfill.maxPointsPerSecond", "at most 10000000"},
     {"in_without_values",
      [](Replication& r) {
        r.spec.agent_selector.match_expressions.push_back(
@@ -124,6 +159,26 @@ TEST(ReplicationValidationJson, DefaultsApplyWhenAbsent) {
   EXPECT_EQ(r.spec.backoff_min, "250ms");
   EXPECT_EQ(r.spec.backoff_max, "30s");
   EXPECT_EQ(r.spec.max_in_flight, 1);
+}
+
+TEST(ReplicationValidationJson, BackfillDecodesWithItsDefaultRate) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","backfill":{"from":"2026-01-01T00:00:00Z","to":"2026-02-01T00:00:00Z"}})");
+  ASSERT_TRUE(r.spec.backfill.has_value());
+  EXPECT_EQ(r.spec.backfill->from, "2026-01-01T00:00:00Z");
+  EXPECT_EQ(r.spec.backfill->to, "2026-02-01T00:00:00Z");
+  EXPECT_EQ(r.spec.backfill->max_points_per_second, 50000);
+  EXPECT_TRUE(ValidateReplication(r, nullptr).empty());
+  EXPECT_FALSE(Decoded(testing::kReplicationSpec).spec.backfill.has_value());
+}
+
+TEST(ReplicationValidationJson, BackfillWrongTypesNameTheField) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","backfill":{"from":20260101,"to":"2026-02-01T00:00:00Z","maxPointsPerSecond":"fast"}})");
+  FieldErrors errors = ValidateReplication(r, nullptr);
+  ASSERT_EQ(errors.size(), 2u) << JoinErrors(errors);
+  EXPECT_EQ(errors[0], (FieldError{"spec.backfill.from", "expected a string"}));
+  EXPECT_EQ(errors[1], (FieldError{"spec.backfill.maxPointsPerSecond", "expected an integer"}));
 }
 
 TEST(ReplicationValidationJson, BucketIdOnV1RemoteRefused) {

@@ -22,6 +22,15 @@ std::string AgentDocument() {
   a.latest_response_code = 204;
   a.oldest_pending_age_seconds = 200.7;
   a.state = sender::State::kReplicating;
+  a.backfill = admin::BackfillStatus{1767225600000000000,
+                                     1767312000000000000,
+                                     1767268800000000000,
+                                     1200,
+                                     30,
+                                     50000,
+                                     "Reading",
+                                     "admin",
+                                     ""};
   admin::ReplicationStatus b;
   b.id = "r-2";
   b.name = "v1-backup";
@@ -109,6 +118,11 @@ TEST(FormatJson, StreamsAndErrorsWithTheAgentsFieldNames) {
   EXPECT_EQ(s.at("latestResponseCode").as_integer(), 204);
   EXPECT_EQ(s.at("state").as_string(), "Replicating");
   EXPECT_DOUBLE_EQ(s.at("oldestPendingAgeSeconds").as_double(), 200.7);
+  // The agent's backfill object is passed on; a stream without one has none.
+  EXPECT_EQ(s.at("backfill").at("doneUntil").as_string(), "2026-01-01T12:00:00Z");
+  EXPECT_EQ(s.at("backfill").at("points").as_integer(), 1200);
+  EXPECT_EQ(s.at("backfill").at("state").as_string(), "Reading");
+  EXPECT_FALSE(doc.at("streams").at(1).has_field("backfill"));
   ASSERT_EQ(doc.at("errors").size(), 1u);
   EXPECT_EQ(doc.at("errors").at(0).at("pod").as_string(), "db-1");
 }
