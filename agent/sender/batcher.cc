@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "agent/deletes/delete_record.h"
+
 namespace edgerepl::sender {
 namespace {
 
@@ -50,6 +52,13 @@ Batch NextBatchFrom(const std::deque<SourceRecord>& pending, size_t first_record
   size_t offset = head_offset;
   for (size_t i = first_record; i < pending.size(); ++i, offset = 0) {
     const SourceRecord& r = pending[i];
+    if (deletes::IsDeleteRecord(r.payload)) {
+      if (!batch.body.empty()) break;  // completed_records is i: the writes before it go first
+      if (batch.oldest_enqueue_ns == 0) batch.oldest_enqueue_ns = r.enqueue_time_ns;
+      batch.delete_payload = r.payload;
+      batch.completed_records = i + 1;
+      break;
+    }
     if (batch.oldest_enqueue_ns == 0) batch.oldest_enqueue_ns = r.enqueue_time_ns;
     size_t remaining = r.payload.size() - std::min(offset, r.payload.size());
     bool ends_in_newline = !r.payload.empty() && r.payload.back() == '\n';

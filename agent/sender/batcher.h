@@ -25,10 +25,15 @@ struct Batch {
   size_t completed_records = 0;
   size_t next_offset = 0;
   int64_t oldest_enqueue_ns = 0;
-  bool empty() const { return body.empty(); }
+  // A delete record (agent/deletes/delete_record.h) is a batch of its own, never merged with
+  // writes: it is applied at the remote after the writes before it and before those after it.
+  std::string delete_payload;
+  bool is_delete() const { return !delete_payload.empty(); }
+  bool empty() const { return body.empty() && delete_payload.empty(); }
 };
 
-// Builds the next batch from `pending`, starting `head_offset` bytes into its first record.
+// Builds the next batch from `pending`, starting `head_offset` bytes into its first record. It
+// ends before a delete record; a delete record at its start is the whole batch.
 // Always makes progress when anything is pending: a single line bigger than the limits is a batch
 // of its own (the remote then decides, 413 → non-retryable).
 Batch NextBatch(const std::deque<SourceRecord>& pending, size_t head_offset,

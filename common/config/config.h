@@ -107,6 +107,10 @@ struct ReplicationConfig {
   uint64_t max_queue_size_bytes = kDefaultMaxQueueSizeBytes;
   uint64_t max_age_seconds = kDefaultMaxAgeSeconds;  // 0 = no limit
   bool drop_non_retryable_data = false;
+  // Deletes sent through the agent (v1 DELETE / DROP SERIES on /query, v2 /api/v2/delete) are
+  // queued in order with the writes and applied at the remote (docs/deletes.md). Off by default,
+  // as InfluxDB's replication never deletes.
+  bool replicate_deletes = false;
   bool suspend = false;
   std::vector<std::string> measurements;  // empty = all
   LabelSelector selector;                 // empty = every agent

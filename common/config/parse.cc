@@ -571,6 +571,7 @@ class Parser {
     r.Uint("maxQueueSizeBytes", &rep->max_queue_size_bytes, kMinMaxQueueSizeBytes, UINT64_MAX);
     r.Uint("maxAgeSeconds", &rep->max_age_seconds, 0, UINT64_MAX / 1000000000);
     r.Bool("dropNonRetryableData", &rep->drop_non_retryable_data);
+    r.Bool("replicateDeletes", &rep->replicate_deletes);
     r.Bool("suspend", &rep->suspend);
     if (YAML::Node m = r.Get("measurements"); !m.IsNull()) {
       std::string mpath = r.PathOf("measurements");

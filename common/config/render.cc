@@ -119,6 +119,7 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
     Num(e, "maxQueueSizeBytes", r.max_queue_size_bytes);
     Num(e, "maxAgeSeconds", r.max_age_seconds);
     Bool(e, "dropNonRetryableData", r.drop_non_retryable_data);
+    Bool(e, "replicateDeletes", r.replicate_deletes);
     Bool(e, "suspend", r.suspend);
     e << YAML::Key << "measurements" << YAML::Value;
     StrList(e, r.measurements);

@@ -69,6 +69,7 @@ TEST(ParseConfigTest, RemoteAndReplicationDefaults) {
   EXPECT_EQ(p.max_queue_size_bytes, 67108860u);
   EXPECT_EQ(p.max_age_seconds, 604800u);
   EXPECT_FALSE(p.drop_non_retryable_data);
+  EXPECT_FALSE(p.replicate_deletes);
   EXPECT_FALSE(p.suspend);
   EXPECT_TRUE(p.measurements.empty());
   EXPECT_TRUE(p.selector.empty());
@@ -113,6 +114,7 @@ replications:
     maxQueueSizeBytes: 33554430
     maxAgeSeconds: 0
     dropNonRetryableData: true
+    replicateDeletes: true
     suspend: true
     measurements: [cpu, mem]
     selector:
@@ -136,6 +138,7 @@ replications:
   EXPECT_EQ(c->remotes[0].timeout, milliseconds(60000));
   const ReplicationConfig& p = c->replications[0];
   EXPECT_EQ(p.max_age_seconds, 0u);
+  EXPECT_TRUE(p.replicate_deletes);
   EXPECT_EQ(p.measurements, (std::vector<std::string>{"cpu", "mem"}));
   EXPECT_EQ(p.selector.match_labels.at("app"), "influx");
   ASSERT_EQ(p.selector.match_expressions.size(), 2u);
