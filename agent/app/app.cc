@@ -69,6 +69,7 @@ App::App(AppOptions options)
       write_metrics_(registry_),
       intent_metrics_(registry_),
       write_handler_([this] { return routing(); }, RealClock::Instance(), write_metrics_),
+      delete_handler_([this] { return routing(); }, RealClock::Instance()),
       admin_api_(*this, registry_, EDGEREPL_VERSION) {}
 
 Result<std::unique_ptr<App>> App::Start(AppOptions options) {
@@ -164,7 +165,12 @@ Status App::StartServing(const config::Config& config) {
     frontdoor::ReplayOptions replay;
     replay.stopping = [this] { return shut_down_.load(); };
     frontdoor::ReplayReport r = frontdoor::ReplayIntents(
-        [this](http::HttpRequest local) { return write_handler_.Replay(std::move(local)); },
+        [this](http::HttpRequest local) {
+          if (frontdoor::DeleteHandler::IsDeleteIntent(local)) {
+            return delete_handler_.Replay(std::move(local));
+          }
+          return write_handler_.Replay(std::move(local));
+        },
         std::move(pending), *intents_, replay);
     intent_metrics_.Observe(r);
     spdlog::info(
@@ -457,6 +463,7 @@ httpserver::Response App::HandleWritePort(const httpserver::Request& request) {
     return r;
   }
   if (frontdoor::IsWrite(request)) return write_handler_.Handle(request);
+  if (auto r = delete_handler_.Handle(request)) return std::move(*r);
   return frontdoor::Proxy(*routing()->local, request);
 }
 

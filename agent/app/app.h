@@ -22,6 +22,7 @@
 #include "agent/app/intents.h"
 #include "agent/app/replication_runtime.h"
 #include "agent/config/reload.h"
+#include "agent/frontdoor/delete_handler.h"
 #include "agent/frontdoor/intent_recovery.h"
 #include "agent/frontdoor/routing.h"
 #include "agent/frontdoor/write_handler.h"
@@ -125,6 +126,7 @@ class App final : public admin::Backend {
   frontdoor::WriteMetrics write_metrics_;
   frontdoor::IntentMetrics intent_metrics_;
   frontdoor::WriteHandler write_handler_;
+  frontdoor::DeleteHandler delete_handler_;
   admin::AdminApi admin_api_;
 
   mutable std::mutex apply_mu_;           // serializes Apply (initial, reload, label change)

@@ -245,6 +245,11 @@ void ReplicationRuntime::CountDropped(uint64_t points, uint64_t bytes, std::stri
   if (queue_) queue_->CountDropped(points, bytes, reason);
 }
 
+void ReplicationRuntime::CountDelete(std::string_view result) {
+  std::shared_lock<std::shared_mutex> lock(queue_mu_);
+  if (sender_metrics_) sender_metrics_->CountDelete(result);
+}
+
 void ReplicationRuntime::SkipHead() {
   std::shared_lock<std::shared_mutex> lock(queue_mu_);
   if (sender_) sender_->SkipHead();

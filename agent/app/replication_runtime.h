@@ -79,6 +79,7 @@ class ReplicationRuntime {
   bool HasRoomFor(uint64_t bytes) const;
   Status Append(std::string_view payload, uint32_t points);
   void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason);
+  void CountDelete(std::string_view result);
 
  private:
   ReplicationRuntime(RuntimeConfig config, std::shared_ptr<http::HttpClient> client,
@@ -161,6 +162,7 @@ class RoutedTarget final : public frontdoor::WriteTarget {
   void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
     runtime_->CountDropped(points, bytes, reason);
   }
+  void CountDelete(std::string_view result) override { runtime_->CountDelete(result); }
 
  private:
   const config::ReplicationConfig replication_;

@@ -33,6 +33,8 @@ class WriteTarget {
   // full (nothing was written); kAborted when the replication was removed by a reload meanwhile.
   virtual Status Append(std::string_view payload, uint32_t points) = 0;
   virtual void CountDropped(uint64_t points, uint64_t bytes, std::string_view reason) = 0;
+  // A replicated delete was queued or, by the front door, dropped (sender::kDeleteResults).
+  virtual void CountDelete(std::string_view result) = 0;
 };
 using WriteTargetPtr = std::shared_ptr<WriteTarget>;
 

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <future>
 
+#include "agent/deletes/influxql_delete.h"
+#include "agent/deletes/query_answer.h"
+#include "agent/deletes/v2_delete.h"
 #include "common/codec/gzip.h"
 #include "common/codec/percent.h"
 #include "common/log/redact.h"
@@ -210,7 +213,11 @@ StepResult Sender::Step() {
       return {StepResult::kWait, wait};
     }
   }
-  if (!skip && max_in_flight_ > 1) return StepPipelined();
+  // A delete goes alone, once the writes before it are acknowledged: the window stops short of
+  // it (FillWindow) and, drained, it is sent here.
+  if (!skip && max_in_flight_ > 1 && !(in_flight_.empty() && NextIsDelete())) {
+    return StepPipelined();
+  }
   SettleInFlight(true);  // a skip acts on the head, so nothing may be in flight behind it
   return StepSingle(skip);
 }
@@ -230,6 +237,28 @@ StepResult Sender::StepSingle(bool skip) {
   } else {
     DiscardStaged();
     batch = NextBatchFrom(pending_, 0, head_offset_, CurrentLimits(), TakeSpareBody());
+  }
+  if (batch.is_delete()) {
+    if (skip) {
+      spdlog::warn("replication {}: skipping a queued delete on request",
+                   options_.replication_name);
+      DropLines(0, batch.delete_payload.size(), kDropSkipped);
+      metrics_.CountDelete(kDeleteDropped);
+      FinishBatch(batch);
+      backoff_.Reset();
+      SetState(pending_.empty() ? State::kIdle : State::kReplicating);
+      return {StepResult::kContinue, {}};
+    }
+    Outcome outcome = DeliverDelete(batch.delete_payload);
+    if (!outcome.done) return Failed(outcome);
+    FinishBatch(batch);
+    backoff_.Reset();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.consecutive_failures = 0;
+    }
+    SetState(State::kReplicating);
+    return {StepResult::kContinue, {}};
   }
   if (skip) {
     spdlog::warn("replication {}: skipping head batch of {} points on request",
@@ -267,6 +296,8 @@ std::chrono::milliseconds Sender::LingerLeft() const {
   if (pending_bytes_ - head_offset_ >= options_.batch.max_bytes) return {};
   uint64_t points = 0;
   for (const SourceRecord& r : pending_) {
+    // A batch ends at a delete: waiting would not make it fuller.
+    if (deletes::IsDeleteRecord(r.payload)) return {};
     points += r.points;
     if (points >= options_.batch.max_points) return {};
   }
@@ -292,8 +323,10 @@ void Sender::Stage(const Batch& current) {
   s.first_record = popped_records_ + first;
   s.first_offset = current.next_offset;
   s.end_record = popped_records_ + next.completed_records;
-  Result<std::string> gz = codec::GzipCompress(next.body, options_.gzip_level);
-  if (gz.ok()) s.compressed = std::move(gz).value();
+  if (!next.is_delete()) {
+    Result<std::string> gz = codec::GzipCompress(next.body, options_.gzip_level);
+    if (gz.ok()) s.compressed = std::move(gz).value();
+  }
   s.batch = std::move(next);
   staged_ = std::move(s);
 }
@@ -418,6 +451,8 @@ bool Sender::FillWindow() {
     }
     size_t first = static_cast<size_t>(next_record_ - popped_records_);
     if (first >= pending_.size()) return false;
+    // Not while writes before it are out: Step sends it alone once they are acknowledged.
+    if (deletes::IsDeleteRecord(pending_[first].payload)) return false;
     auto batch = std::make_unique<Batch>(
         NextBatchFrom(pending_, first, next_offset_, CurrentLimits(), TakeSpareBody()));
     if (batch->empty() && batch->completed_records == first && batch->next_offset == next_offset_) {
@@ -565,6 +600,83 @@ Sender::Outcome Sender::DeliverSplit(std::string_view body) {
   return Deliver(right, lines - half);
 }
 
+bool Sender::NextIsDelete() const {
+  size_t i = static_cast<size_t>(next_record_ - popped_records_);
+  return i < pending_.size() && deletes::IsDeleteRecord(pending_[i].payload);
+}
+
+Sender::Outcome Sender::DeliverDelete(std::string_view payload) {
+  Result<deletes::DeleteSpec> spec = deletes::DecodeRecord(payload);
+  if (!spec.ok()) {
+    // Passed the queue's checksum but not this version's decoder: it can never be applied.
+    spdlog::error("replication {}: dropping a queued delete that cannot be read: {}",
+                  options_.replication_name, spec.status().message());
+    DropLines(0, payload.size(), kDropNonRetryable);
+    metrics_.CountDelete(kDeleteDropped);
+    return {true, {Action::kSuccess, std::nullopt}, 0, ""};
+  }
+  auto start = clock_.Now();
+  Result<http::HttpResponse> response = http_.Send(BuildDeleteRequest(*spec));
+  double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  if (!response.ok()) {
+    metrics_.ObserveRequest(0, seconds);
+    return {false, {Action::kRetry, std::nullopt}, 0, RecordAnswer(0, response.status().message())};
+  }
+  const int code = response->status;
+  metrics_.ObserveRequest(code, seconds);
+  auto wall = clock_.WallNow();
+  Decision d = Classify(code, response->headers, wall, options_.backoff_max * 10);
+  // A v1 remote answers a failed statement with 200 and the error in the body.
+  std::string refusal;
+  if (d.action == Action::kSuccess && options_.protocol == Protocol::kV1) {
+    refusal = deletes::QueryAnswerError(response->body);
+  }
+  if (d.action == Action::kSuccess && refusal.empty()) {
+    metrics_.CountDelete(kDeleteApplied);
+    RecordAnswer(code, "");
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.last_success_time = wall;
+    return {true, d, code, ""};
+  }
+  if (!refusal.empty()) d = {Action::kNonRetryable, std::nullopt};
+  std::string message = RecordAnswer(code, !refusal.empty()         ? "delete refused: " + refusal
+                                           : response->body.empty() ? "HTTP " + std::to_string(code)
+                                                                    : response->body);
+  if (d.action == Action::kNonRetryable || d.action == Action::kTooLarge) {
+    d.action = Action::kNonRetryable;
+    metrics_.CountDelete(kDeleteRefused);
+    if (options_.drop_non_retryable) {
+      spdlog::warn("replication {}: remote refused a delete (HTTP {}), dropped: {}",
+                   options_.replication_name, code, message);
+      DropLines(0, payload.size(), kDropNonRetryable);
+      metrics_.CountDelete(kDeleteDropped);
+      return {true, {Action::kSuccess, std::nullopt}, code, ""};
+    }
+  }
+  return {false, d, code, message};
+}
+
+http::HttpRequest Sender::BuildDeleteRequest(const deletes::DeleteSpec& spec) const {
+  http::HttpRequest req;
+  req.method = "POST";
+  if (options_.protocol == Protocol::kV1) {
+    // InfluxQL's DELETE acts on every retention policy of the database, as it did locally.
+    std::string_view bucket = options_.bucket;
+    req.target = "/query?db=" + codec::PercentEncode(bucket.substr(0, bucket.find('/')));
+    req.body = "q=" + codec::PercentEncode(deletes::RenderInfluxQL(spec));
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  } else {
+    req.target = "/api/v2/delete?orgID=" + codec::PercentEncode(options_.org_id) +
+                 (options_.bucket_is_id ? "&bucketID=" : "&bucket=") +
+                 codec::PercentEncode(options_.bucket);
+    req.body = deletes::RenderV2Body(spec);
+    req.headers = {{"Content-Type", "application/json"}};
+  }
+  req.headers.emplace_back("User-Agent", std::string("edgerepl/") + EDGEREPL_VERSION);
+  AddCredentials(options_.token, options_.user, options_.protocol == Protocol::kV1, req);
+  return req;
+}
+
 Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status_out,
                              std::string precompressed) {
   *status_out = 0;
@@ -688,9 +800,12 @@ std::string Sender::RecordAnswer(int code, std::string message) {
 std::string Sender::Redact(std::string message) const {
   for (const std::string* secret : {&options_.token, &options_.user.password}) {
     if (secret->empty()) continue;
+    constexpr std::string_view kRedacted = "[redacted]";
+    // Searched on after the replacement: a secret that occurs in "[redacted]" itself (a short
+    // token) would otherwise be found in it again, forever.
     for (size_t at = message.find(*secret); at != std::string::npos;
-         at = message.find(*secret, at)) {
-      message.replace(at, secret->size(), "[redacted]");
+         at = message.find(*secret, at + kRedacted.size())) {
+      message.replace(at, secret->size(), kRedacted);
     }
   }
   // Then every secret of the config (another remote's token, the admin token) in every form a

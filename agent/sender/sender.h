@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/deletes/delete_spec.h"
 #include "agent/sender/batcher.h"
 #include "agent/sender/body_limit.h"
 #include "agent/sender/classify.h"
@@ -140,6 +141,12 @@ class Sender {
   // `compressed`, when not empty, is `body` already gzipped.
   Outcome Deliver(std::string_view body, uint64_t points, std::string compressed = {});
   Outcome DeliverSplit(std::string_view body);
+  // A delete record (agent/deletes), applied at the remote on its own once every write queued
+  // before it is acknowledged, and before any queued after it is sent.
+  Outcome DeliverDelete(std::string_view payload);
+  http::HttpRequest BuildDeleteRequest(const deletes::DeleteSpec& spec) const;
+  // Whether the next record to send is a delete.
+  bool NextIsDelete() const;
   Outcome Post(std::string_view body, uint64_t points, int* status_out, std::string compressed);
   StepResult StepSingle(bool skip);
   // How much longer to wait for the pending records to fill a batch; zero to send now.

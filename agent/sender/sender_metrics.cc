@@ -40,6 +40,11 @@ SenderMetrics::SenderMetrics(prometheus::Registry& registry, std::string replica
                         .Name("edgerepl_replication_state")
                         .Help("1 for the replication's current state, 0 for the others")
                         .Register(registry)),
+      deletes_family_(BuildCounter()
+                          .Name("edgerepl_deletes_total")
+                          .Help("Replicated deletes (replicateDeletes) by what became of them: "
+                                "queued, applied at the remote, refused by it, dropped")
+                          .Register(registry)),
       duration_(
           duration_family_.Add({{"replication", replication_}},
                                prometheus::Histogram::BucketBoundaries{
@@ -52,6 +57,11 @@ SenderMetrics::SenderMetrics(prometheus::Registry& registry, std::string replica
     states_[s] =
         &state_family_.Add({{"replication", replication_}, {"state", std::string(StateName(s))}});
   }
+  // Declared with zeros, so rate() sees a series before the first delete.
+  for (std::string_view r : kDeleteResults) {
+    deletes_.emplace(std::string(r), &deletes_family_.Add({{"replication", replication_},
+                                                           {"result", std::string(r)}}));
+  }
 }
 
 SenderMetrics::~SenderMetrics() {
@@ -62,6 +72,7 @@ SenderMetrics::~SenderMetrics() {
   wire_family_.Remove(&wire_);
   last_success_family_.Remove(&last_success_);
   for (auto& [s, gauge] : states_) state_family_.Remove(gauge);
+  for (auto& [r, counter] : deletes_) deletes_family_.Remove(counter);
 }
 
 void SenderMetrics::ObserveRequest(int code, double seconds) {
@@ -83,6 +94,10 @@ void SenderMetrics::ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_b
   bytes_.Increment(static_cast<double>(bytes));
   wire_.Increment(static_cast<double>(wire_bytes));
   last_success_.Set(unix_seconds);
+}
+
+void SenderMetrics::CountDelete(std::string_view result) {
+  if (auto it = deletes_.find(result); it != deletes_.end()) it->second->Increment();
 }
 
 void SenderMetrics::SetState(State state) {

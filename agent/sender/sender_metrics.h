@@ -12,10 +12,21 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "agent/sender/sender_state.h"
 
 namespace edgerepl::sender {
+
+// What became of the deletes a replication carries: queued by the front door after the local
+// database applied them, applied at the remote, refused by the remote (each refusing answer, as
+// the stream stalls or drops it), dropped (queue full, dropNonRetryableData, skipped, expired).
+inline constexpr std::string_view kDeleteQueued = "queued";
+inline constexpr std::string_view kDeleteApplied = "applied";
+inline constexpr std::string_view kDeleteRefused = "refused";
+inline constexpr std::string_view kDeleteDropped = "dropped";
+inline constexpr std::string_view kDeleteResults[] = {kDeleteQueued, kDeleteApplied, kDeleteRefused,
+                                                      kDeleteDropped};
 
 class SenderMetrics {
  public:
@@ -30,6 +41,8 @@ class SenderMetrics {
   // A batch (or part) the remote accepted: points, line-protocol bytes, bytes on the wire.
   void ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_bytes, double unix_seconds);
   void SetState(State state);
+  // A replicated delete (docs/deletes.md) reached `result`: one of kDeleteResults.
+  void CountDelete(std::string_view result);
 
  private:
   std::string replication_;
@@ -40,12 +53,14 @@ class SenderMetrics {
   prometheus::Family<prometheus::Counter>& wire_family_;
   prometheus::Family<prometheus::Gauge>& last_success_family_;
   prometheus::Family<prometheus::Gauge>& state_family_;
+  prometheus::Family<prometheus::Counter>& deletes_family_;
   prometheus::Histogram& duration_;
   prometheus::Counter& points_;
   prometheus::Counter& bytes_;
   prometheus::Counter& wire_;
   prometheus::Gauge& last_success_;
   std::map<State, prometheus::Gauge*> states_;
+  std::map<std::string, prometheus::Counter*, std::less<>> deletes_;
   std::mutex mu_;  // guards by_code_
   std::map<int, prometheus::Counter*> by_code_;
 };

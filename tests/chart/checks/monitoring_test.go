@@ -167,6 +167,8 @@ var contractMetrics = map[string]string{
 	"edgerepl_backfill_local_query_errors_total": "counter", "edgerepl_backfill_done_until_timestamp_seconds": "gauge",
 	"edgerepl_backfill_progress_ratio": "gauge", "edgerepl_backfill_pending_points": "gauge",
 	"edgerepl_backfill_queue_bytes": "gauge", "edgerepl_backfill_state": "gauge",
+	// agent/sender/sender_metrics.cc (docs/deletes.md).
+	"edgerepl_deletes_total": "counter",
 	// Prometheus' own per-target series.
 	"up": "gauge",
 }

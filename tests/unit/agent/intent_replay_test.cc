@@ -26,6 +26,7 @@ class RecordingTarget final : public WriteTarget {
     return Status::Ok();
   }
   void CountDropped(uint64_t, uint64_t, std::string_view) override {}
+  void CountDelete(std::string_view) override {}
 
   config::ReplicationConfig replication_;
   std::vector<std::string> appended;

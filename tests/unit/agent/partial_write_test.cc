@@ -132,6 +132,7 @@ class Target final : public WriteTarget {
   bool HasRoomFor(uint64_t) const override { return true; }
   Status Append(std::string_view, uint32_t) override { return Status::Ok(); }
   void CountDropped(uint64_t, uint64_t, std::string_view) override {}
+  void CountDelete(std::string_view) override {}
   config::ReplicationConfig r_;
 };
 

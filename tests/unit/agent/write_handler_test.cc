@@ -70,6 +70,7 @@ class FakeTarget final : public WriteTarget {
   void CountDropped(uint64_t points, uint64_t, std::string_view reason) override {
     dropped[std::string(reason)] += points;
   }
+  void CountDelete(std::string_view result) override { deletes[std::string(result)]++; }
 
   config::ReplicationConfig r_;
   FixedClock* clock = nullptr;
@@ -79,6 +80,7 @@ class FakeTarget final : public WriteTarget {
   std::vector<std::string> appended;
   uint64_t appended_points = 0;
   std::map<std::string, uint64_t> dropped;
+  std::map<std::string, uint64_t> deletes;
 };
 
 config::ReplicationConfig Replication(std::string bucket) {

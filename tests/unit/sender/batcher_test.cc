@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/deletes/delete_spec.h"
+
 namespace edgerepl::sender {
 namespace {
 
@@ -22,6 +24,27 @@ TEST(BatcherTest, MergesSmallRecords) {
   EXPECT_EQ(b.completed_records, 2u);
   EXPECT_EQ(b.next_offset, 0u);
   EXPECT_EQ(b.oldest_enqueue_ns, 10);
+}
+
+// A delete is never merged with writes: the batch before it ends there, and it is a batch alone.
+TEST(BatcherTest, ADeleteRecordIsABatchOfItsOwn) {
+  const std::string del = std::string(deletes::kDeleteMarker) + "{}\n";
+  std::deque<SourceRecord> q = {Rec(1, "a v=1 1\n", 1), Rec(2, del, 0), Rec(3, "b v=1 1\n", 1)};
+  Batch before = NextBatch(q, 0, {});
+  EXPECT_EQ(before.body, "a v=1 1\n");
+  EXPECT_FALSE(before.is_delete());
+  EXPECT_EQ(before.completed_records, 1u);
+  Batch d = NextBatchFrom(q, 1, 0, {}, {});
+  EXPECT_TRUE(d.is_delete());
+  EXPECT_FALSE(d.empty());
+  EXPECT_EQ(d.delete_payload, del);
+  EXPECT_TRUE(d.body.empty());
+  EXPECT_EQ(d.points, 0u);
+  EXPECT_EQ(d.completed_records, 2u);
+  EXPECT_EQ(d.oldest_enqueue_ns, 20);
+  Batch after = NextBatchFrom(q, 2, 0, {}, {});
+  EXPECT_EQ(after.body, "b v=1 1\n");
+  EXPECT_EQ(after.completed_records, 3u);
 }
 
 TEST(BatcherTest, StopsAtMaxPointsOnRecordBoundary) {

@@ -196,6 +196,19 @@ TEST_F(SenderTest, TransportErrorRecordsCodeZeroWithoutToken) {
   EXPECT_EQ(source_.acked(), 0u);
 }
 
+// A token that occurs in the replacement text itself ("[redacted]") is still replaced once per
+// occurrence; searching from the replacement's start again looped forever.
+TEST_F(SenderTest, AShortTokenInsideTheReplacementTextDoesNotHangTheRedaction) {
+  SenderOptions o = Options();
+  o.token = "t";
+  Make(o, [](const http::HttpRequest&) { return Answer(400, {}, "unsupported path: test"); });
+  source_.Append("m v=1 1\n");
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);
+  const std::string message = sender_->Snapshot().latest_error_message;
+  EXPECT_EQ(message.find("test"), std::string::npos) << message;
+  EXPECT_EQ(message.rfind("unsuppor[redac", 0), 0u) << message;
+}
+
 TEST_F(SenderTest, ErrorMessageIsTruncated) {
   Make(Options(), [](const http::HttpRequest&) { return Answer(500, {}, std::string(5000, 'e')); });
   source_.Append("m v=1 1\n");
