@@ -122,6 +122,7 @@ Replication DecodeReplication(const web::json::value& object) {
   spec.Int("maxQueueSizeBytes", &s.max_queue_size_bytes);
   spec.Int("maxAgeSeconds", &s.max_age_seconds);
   spec.Bool("dropNonRetryableData", &s.drop_non_retryable_data);
+  spec.Bool("replicateDeletes", &s.replicate_deletes);
   spec.Bool("suspend", &s.suspend);
   spec.StringList("measurements", &s.measurements);
   DecodeSelector(spec.Object("agentSelector"), &s.agent_selector, errors);

@@ -94,6 +94,7 @@ struct ReplicationSpec {
   int64_t max_queue_size_bytes = static_cast<int64_t>(config::kDefaultMaxQueueSizeBytes);
   int64_t max_age_seconds = static_cast<int64_t>(config::kDefaultMaxAgeSeconds);
   bool drop_non_retryable_data = false;
+  bool replicate_deletes = false;
   bool suspend = false;
   std::vector<std::string> measurements;
   config::LabelSelector agent_selector;

@@ -40,6 +40,7 @@ config::ReplicationConfig ToReplicationConfig(const Replication& replication) {
   c.max_queue_size_bytes = static_cast<uint64_t>(std::max<int64_t>(s.max_queue_size_bytes, 0));
   c.max_age_seconds = static_cast<uint64_t>(std::max<int64_t>(s.max_age_seconds, 0));
   c.drop_non_retryable_data = s.drop_non_retryable_data;
+  c.replicate_deletes = s.replicate_deletes;
   c.suspend = s.suspend;
   c.measurements = s.measurements;
   c.selector = s.agent_selector;

@@ -227,6 +227,16 @@ TEST_F(OperatorIntegration, ExamplesApplyAndColumnsReadLikeInfluxReplicationList
   auto rep = GetJson("replication telegraf-to-cloud");
   ASSERT_TRUE(rep.has_value());
   EXPECT_EQ(rep->at("spec").at("maxInFlight").as_integer(), 1);
+  // The example spells replicateDeletes out; a Replication that leaves it out gets false.
+  ASSERT_EQ(
+      Apply("apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: minimal\n"
+            "spec:\n  remoteRef: {name: cloud}\n  localBucket: t\n  remoteBucket: e\n")
+          .exit_code,
+      0);
+  auto minimal = GetJson("replication minimal");
+  ASSERT_TRUE(minimal.has_value());
+  ASSERT_TRUE(minimal->at("spec").has_boolean_field("replicateDeletes")) << minimal->serialize();
+  EXPECT_FALSE(minimal->at("spec").at("replicateDeletes").as_bool());
   auto remote = GetJson("remote cloud");
   ASSERT_TRUE(remote.has_value());
   EXPECT_EQ(remote->at("spec").at("tokenSecretRef").at("key").as_string(), "token");
@@ -248,6 +258,8 @@ TEST_F(OperatorIntegration, InvalidObjectsAreRefusedNamingTheField) {
   const Case cases[] = {
       {"queue too small", rep + "  maxQueueSizeBytes: 1024\n", "spec.maxQueueSizeBytes"},
       {"wrong type", rep + "  suspend: \"yes\"\n", "spec.suspend"},
+      {"wrong type of the delete switch", rep + "  replicateDeletes: \"yes\"\n",
+       "spec.replicateDeletes"},
       {"wrong type number", rep + "  maxAgeSeconds: week\n", "spec.maxAgeSeconds"},
       {"negative age", rep + "  maxAgeSeconds: -1\n", "spec.maxAgeSeconds"},
       {"unknown protocol", remote + "  protocol: v3\n", "spec.protocol"},
@@ -361,14 +373,17 @@ TEST_F(OperatorIntegration, RenderedSecretFollowsTokenSpecAndDeletion) {
   expected.remotes[0].token = "rotated-token";
   EXPECT_TRUE(WaitFor([&] { return AgentConfig() == expected; }, 15s)) << AgentYaml();
 
-  // A Replication edit.
-  ASSERT_EQ(
-      Kubectl("patch replication telegraf-to-cloud -n " + ns_ +
-              " --type=merge -p '{\"spec\":{\"maxQueueSizeBytes\":40000000,\"suspend\":true}}'")
-          .exit_code,
-      0);
+  // A Replication edit. A field the schema did not declare would be pruned by the API server, so
+  // replicateDeletes arriving in the file shows the CRD carries it.
+  ASSERT_EQ(Kubectl("patch replication telegraf-to-cloud -n " + ns_ +
+                    " --type=merge -p "
+                    "'{\"spec\":{\"maxQueueSizeBytes\":40000000,\"suspend\":true,"
+                    "\"replicateDeletes\":true}}'")
+                .exit_code,
+            0);
   expected.replications[0].max_queue_size_bytes = 40000000;
   expected.replications[0].suspend = true;
+  expected.replications[0].replicate_deletes = true;
   EXPECT_TRUE(WaitFor([&] { return AgentConfig() == expected; }, 15s)) << AgentYaml();
 
   // The token Secret disappears: the Remote says so and its token leaves the file.

@@ -245,6 +245,33 @@ TEST(RenderNamespace, BackfillReachesTheAgentsConfig) {
   EXPECT_EQ(b.max_points_per_second, 20000u);
 }
 
+TEST(RenderNamespace, ReplicateDeletesReachesTheAgentsConfig) {
+  Namespace ns;
+  NamespaceRender off = RenderNamespace(ns.input, Settings());
+  EXPECT_FALSE(ParsedBack(off).replications.at(0).replicate_deletes);
+  EXPECT_NE(off.data.at(kAgentConfigKey).find("replicateDeletes: false"), std::string::npos);
+  ns.input.replications[0] = DecodeReplication(Json(testing::ReplicationJson(
+      "edge-to-cloud",
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"telegraf","remoteBucket":"edge","replicateDeletes":true})")));
+  NamespaceRender on = RenderNamespace(ns.input, Settings());
+  EXPECT_TRUE(on.replications.at("edge-to-cloud").ok);
+  EXPECT_TRUE(ParsedBack(on).replications.at(0).replicate_deletes);
+  EXPECT_NE(on.data.at(kAgentConfigKey).find("replicateDeletes: true"), std::string::npos);
+}
+
+TEST(RenderNamespace, ReplicateDeletesOfTheWrongTypeLeavesTheReplicationOut) {
+  Namespace ns;
+  ns.input.replications[0] = DecodeReplication(Json(testing::ReplicationJson(
+      "edge-to-cloud",
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"telegraf","remoteBucket":"edge","replicateDeletes":1})")));
+  NamespaceRender out = RenderNamespace(ns.input, Settings());
+  EXPECT_TRUE(ParsedBack(out).replications.empty());
+  const Verdict& v = out.replications.at("edge-to-cloud");
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.reason, reason::kInvalidSpec);
+  EXPECT_NE(v.message.find("spec.replicateDeletes"), std::string::npos) << v.message;
+}
+
 TEST(RenderNamespace, InvalidBackfillLeavesTheReplicationOut) {
   Namespace ns;
   ns.input.replications[0].spec.backfill = BackfillSpec{"yesterday", "2026-01-01T00:00:00Z"};

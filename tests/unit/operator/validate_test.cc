@@ -159,6 +159,23 @@ TEST(ReplicationValidationJson, DefaultsApplyWhenAbsent) {
   EXPECT_EQ(r.spec.backoff_min, "250ms");
   EXPECT_EQ(r.spec.backoff_max, "30s");
   EXPECT_EQ(r.spec.max_in_flight, 1);
+  EXPECT_FALSE(r.spec.replicate_deletes);
+}
+
+TEST(ReplicationValidationJson, ReplicateDeletesDecodes) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","replicateDeletes":true})");
+  EXPECT_TRUE(r.spec.replicate_deletes);
+  EXPECT_TRUE(ValidateReplication(r, nullptr).empty());
+}
+
+TEST(ReplicationValidationJson, ReplicateDeletesWrongTypeNamesTheField) {
+  Replication r = Decoded(
+      R"({"remoteRef":{"name":"cloud"},"localBucket":"t","remoteBucket":"e","replicateDeletes":"yes"})");
+  EXPECT_FALSE(r.spec.replicate_deletes);
+  FieldErrors errors = ValidateReplication(r, nullptr);
+  ASSERT_EQ(errors.size(), 1u) << JoinErrors(errors);
+  EXPECT_EQ(errors[0], (FieldError{"spec.replicateDeletes", "expected true or false"}));
 }
 
 TEST(ReplicationValidationJson, BackfillDecodesWithItsDefaultRate) {
