@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "agent/deletes/delete_record.h"
+#include "agent/deletes/delete_spec.h"
 
 namespace edgerepl::sender {
 namespace {

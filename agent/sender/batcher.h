@@ -25,7 +25,7 @@ struct Batch {
   size_t completed_records = 0;
   size_t next_offset = 0;
   int64_t oldest_enqueue_ns = 0;
-  // A delete record (agent/deletes/delete_record.h) is a batch of its own, never merged with
+  // A delete record (agent/deletes/delete_spec.h) is a batch of its own, never merged with
   // writes: it is applied at the remote after the writes before it and before those after it.
   std::string delete_payload;
   bool is_delete() const { return !delete_payload.empty(); }
