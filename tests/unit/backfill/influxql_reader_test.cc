@@ -90,7 +90,7 @@ constexpr const char* kWindowLines =
     "cpu,dc=x,host=a usage=0.25 2000\n"
     "mem,host=a free=7i,ok=true -5\n";
 
-class InfluxqlReaderTest : public ::testing::Test {
+class BackfillInfluxqlReaderTest : public ::testing::Test {
  protected:
   void Schema() {
     local_.On(kShowMeasurements, 200, kMeasurementsAnswer);
@@ -104,7 +104,7 @@ class InfluxqlReaderTest : public ::testing::Test {
   ScriptedLocal local_;
 };
 
-TEST_F(InfluxqlReaderTest, AWindowOfEveryMeasurementComesBackAsLineProtocol) {
+TEST_F(BackfillInfluxqlReaderTest, AWindowOfEveryMeasurementComesBackAsLineProtocol) {
   Schema();
   local_.On(SelectBoth(-10, 3000), 200, kWindowAnswer);
   InfluxqlReader reader = Reader();
@@ -123,7 +123,7 @@ TEST_F(InfluxqlReaderTest, AWindowOfEveryMeasurementComesBackAsLineProtocol) {
   EXPECT_EQ(*http::FindHeader(req.headers, "content-type"), "application/x-www-form-urlencoded");
 }
 
-TEST_F(InfluxqlReaderTest, TheSchemaIsReadOnceAndEachWindowIsOneRequest) {
+TEST_F(BackfillInfluxqlReaderTest, TheSchemaIsReadOnceAndEachWindowIsOneRequest) {
   Schema();
   local_.On(SelectBoth(-10, 3000), 200, kWindowAnswer);
   local_.On(SelectBoth(3000, 4000), 200, R"({"results":[{"statement_id":0},{"statement_id":1}]})");
@@ -138,7 +138,7 @@ TEST_F(InfluxqlReaderTest, TheSchemaIsReadOnceAndEachWindowIsOneRequest) {
                                       kMemFields, SelectBoth(3000, 4000)}));
 }
 
-TEST_F(InfluxqlReaderTest, NamedMeasurementsInARetentionPolicyAreQuotedAndNotListed) {
+TEST_F(BackfillInfluxqlReaderTest, NamedMeasurementsInARetentionPolicyAreQuotedAndNotListed) {
   const std::string from = "\"my \\\"rp\\\\\".\"cpu\"";
   local_.On("SHOW FIELD KEYS FROM " + from, 200, kCpuFieldsAnswer);
   local_.On(
@@ -151,7 +151,7 @@ TEST_F(InfluxqlReaderTest, NamedMeasurementsInARetentionPolicyAreQuotedAndNotLis
   EXPECT_EQ(local_.requests.front().target, "/query?db=my%20db%26x&epoch=ns");
 }
 
-TEST_F(InfluxqlReaderTest, AnEmptyDatabaseReadsNothingAndSendsNoSelect) {
+TEST_F(BackfillInfluxqlReaderTest, AnEmptyDatabaseReadsNothingAndSendsNoSelect) {
   local_.On(kShowMeasurements, 200, R"({"results":[{"statement_id":0}]})");
   InfluxqlReader reader = Reader();
   Result<WindowData> w = reader.Read(0, 10);
@@ -160,7 +160,7 @@ TEST_F(InfluxqlReaderTest, AnEmptyDatabaseReadsNothingAndSendsNoSelect) {
   EXPECT_EQ(local_.statements, (std::vector<std::string>{kShowMeasurements}));
 }
 
-TEST_F(InfluxqlReaderTest, ASeriesCutByTheRowLimitIsPartial) {
+TEST_F(BackfillInfluxqlReaderTest, ASeriesCutByTheRowLimitIsPartial) {
   Schema();
   local_.On(
       SelectBoth(0, 3000), 200,
@@ -171,7 +171,7 @@ TEST_F(InfluxqlReaderTest, ASeriesCutByTheRowLimitIsPartial) {
   EXPECT_TRUE(w->partial);
 }
 
-TEST_F(InfluxqlReaderTest, AResultCutByTheRowLimitIsPartial) {
+TEST_F(BackfillInfluxqlReaderTest, AResultCutByTheRowLimitIsPartial) {
   Schema();
   local_.On(
       SelectBoth(0, 3000), 200,
@@ -182,7 +182,7 @@ TEST_F(InfluxqlReaderTest, AResultCutByTheRowLimitIsPartial) {
   EXPECT_TRUE(w->partial);
 }
 
-TEST_F(InfluxqlReaderTest, AStatementLeftOutByTheRowLimitIsPartial) {
+TEST_F(BackfillInfluxqlReaderTest, AStatementLeftOutByTheRowLimitIsPartial) {
   // influxd 1.6.7 with max-row-limit = 2, the first statement holding exactly 2 rows: the second
   // statement's result is simply absent, and nothing says partial.
   Schema();
@@ -195,7 +195,7 @@ TEST_F(InfluxqlReaderTest, AStatementLeftOutByTheRowLimitIsPartial) {
   EXPECT_TRUE(w->partial) << "mem's point at -5 would be skipped for good";
 }
 
-TEST_F(InfluxqlReaderTest, ASchemaListCutByTheRowLimitIsAnError) {
+TEST_F(BackfillInfluxqlReaderTest, ASchemaListCutByTheRowLimitIsAnError) {
   // A measurement or field left out of a cut SHOW answer would be skipped without a word.
   local_.On(
       kShowMeasurements, 200,
@@ -219,7 +219,7 @@ TEST_F(InfluxqlReaderTest, ASchemaListCutByTheRowLimitIsAnError) {
   EXPECT_NE(w.status().message().find("max-row-limit"), std::string::npos) << w.status().ToString();
 }
 
-TEST_F(InfluxqlReaderTest, ErrorAnswersAreErrorsCarryingInfluxdsMessage) {
+TEST_F(BackfillInfluxqlReaderTest, ErrorAnswersAreErrorsCarryingInfluxdsMessage) {
   struct Case {
     const char* name;
     int status;
@@ -256,7 +256,7 @@ TEST_F(InfluxqlReaderTest, ErrorAnswersAreErrorsCarryingInfluxdsMessage) {
   }
 }
 
-TEST_F(InfluxqlReaderTest, AFailedWindowCanBeReadAgain) {
+TEST_F(BackfillInfluxqlReaderTest, AFailedWindowCanBeReadAgain) {
   Schema();
   local_.Fail(SelectBoth(-10, 3000), Status::Unavailable("connection refused"));
   InfluxqlReader reader = Reader();
@@ -273,7 +273,7 @@ TEST_F(InfluxqlReaderTest, AFailedWindowCanBeReadAgain) {
   EXPECT_TRUE(listing.Read(0, 1).ok()) << "a failed listing is asked again";
 }
 
-TEST_F(InfluxqlReaderTest, AFieldWrittenAfterTheSchemaWasReadIsLookedUpAgain) {
+TEST_F(BackfillInfluxqlReaderTest, AFieldWrittenAfterTheSchemaWasReadIsLookedUpAgain) {
   local_.On(
       kCpuFields, 200,
       R"({"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["fieldKey","fieldType"],"values":[["usage","float"]]}]}]})");
@@ -294,7 +294,7 @@ TEST_F(InfluxqlReaderTest, AFieldWrittenAfterTheSchemaWasReadIsLookedUpAgain) {
   EXPECT_EQ(std::count(local_.statements.begin(), local_.statements.end(), kCpuFields), 2);
 }
 
-TEST_F(InfluxqlReaderTest, AColumnNoSchemaKnowsIsAnErrorNotAGuess) {
+TEST_F(BackfillInfluxqlReaderTest, AColumnNoSchemaKnowsIsAnErrorNotAGuess) {
   local_.On(kCpuFields, 200, kCpuFieldsAnswer);
   local_.On(
       Select("cpu", 0, 10), 200,
@@ -306,7 +306,7 @@ TEST_F(InfluxqlReaderTest, AColumnNoSchemaKnowsIsAnErrorNotAGuess) {
   EXPECT_EQ(w.status().message(), "measurement \"cpu\": a column is not in SHOW FIELD KEYS");
 }
 
-TEST_F(InfluxqlReaderTest, AnUnknownFieldTypeIsAnErrorNamingTheField) {
+TEST_F(BackfillInfluxqlReaderTest, AnUnknownFieldTypeIsAnErrorNamingTheField) {
   local_.On(
       kCpuFields, 200,
       R"({"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["fieldKey","fieldType"],"values":[["v","decimal"]]}]}]})");
@@ -319,7 +319,7 @@ TEST_F(InfluxqlReaderTest, AnUnknownFieldTypeIsAnErrorNamingTheField) {
   EXPECT_EQ(w.status().message(), "measurement \"cpu\" field \"v\": unknown type \"decimal\"");
 }
 
-TEST_F(InfluxqlReaderTest, AFieldOfTwoTypesIsReadAsTheQueryEngineResolvesIt) {
+TEST_F(BackfillInfluxqlReaderTest, AFieldOfTwoTypesIsReadAsTheQueryEngineResolvesIt) {
   // SHOW FIELD KEYS lists the key once per type; the engine reads it as the first of float,
   // integer, unsigned, string, boolean, and a value of another JSON kind cannot be written so.
   local_.On(
@@ -336,7 +336,7 @@ TEST_F(InfluxqlReaderTest, AFieldOfTwoTypesIsReadAsTheQueryEngineResolvesIt) {
   EXPECT_EQ(reader.conflicts(), (std::set<std::string>{"cpu.v"}));
 }
 
-TEST_F(InfluxqlReaderTest, ARowThatDoesNotMatchItsColumnsIsAnError) {
+TEST_F(BackfillInfluxqlReaderTest, ARowThatDoesNotMatchItsColumnsIsAnError) {
   local_.On(kCpuFields, 200, kCpuFieldsAnswer);
   for (const char* values : {R"([[1,2]])", R"([["1",2,"s",3]])", R"([[]])"}) {
     local_.On(
@@ -351,7 +351,7 @@ TEST_F(InfluxqlReaderTest, ARowThatDoesNotMatchItsColumnsIsAnError) {
   }
 }
 
-TEST(QuoteIdentifierTest, QuotesAndBackslashesAreEscaped) {
+TEST(BackfillQuoteIdentifierTest, QuotesAndBackslashesAreEscaped) {
   EXPECT_EQ(QuoteIdentifier("cpu"), "\"cpu\"");
   EXPECT_EQ(QuoteIdentifier("a\"b\\c d"), "\"a\\\"b\\\\c d\"");
   EXPECT_EQ(QuoteIdentifier(""), "\"\"");

@@ -16,7 +16,7 @@ JsonValue ParseOk(std::string_view text) {
   return v.ok() ? *v : JsonValue{};
 }
 
-TEST(JsonTest, NumbersKeepTheirTextExactly) {
+TEST(BackfillJsonTest, NumbersKeepTheirTextExactly) {
   for (const char* n :
        {"0", "-0", "1", "1.0", "1.50", "-12.5e+3", "1E-7", "5e-324", "0.30000000000000004",
         "-9223372036854775808", "18446744073709551615", "123456789012345678901234567890"}) {
@@ -26,7 +26,7 @@ TEST(JsonTest, NumbersKeepTheirTextExactly) {
   }
 }
 
-TEST(JsonTest, LiteralsAndContainers) {
+TEST(BackfillJsonTest, LiteralsAndContainers) {
   JsonValue v = ParseOk(" {\"a\": [true, false, null, \"s\", 1], \"b\": {}, \"c\": []} ");
   ASSERT_EQ(v.kind, JsonValue::Kind::kObject);
   const JsonValue* a = v.Find("a");
@@ -46,7 +46,7 @@ TEST(JsonTest, LiteralsAndContainers) {
   EXPECT_EQ(a->Find("a"), nullptr);  // not an object
 }
 
-TEST(JsonTest, MembersStayInDocumentOrderAndFindGivesTheFirst) {
+TEST(BackfillJsonTest, MembersStayInDocumentOrderAndFindGivesTheFirst) {
   // influxd's series tags come sorted; the order read is the order written back.
   JsonValue v = ParseOk("{\"z\":1,\"a\":2,\"z\":3}");
   ASSERT_EQ(v.members.size(), 3u);
@@ -55,7 +55,7 @@ TEST(JsonTest, MembersStayInDocumentOrderAndFindGivesTheFirst) {
   EXPECT_EQ(v.Find("z")->text, "1");
 }
 
-TEST(JsonTest, StringEscapesAreUnescaped) {
+TEST(BackfillJsonTest, StringEscapesAreUnescaped) {
   struct Case {
     const char* json;
     std::string text;
@@ -78,7 +78,7 @@ TEST(JsonTest, StringEscapesAreUnescaped) {
   EXPECT_EQ(ParseOk(R"({"k\"ey": 1})").members[0].first, "k\"ey");
 }
 
-TEST(JsonTest, MalformedInputIsRefusedNamingTheOffset) {
+TEST(BackfillJsonTest, MalformedInputIsRefusedNamingTheOffset) {
   struct Case {
     std::string json;
     const char* message;
@@ -122,7 +122,7 @@ TEST(JsonTest, MalformedInputIsRefusedNamingTheOffset) {
   }
 }
 
-TEST(JsonTest, NestingIsBoundedSoDeepInputCannotExhaustTheStack) {
+TEST(BackfillJsonTest, NestingIsBoundedSoDeepInputCannotExhaustTheStack) {
   // influxd's answers are four levels deep; 65 levels still parse, deeper is refused.
   EXPECT_TRUE(ParseJson(std::string(65, '[') + std::string(65, ']')).ok());
   Result<JsonValue> deep = ParseJson(std::string(66, '[') + std::string(66, ']'));

@@ -23,7 +23,7 @@ FieldValue F(std::string key, FieldType type, std::string value) {
   return FieldValue{std::move(key), type, std::move(value)};
 }
 
-TEST(FieldTypeTest, InfluxqlNamesRoundTripAndOthersAreRefused) {
+TEST(BackfillFieldTypeTest, InfluxqlNamesRoundTripAndOthersAreRefused) {
   for (FieldType t : {FieldType::kFloat, FieldType::kInteger, FieldType::kUnsigned,
                       FieldType::kString, FieldType::kBoolean}) {
     EXPECT_EQ(ParseFieldType(FieldTypeName(t)), t) << FieldTypeName(t);
@@ -34,7 +34,7 @@ TEST(FieldTypeTest, InfluxqlNamesRoundTripAndOthersAreRefused) {
   }
 }
 
-TEST(AppendLineTest, EachFieldTypeHasItsOwnForm) {
+TEST(BackfillAppendLineTest, EachFieldTypeHasItsOwnForm) {
   struct Case {
     FieldValue field;
     const char* line;
@@ -59,7 +59,7 @@ TEST(AppendLineTest, EachFieldTypeHasItsOwnForm) {
   }
 }
 
-TEST(AppendLineTest, AStringEscapesOnlyQuoteAndBackslash) {
+TEST(BackfillAppendLineTest, AStringEscapesOnlyQuoteAndBackslash) {
   // InfluxDB unescapes \" and \\ in a string field and nothing else; a newline is stored as is
   // inside the quotes (its parser does not end a line within a quoted string).
   EXPECT_EQ(Line("m", {}, {F("s", FieldType::kString, "a\"b\\c,d=e f\ng\th")}),
@@ -69,7 +69,7 @@ TEST(AppendLineTest, AStringEscapesOnlyQuoteAndBackslash) {
             "m s=\"\xe2\x82\xac\" 1\n");
 }
 
-TEST(AppendLineTest, MeasurementTagAndFieldKeysEscapeWhatTheirParserSplitsOn) {
+TEST(BackfillAppendLineTest, MeasurementTagAndFieldKeysEscapeWhatTheirParserSplitsOn) {
   // Measurement: comma and space; tag key and value: those and '='; field key: those and '"'.
   EXPECT_EQ(Line("a,b c=d\"e", {}, {F("v", FieldType::kFloat, "1")}), "a\\,b\\ c=d\"e v=1 1\n");
   EXPECT_EQ(Line("m", {{"k,e y=", "v,a l=\"ue"}}, {F("v", FieldType::kFloat, "1")}),
@@ -77,7 +77,7 @@ TEST(AppendLineTest, MeasurementTagAndFieldKeysEscapeWhatTheirParserSplitsOn) {
   EXPECT_EQ(Line("m", {}, {F("f,i e=l\"d", FieldType::kFloat, "1")}), "m f\\,i\\ e\\=l\\\"d=1 1\n");
 }
 
-TEST(AppendLineTest, TagsKeepTheirOrderAndEmptyValuesAreLeftOut) {
+TEST(BackfillAppendLineTest, TagsKeepTheirOrderAndEmptyValuesAreLeftOut) {
   EXPECT_EQ(Line("m", {{"a", "1"}, {"b", ""}, {"c", "3"}, {"d", ""}},
                  {F("x", FieldType::kInteger, "1"), F("y", FieldType::kString, "s"),
                   F("z", FieldType::kBoolean, "true")}),
@@ -85,7 +85,7 @@ TEST(AppendLineTest, TagsKeepTheirOrderAndEmptyValuesAreLeftOut) {
   EXPECT_EQ(Line("m", {{"only", ""}}, {F("v", FieldType::kFloat, "2")}), "m v=2 1\n");
 }
 
-TEST(AppendLineTest, TimestampsAreWrittenAsGivenInNanoseconds) {
+TEST(BackfillAppendLineTest, TimestampsAreWrittenAsGivenInNanoseconds) {
   const std::vector<FieldValue> f = {F("v", FieldType::kFloat, "1")};
   EXPECT_EQ(Line("m", {}, f, "1700000000123456789"), "m v=1 1700000000123456789\n");
   EXPECT_EQ(Line("m", {}, f, "-1"), "m v=1 -1\n");
@@ -93,13 +93,13 @@ TEST(AppendLineTest, TimestampsAreWrittenAsGivenInNanoseconds) {
   EXPECT_EQ(Line("m", {}, f, "0"), "m v=1 0\n");
 }
 
-TEST(AppendLineTest, ARowWithoutFieldsAppendsNothing) {
+TEST(BackfillAppendLineTest, ARowWithoutFieldsAppendsNothing) {
   std::string out = "kept\n";
   AppendLine("m", {{"t", "v"}}, {}, "1", &out);
   EXPECT_EQ(out, "kept\n");
 }
 
-TEST(AppendLineTest, LinesAppendAfterWhatIsThere) {
+TEST(BackfillAppendLineTest, LinesAppendAfterWhatIsThere) {
   std::string out;
   AppendLine("a", {}, {F("v", FieldType::kFloat, "1")}, "1", &out);
   AppendLine("b", {}, {F("v", FieldType::kFloat, "2")}, "2", &out);

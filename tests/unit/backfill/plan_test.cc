@@ -32,11 +32,11 @@ Progress ConfigJob(int64_t from, int64_t to, int64_t done, uint64_t points = 0) 
   return p;
 }
 
-TEST(PlanFromConfigTest, NoConfigAndNothingStoredIsNoJob) {
+TEST(BackfillPlanFromConfigTest, NoConfigAndNothingStoredIsNoJob) {
   EXPECT_FALSE(PlanFromConfig(std::nullopt, std::nullopt).has_value());
 }
 
-TEST(PlanFromConfigTest, ANewRangeStartsAtItsFirstNanosecond) {
+TEST(BackfillPlanFromConfigTest, ANewRangeStartsAtItsFirstNanosecond) {
   std::optional<Progress> p = PlanFromConfig(std::nullopt, Range(1000, 5000, 1234));
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->from_ns, 1000);
@@ -49,14 +49,14 @@ TEST(PlanFromConfigTest, ANewRangeStartsAtItsFirstNanosecond) {
   EXPECT_EQ(p->config_range, (std::pair<int64_t, int64_t>{1000, 5000}));
 }
 
-TEST(PlanFromConfigTest, AnEmptyRangeIsAJobAlreadyDone) {
+TEST(BackfillPlanFromConfigTest, AnEmptyRangeIsAJobAlreadyDone) {
   // from == to holds no nanosecond: the job is born finished and the runner reads nothing.
   std::optional<Progress> p = PlanFromConfig(std::nullopt, Range(7, 7));
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(p->done_until_ns, p->to_ns);
 }
 
-TEST(PlanFromConfigTest, TheWholeTimeLineIsKeptExactly) {
+TEST(BackfillPlanFromConfigTest, TheWholeTimeLineIsKeptExactly) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   std::optional<Progress> p = PlanFromConfig(std::nullopt, Range(kMin, kMax));
@@ -67,21 +67,21 @@ TEST(PlanFromConfigTest, TheWholeTimeLineIsKeptExactly) {
   EXPECT_EQ(p->config_range, (std::pair<int64_t, int64_t>{kMin, kMax}));
 }
 
-TEST(PlanFromConfigTest, TheSameRangeResumesWhereItStopped) {
+TEST(BackfillPlanFromConfigTest, TheSameRangeResumesWhereItStopped) {
   Progress stored = ConfigJob(1000, 5000, 3000, 42);
   std::optional<Progress> p = PlanFromConfig(stored, Range(1000, 5000));
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(*p, stored);  // nothing to store again
 }
 
-TEST(PlanFromConfigTest, TheSameRangeFinishedIsLeftAlone) {
+TEST(BackfillPlanFromConfigTest, TheSameRangeFinishedIsLeftAlone) {
   Progress stored = ConfigJob(1000, 5000, 5000, 99);
   std::optional<Progress> p = PlanFromConfig(stored, Range(1000, 5000));
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(*p, stored);
 }
 
-TEST(PlanFromConfigTest, TheSameRangeTakesTheConfigsNewRate) {
+TEST(BackfillPlanFromConfigTest, TheSameRangeTakesTheConfigsNewRate) {
   Progress stored = ConfigJob(1000, 5000, 3000, 42);
   std::optional<Progress> p = PlanFromConfig(stored, Range(1000, 5000, 10));
   ASSERT_TRUE(p.has_value());
@@ -90,7 +90,7 @@ TEST(PlanFromConfigTest, TheSameRangeTakesTheConfigsNewRate) {
   EXPECT_EQ(p->points, 42u);
 }
 
-TEST(PlanFromConfigTest, ADifferentRangeStartsANewJob) {
+TEST(BackfillPlanFromConfigTest, ADifferentRangeStartsANewJob) {
   Progress stored = ConfigJob(1000, 5000, 5000, 99);
   for (config::BackfillConfig next : {Range(1000, 6000), Range(999, 5000), Range(0, 1)}) {
     std::optional<Progress> p = PlanFromConfig(stored, next);
@@ -102,7 +102,7 @@ TEST(PlanFromConfigTest, ADifferentRangeStartsANewJob) {
   }
 }
 
-TEST(PlanFromConfigTest, RemovingTheRangeCancelsTheJobItStarted) {
+TEST(BackfillPlanFromConfigTest, RemovingTheRangeCancelsTheJobItStarted) {
   std::optional<Progress> p = PlanFromConfig(ConfigJob(1000, 5000, 3000, 42), std::nullopt);
   ASSERT_TRUE(p.has_value());
   EXPECT_TRUE(p->cancelled);
@@ -111,14 +111,14 @@ TEST(PlanFromConfigTest, RemovingTheRangeCancelsTheJobItStarted) {
   EXPECT_EQ(p->points, 42u);
 }
 
-TEST(PlanFromConfigTest, RemovingTheRangeOfAFinishedJobDoesNotCallItCancelled) {
+TEST(BackfillPlanFromConfigTest, RemovingTheRangeOfAFinishedJobDoesNotCallItCancelled) {
   std::optional<Progress> p = PlanFromConfig(ConfigJob(1000, 5000, 5000, 42), std::nullopt);
   ASSERT_TRUE(p.has_value());
   EXPECT_FALSE(p->cancelled);
   EXPECT_FALSE(p->config_range.has_value());
 }
 
-TEST(PlanFromConfigTest, TheRangeAddedAgainAfterItsRemovalIsANewRequest) {
+TEST(BackfillPlanFromConfigTest, TheRangeAddedAgainAfterItsRemovalIsANewRequest) {
   std::optional<Progress> removed = PlanFromConfig(ConfigJob(1000, 5000, 5000, 42), std::nullopt);
   std::optional<Progress> p = PlanFromConfig(removed, Range(1000, 5000));
   ASSERT_TRUE(p.has_value());
@@ -127,7 +127,7 @@ TEST(PlanFromConfigTest, TheRangeAddedAgainAfterItsRemovalIsANewRequest) {
   EXPECT_FALSE(p->cancelled);
 }
 
-TEST(PlanFromConfigTest, AJobCancelledByTheAdminCallStaysCancelledUnderTheSameRange) {
+TEST(BackfillPlanFromConfigTest, AJobCancelledByTheAdminCallStaysCancelledUnderTheSameRange) {
   // DELETE on the admin port marks the config's job cancelled and keeps its config range; the
   // next reload or restart with that range must not start reading again.
   Progress stored = ConfigJob(1000, 5000, 3000, 42);
@@ -138,7 +138,7 @@ TEST(PlanFromConfigTest, AJobCancelledByTheAdminCallStaysCancelledUnderTheSameRa
   EXPECT_EQ(p->done_until_ns, 3000);
 }
 
-TEST(PlanFromConfigTest, AnAdminJobStandsWhileTheConfigKeepsTheRangeItStartedUnder) {
+TEST(BackfillPlanFromConfigTest, AnAdminJobStandsWhileTheConfigKeepsTheRangeItStartedUnder) {
   Progress admin = PlanFromAdmin(Range(10, 20, 7), Range(1000, 5000));
   admin.done_until_ns = 15;
   std::optional<Progress> p = PlanFromConfig(admin, Range(1000, 5000, 99));
@@ -146,14 +146,14 @@ TEST(PlanFromConfigTest, AnAdminJobStandsWhileTheConfigKeepsTheRangeItStartedUnd
   EXPECT_EQ(*p, admin);  // the config's rate is not the admin job's
 }
 
-TEST(PlanFromConfigTest, AnAdminJobStandsWhenTheConfigHasNoRange) {
+TEST(BackfillPlanFromConfigTest, AnAdminJobStandsWhenTheConfigHasNoRange) {
   Progress admin = PlanFromAdmin(Range(10, 20), std::nullopt);
   std::optional<Progress> p = PlanFromConfig(admin, std::nullopt);
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(*p, admin);
 }
 
-TEST(PlanFromConfigTest, AnAdminJobIsNotCancelledWhenTheConfigsRangeGoes) {
+TEST(BackfillPlanFromConfigTest, AnAdminJobIsNotCancelledWhenTheConfigsRangeGoes) {
   Progress admin = PlanFromAdmin(Range(10, 20), Range(1000, 5000));
   std::optional<Progress> p = PlanFromConfig(admin, std::nullopt);
   ASSERT_TRUE(p.has_value());
@@ -162,7 +162,7 @@ TEST(PlanFromConfigTest, AnAdminJobIsNotCancelledWhenTheConfigsRangeGoes) {
   EXPECT_FALSE(p->config_range.has_value());
 }
 
-TEST(PlanFromConfigTest, ANewConfigRangeReplacesAnAdminJob) {
+TEST(BackfillPlanFromConfigTest, ANewConfigRangeReplacesAnAdminJob) {
   Progress admin = PlanFromAdmin(Range(10, 20), Range(1000, 5000));
   std::optional<Progress> p = PlanFromConfig(admin, Range(2000, 3000));
   ASSERT_TRUE(p.has_value());
@@ -171,7 +171,7 @@ TEST(PlanFromConfigTest, ANewConfigRangeReplacesAnAdminJob) {
   EXPECT_EQ(p->done_until_ns, 2000);
 }
 
-TEST(PlanFromAdminTest, StartsAtTheRequestsFromAndRemembersTheConfigsRange) {
+TEST(BackfillPlanFromAdminTest, StartsAtTheRequestsFromAndRemembersTheConfigsRange) {
   Progress p = PlanFromAdmin(Range(-50, 50, 3), Range(1000, 5000));
   EXPECT_EQ(p.origin, Origin::kAdmin);
   EXPECT_EQ(p.from_ns, -50);

@@ -34,7 +34,7 @@ Progress Sample() {
   return p;
 }
 
-TEST(ProgressCodecTest, TheFileIsTheDocumentedTextForm) {
+TEST(BackfillProgressCodecTest, TheFileIsTheDocumentedTextForm) {
   // A later version must read what this one stored: the form is pinned, not just round tripped.
   EXPECT_EQ(EncodeProgress(Sample()),
             "edgerepl-backfill 1\n"
@@ -49,7 +49,7 @@ TEST(ProgressCodecTest, TheFileIsTheDocumentedTextForm) {
             "configTo=1700000360000000001\n");
 }
 
-TEST(ProgressCodecTest, EveryFieldRoundTrips) {
+TEST(BackfillProgressCodecTest, EveryFieldRoundTrips) {
   struct Case {
     const char* name;
     Progress progress;
@@ -82,7 +82,7 @@ TEST(ProgressCodecTest, EveryFieldRoundTrips) {
   }
 }
 
-TEST(ProgressCodecTest, ATextThisVersionDidNotWriteIsRefusedSayingWhy) {
+TEST(BackfillProgressCodecTest, ATextThisVersionDidNotWriteIsRefusedSayingWhy) {
   const std::string good = EncodeProgress(Sample());
   auto replace = [&good](const std::string& from, const std::string& to) {
     std::string s = good;
@@ -125,7 +125,7 @@ TEST(ProgressCodecTest, ATextThisVersionDidNotWriteIsRefusedSayingWhy) {
   }
 }
 
-TEST(ProgressCodecTest, ATornFileNeverResumesPastWhereTheJobWas) {
+TEST(BackfillProgressCodecTest, ATornFileNeverResumesPastWhereTheJobWas) {
   // The store replaces the file atomically, so a cut file comes only from damage outside the
   // agent. Every cut is refused but one: the cut just before the optional config range reads as
   // the same job without it, which the plan treats as a new range and reads again from its start
@@ -146,7 +146,7 @@ TEST(ProgressCodecTest, ATornFileNeverResumesPastWhereTheJobWas) {
   }
 }
 
-class ProgressFileTest : public ::testing::Test {
+class BackfillProgressFileTest : public ::testing::Test {
  protected:
   std::string file() const { return dir_.path() + "/progress"; }
   std::string tmp() const { return dir_.path() + "/progress.tmp"; }
@@ -155,13 +155,13 @@ class ProgressFileTest : public ::testing::Test {
   FaultFileSystem fs_;
 };
 
-TEST_F(ProgressFileTest, NoneStoredYetIsNotFound) {
+TEST_F(BackfillProgressFileTest, NoneStoredYetIsNotFound) {
   Result<Progress> p = LoadProgress(fs_, dir_.path());
   ASSERT_FALSE(p.ok());
   EXPECT_TRUE(p.status().IsNotFound()) << p.status().ToString();
 }
 
-TEST_F(ProgressFileTest, StoredProgressLoadsBackAndLeavesNoTempFile) {
+TEST_F(BackfillProgressFileTest, StoredProgressLoadsBackAndLeavesNoTempFile) {
   ASSERT_TRUE(StoreProgress(fs_, dir_.path(), Sample()).ok());
   Progress later = Sample();
   later.done_until_ns += 60'000'000'000;
@@ -176,7 +176,7 @@ TEST_F(ProgressFileTest, StoredProgressLoadsBackAndLeavesNoTempFile) {
   EXPECT_EQ(fs_.calls(Op::kSyncDir), 2);
 }
 
-TEST_F(ProgressFileTest, ACorruptFileIsRefusedNamingItsPath) {
+TEST_F(BackfillProgressFileTest, ACorruptFileIsRefusedNamingItsPath) {
   edgerepl::testing::WriteFileOrDie(file(), "edgerepl-backfill 1\nfrom=oops\n");
   Result<Progress> p = LoadProgress(fs_, dir_.path());
   ASSERT_FALSE(p.ok());
@@ -184,7 +184,7 @@ TEST_F(ProgressFileTest, ACorruptFileIsRefusedNamingItsPath) {
   EXPECT_EQ(p.status().message(), file() + ": bad progress file");
 }
 
-TEST_F(ProgressFileTest, AReadFailureIsAnErrorNotAMissingFile) {
+TEST_F(BackfillProgressFileTest, AReadFailureIsAnErrorNotAMissingFile) {
   ASSERT_TRUE(StoreProgress(fs_, dir_.path(), Sample()).ok());
   fs_.Inject(Fault{Op::kRead, "progress", 0, 1, EIO});
   Result<Progress> p = LoadProgress(fs_, dir_.path());
@@ -193,7 +193,7 @@ TEST_F(ProgressFileTest, AReadFailureIsAnErrorNotAMissingFile) {
   EXPECT_EQ(p.status().errno_value(), EIO) << p.status().ToString();
 }
 
-TEST_F(ProgressFileTest, EveryFailedStepOfAStoreIsReturnedAndTheOldProgressStays) {
+TEST_F(BackfillProgressFileTest, EveryFailedStepOfAStoreIsReturnedAndTheOldProgressStays) {
   struct Case {
     const char* name;
     Fault fault;
@@ -222,7 +222,7 @@ TEST_F(ProgressFileTest, EveryFailedStepOfAStoreIsReturnedAndTheOldProgressStays
   }
 }
 
-TEST_F(ProgressFileTest, AFailedDirectorySyncIsReturned) {
+TEST_F(BackfillProgressFileTest, AFailedDirectorySyncIsReturned) {
   // The rename is done but may not survive a power loss: the caller must hear of it.
   fs_.Inject(Fault{Op::kSyncDir, "", 0, 1, EIO});
   Status st = StoreProgress(fs_, dir_.path(), Sample());
@@ -230,7 +230,7 @@ TEST_F(ProgressFileTest, AFailedDirectorySyncIsReturned) {
   EXPECT_EQ(st.errno_value(), EIO) << st.ToString();
 }
 
-TEST_F(ProgressFileTest, APowerLossDuringAStoreLeavesThePreviousProgress) {
+TEST_F(BackfillProgressFileTest, APowerLossDuringAStoreLeavesThePreviousProgress) {
   const Progress old = Sample();
   ASSERT_TRUE(StoreProgress(fs_, dir_.path(), old).ok());
   Progress next = old;

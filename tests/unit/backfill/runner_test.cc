@@ -114,7 +114,7 @@ Progress Job(int64_t from, int64_t to, uint64_t rate = 10'000'000) {
   return p;
 }
 
-class RunnerTest : public ::testing::Test {
+class BackfillRunnerTest : public ::testing::Test {
  protected:
   std::unique_ptr<Runner> Make(Progress p) {
     return std::make_unique<Runner>("rep", dir_.path(), p, std::make_unique<HistoryReader>(h_),
@@ -148,7 +148,7 @@ class RunnerTest : public ::testing::Test {
   MemorySink sink_;
 };
 
-TEST_F(RunnerTest, EveryPointOfTheRangeIsQueuedOnceAndTheProgressStored) {
+TEST_F(BackfillRunnerTest, EveryPointOfTheRangeIsQueuedOnceAndTheProgressStored) {
   const int64_t from = 1'700'000'000 * kSecond;
   for (int64_t t = from; t < from + 3600 * kSecond; t += 7 * kSecond) h_.Add(t);
   h_.Add(from - 1);               // before the range
@@ -167,7 +167,7 @@ TEST_F(RunnerTest, EveryPointOfTheRangeIsQueuedOnceAndTheProgressStored) {
   EXPECT_EQ(r->Snapshot().last_error, "");
 }
 
-TEST_F(RunnerTest, WindowsAreHalfOpenAndTileTheRangeExactly) {
+TEST_F(BackfillRunnerTest, WindowsAreHalfOpenAndTileTheRangeExactly) {
   for (int64_t t = 0; t < 600 * kSecond; t += kSecond / 4) h_.Add(t);
   auto r = Make(Job(-5, 600 * kSecond + 3));
   RunToEnd(*r);
@@ -181,7 +181,7 @@ TEST_F(RunnerTest, WindowsAreHalfOpenAndTileTheRangeExactly) {
   EXPECT_EQ(sink_.Lines(), AllOnce());
 }
 
-TEST_F(RunnerTest, AnEmptyRangeReadsNothing) {
+TEST_F(BackfillRunnerTest, AnEmptyRangeReadsNothing) {
   auto r = Make(Job(42, 42));
   EXPECT_TRUE(r->Finished());
   EXPECT_EQ(r->Step(), nanoseconds(0));
@@ -189,7 +189,7 @@ TEST_F(RunnerTest, AnEmptyRangeReadsNothing) {
   EXPECT_TRUE(sink_.records.empty());
 }
 
-TEST_F(RunnerTest, ARangeShorterThanAWindowIsOneRead) {
+TEST_F(BackfillRunnerTest, ARangeShorterThanAWindowIsOneRead) {
   h_.Add(10);
   h_.Add(11);
   auto r = Make(Job(10, 11));
@@ -198,7 +198,7 @@ TEST_F(RunnerTest, ARangeShorterThanAWindowIsOneRead) {
   EXPECT_EQ(sink_.Lines(), (std::map<std::string, int>{{h_.lines[10], 1}}));
 }
 
-TEST_F(RunnerTest, TheEndOfTheTimeLineDoesNotOverflowAWindow) {
+TEST_F(BackfillRunnerTest, TheEndOfTheTimeLineDoesNotOverflowAWindow) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   h_.Add(kMax - 1);
   auto r = Make(Job(kMax - 90 * kSecond, kMax));
@@ -208,7 +208,7 @@ TEST_F(RunnerTest, TheEndOfTheTimeLineDoesNotOverflowAWindow) {
   EXPECT_EQ(Stored().done_until_ns, kMax);
 }
 
-TEST_F(RunnerTest, AHugeSparseRangeGrowsItsWindowToTheMaximum) {
+TEST_F(BackfillRunnerTest, AHugeSparseRangeGrowsItsWindowToTheMaximum) {
   // Ten years with a point a month: windows double from a minute to a week, so the range takes
   // hundreds of reads, not millions.
   constexpr int64_t kDay = 86400 * kSecond;
@@ -222,7 +222,7 @@ TEST_F(RunnerTest, AHugeSparseRangeGrowsItsWindowToTheMaximum) {
   EXPECT_EQ(widest, kMaxWindow.count());
 }
 
-TEST_F(RunnerTest, ADenseWindowHalvesTheNext) {
+TEST_F(BackfillRunnerTest, ADenseWindowHalvesTheNext) {
   // A point a millisecond: the first minute holds 60000, three times the target.
   for (int64_t t = 0; t < 300 * kSecond; t += kSecond / 1000) h_.Add(t);
   auto r = Make(Job(0, 300 * kSecond));
@@ -232,7 +232,7 @@ TEST_F(RunnerTest, ADenseWindowHalvesTheNext) {
   EXPECT_EQ(h_.reads[1].second - h_.reads[1].first, 30 * kSecond);
 }
 
-TEST_F(RunnerTest, AnAnswerCutShortIsReadAgainInHalfTheWindow) {
+TEST_F(BackfillRunnerTest, AnAnswerCutShortIsReadAgainInHalfTheWindow) {
   for (int64_t t = 0; t < 60 * kSecond; t += kSecond) h_.Add(t);
   h_.row_limit = 20;
   auto r = Make(Job(0, 60 * kSecond));
@@ -245,7 +245,7 @@ TEST_F(RunnerTest, AnAnswerCutShortIsReadAgainInHalfTheWindow) {
   EXPECT_EQ(sink_.Lines(), AllOnce());
 }
 
-TEST_F(RunnerTest, AFailedReadIsRetriedWithBackoffAndLeavesTheProgress) {
+TEST_F(BackfillRunnerTest, AFailedReadIsRetriedWithBackoffAndLeavesTheProgress) {
   h_.Add(5);
   h_.fail_next = 8;
   auto r = Make(Job(0, 10));
@@ -264,7 +264,7 @@ TEST_F(RunnerTest, AFailedReadIsRetriedWithBackoffAndLeavesTheProgress) {
   EXPECT_FALSE(LoadProgress(fs_, dir_.path()).status().IsNotFound()) << "stored after success";
 }
 
-TEST_F(RunnerTest, AFailureMidRangeResumesFromTheStoredProgress) {
+TEST_F(BackfillRunnerTest, AFailureMidRangeResumesFromTheStoredProgress) {
   for (int64_t t = 0; t < 1800 * kSecond; t += kSecond / 10) h_.Add(t);
   h_.fail_from = 900 * kSecond;
   {
@@ -287,7 +287,7 @@ TEST_F(RunnerTest, AFailureMidRangeResumesFromTheStoredProgress) {
   EXPECT_EQ(Stored().points, h_.lines.size());
 }
 
-TEST_F(RunnerTest, AFailedAppendReadsTheWindowAgainWhole) {
+TEST_F(BackfillRunnerTest, AFailedAppendReadsTheWindowAgainWhole) {
   for (int64_t t = 0; t < 10; ++t) h_.Add(t);
   sink_.fail_next = 1;
   auto r = Make(Job(0, 10));
@@ -299,7 +299,7 @@ TEST_F(RunnerTest, AFailedAppendReadsTheWindowAgainWhole) {
   EXPECT_EQ(h_.reads.size(), 2u);
 }
 
-TEST_F(RunnerTest, ABackloggedSinkIsNotFedMore) {
+TEST_F(BackfillRunnerTest, ABackloggedSinkIsNotFedMore) {
   h_.Add(1);
   sink_.backlogged = true;
   auto r = Make(Job(0, 10));
@@ -310,7 +310,7 @@ TEST_F(RunnerTest, ABackloggedSinkIsNotFedMore) {
   EXPECT_EQ(sink_.Lines(), AllOnce());
 }
 
-TEST_F(RunnerTest, TheRateLimitIsHonoured) {
+TEST_F(BackfillRunnerTest, TheRateLimitIsHonoured) {
   // 1000 points/s over a point a millisecond: 100 s of history takes about 100 s to read.
   for (int64_t t = 0; t < 100 * kSecond; t += kSecond / 1000) h_.Add(t);
   auto r = Make(Job(0, 100 * kSecond, 1000));
@@ -331,11 +331,11 @@ TEST_F(RunnerTest, TheRateLimitIsHonoured) {
   }
   const double elapsed = std::chrono::duration<double>(clock_.Now() - start).count();
   EXPECT_LE(elapsed, 100.0);  // and it waits no longer than it must
-  EXPECT_GE(reads, 3);  // 60 s, 30 s, then the last 10 s
+  EXPECT_GE(reads, 3);        // 60 s, 30 s, then the last 10 s
   EXPECT_EQ(sink_.Points(), 100000u);
 }
 
-TEST_F(RunnerTest, ACancelledJobReadsNothingMore) {
+TEST_F(BackfillRunnerTest, ACancelledJobReadsNothingMore) {
   h_.Add(1);
   Progress p = Job(0, 10);
   p.cancelled = true;
@@ -345,7 +345,7 @@ TEST_F(RunnerTest, ACancelledJobReadsNothingMore) {
   EXPECT_TRUE(h_.reads.empty());
 }
 
-TEST_F(RunnerTest, AFailedProgressStoreIsRetriedUntilItHolds) {
+TEST_F(BackfillRunnerTest, AFailedProgressStoreIsRetriedUntilItHolds) {
   h_.Add(1);
   fs_.Inject(Fault{Op::kSync, "progress", 0, -1, EIO});
   auto r = Make(Job(0, 10));
@@ -360,7 +360,7 @@ TEST_F(RunnerTest, AFailedProgressStoreIsRetriedUntilItHolds) {
   EXPECT_EQ(h_.reads.size(), 1u);
 }
 
-TEST_F(RunnerTest, RecordsHoldWholeLinesUpToTheRecordLimit) {
+TEST_F(BackfillRunnerTest, RecordsHoldWholeLinesUpToTheRecordLimit) {
   const std::string pad(100 * 1024, 'x');
   for (int64_t t = 0; t < 12; ++t) {
     h_.Add(t, "m s=\"" + pad + "\" " + std::to_string(t) + "\n");
@@ -381,7 +381,7 @@ TEST_F(RunnerTest, RecordsHoldWholeLinesUpToTheRecordLimit) {
   EXPECT_GT(sink_.records.back().first.size(), kMaxRecordBytes);
 }
 
-TEST_F(RunnerTest, StopEndsTheThreadWhileItWaitsToRetry) {
+TEST_F(BackfillRunnerTest, StopEndsTheThreadWhileItWaitsToRetry) {
   h_.fail_next = 1000;  // the runner's thread waits between failed reads
   auto r = Make(Job(0, 10));
   r->Start();
@@ -392,7 +392,7 @@ TEST_F(RunnerTest, StopEndsTheThreadWhileItWaitsToRetry) {
   EXPECT_FALSE(r->Finished());
 }
 
-TEST_F(RunnerTest, TheThreadEndsByItselfWhenTheRangeIsDone) {
+TEST_F(BackfillRunnerTest, TheThreadEndsByItselfWhenTheRangeIsDone) {
   for (int64_t t = 0; t < 100; ++t) h_.Add(t);
   auto r = Make(Job(0, 100));
   r->Start();

@@ -17,12 +17,12 @@ using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
 
-class TokenBucketTest : public ::testing::Test {
+class BackfillTokenBucketTest : public ::testing::Test {
  protected:
   queue::testing::FakeClock clock_;
 };
 
-TEST_F(TokenBucketTest, AFullBucketLetsTheBurstThroughAtOnce) {
+TEST_F(BackfillTokenBucketTest, AFullBucketLetsTheBurstThroughAtOnce) {
   TokenBucket b(clock_, 1000, 1000);
   EXPECT_EQ(b.Wait(), nanoseconds(0));
   b.Take(1000);
@@ -31,7 +31,7 @@ TEST_F(TokenBucketTest, AFullBucketLetsTheBurstThroughAtOnce) {
   EXPECT_EQ(b.Wait(), milliseconds(1));
 }
 
-TEST_F(TokenBucketTest, DebtIsPaidBackAtTheRate) {
+TEST_F(BackfillTokenBucketTest, DebtIsPaidBackAtTheRate) {
   TokenBucket b(clock_, 1000, 1000);
   b.Take(3000);  // a window bigger than the burst is not refused
   EXPECT_EQ(b.Wait(), seconds(2));
@@ -41,7 +41,7 @@ TEST_F(TokenBucketTest, DebtIsPaidBackAtTheRate) {
   EXPECT_EQ(b.Wait(), nanoseconds(0));
 }
 
-TEST_F(TokenBucketTest, OverTimeThePointsTakenFollowTheRate) {
+TEST_F(BackfillTokenBucketTest, OverTimeThePointsTakenFollowTheRate) {
   // Take a window whenever the bucket allows: after the first burst, 10 s at 5000/s admit 50000.
   TokenBucket b(clock_, 5000, 2000);
   uint64_t taken = 0;
@@ -59,7 +59,7 @@ TEST_F(TokenBucketTest, OverTimeThePointsTakenFollowTheRate) {
   EXPECT_LE(taken, 2000u + 50000u + 2 * 700u);
 }
 
-TEST_F(TokenBucketTest, IdleTimeFillsTheBucketOnlyUpToTheBurst) {
+TEST_F(BackfillTokenBucketTest, IdleTimeFillsTheBucketOnlyUpToTheBurst) {
   TokenBucket b(clock_, 100, 1000);
   b.Take(1000);
   clock_.Advance(std::chrono::hours(1));
@@ -67,7 +67,7 @@ TEST_F(TokenBucketTest, IdleTimeFillsTheBucketOnlyUpToTheBurst) {
   EXPECT_EQ(b.Wait(), seconds(5));
 }
 
-TEST_F(TokenBucketTest, TheWaitRoundsUpToTheNextNanosecond) {
+TEST_F(BackfillTokenBucketTest, TheWaitRoundsUpToTheNextNanosecond) {
   TokenBucket b(clock_, 3, 0);
   b.Take(1);
   EXPECT_EQ(b.Wait(), nanoseconds(333333334));
@@ -75,22 +75,22 @@ TEST_F(TokenBucketTest, TheWaitRoundsUpToTheNextNanosecond) {
   EXPECT_EQ(b.Wait(), nanoseconds(1));  // never zero while still in debt
 }
 
-TEST_F(TokenBucketTest, AZeroRateIsOnePointASecond) {
+TEST_F(BackfillTokenBucketTest, AZeroRateIsOnePointASecond) {
   TokenBucket b(clock_, 0, 0);
   b.Take(3);
   EXPECT_EQ(b.Wait(), seconds(3));
 }
 
-TEST_F(TokenBucketTest, AHugeRateBarelyWaits) {
+TEST_F(BackfillTokenBucketTest, AHugeRateBarelyWaits) {
   TokenBucket b(clock_, std::numeric_limits<uint64_t>::max(), 0);
   b.Take(1'000'000'000'000);
-  EXPECT_EQ(b.Wait(), nanoseconds(55));  // 1e12 / 2^64 s, rounded up
+  EXPECT_EQ(b.Wait(), nanoseconds(55));               // 1e12 / 2^64 s, rounded up
   TokenBucket config_max(clock_, 10'000'000, 20000);  // the config's upper bound
   config_max.Take(20000 + 10'000'000);
   EXPECT_EQ(config_max.Wait(), seconds(1));
 }
 
-TEST_F(TokenBucketTest, ANewRateAppliesToTheDebtAndANewBurstCapsTheSavings) {
+TEST_F(BackfillTokenBucketTest, ANewRateAppliesToTheDebtAndANewBurstCapsTheSavings) {
   TokenBucket b(clock_, 1000, 1000);
   b.Take(3000);
   b.SetRate(4000, 1000);
