@@ -4,11 +4,14 @@
 #include "agent/backfill/runner.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include <chrono>
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -379,6 +382,25 @@ TEST_F(BackfillRunnerTest, RecordsHoldWholeLinesUpToTheRecordLimit) {
   }
   EXPECT_EQ(sink_.records.back().second, 1u);
   EXPECT_GT(sink_.records.back().first.size(), kMaxRecordBytes);
+}
+
+TEST_F(BackfillRunnerTest, TheMetricsFollowTheReads) {
+  prometheus::Registry registry;
+  BackfillMetrics metrics(registry, "rep");
+  for (int64_t t = 0; t < 40; ++t) h_.Add(t);
+  h_.fail_next = 2;
+  Runner r("rep", dir_.path(), Job(0, 40), std::make_unique<HistoryReader>(h_), sink_, clock_, fs_,
+           &metrics);
+  RunToEnd(r);
+  std::ostringstream text;
+  prometheus::TextSerializer().Serialize(text, registry.Collect());
+  for (const char* line : {"edgerepl_backfill_read_points_total{replication=\"rep\"} 40\n",
+                           "edgerepl_backfill_local_query_errors_total{replication=\"rep\"} 2\n",
+                           "edgerepl_backfill_local_query_duration_seconds_count{replication="
+                           "\"rep\"} 3\n",
+                           "edgerepl_backfill_progress_ratio{replication=\"rep\"} 1\n"}) {
+    EXPECT_NE(text.str().find(line), std::string::npos) << line << text.str();
+  }
 }
 
 TEST_F(BackfillRunnerTest, StopEndsTheThreadWhileItWaitsToRetry) {
