@@ -40,6 +40,32 @@ std::string AnswerError(const JsonValue& answer) {
   return "";
 }
 
+// Whether the local's max-row-limit cut the answer: influxd flags the cut result or series.
+bool Cut(const JsonValue& results) {
+  for (const JsonValue& r : results.items) {
+    if (const JsonValue* p = r.Find("partial"); p && p->boolean) return true;
+    const JsonValue* series = r.Find("series");
+    if (!series) continue;
+    for (const JsonValue& s : series->items) {
+      if (const JsonValue* p = s.Find("partial"); p && p->boolean) return true;
+    }
+  }
+  return false;
+}
+
+// The results of a SHOW answer. A cut list would leave measurements or fields out without a
+// word, so it is an error (it names the setting) rather than a shorter list.
+Result<const JsonValue*> ShowResults(const JsonValue& answer, const std::string& statement) {
+  const JsonValue* results = answer.Find("results");
+  if (!results) return Status::Internal("local query: no results in the answer");
+  if (Cut(*results)) {
+    return Status::Unavailable("local query: the answer to " + statement +
+                               " was cut short by the local database's [http] max-row-limit; "
+                               "raise it above the number of measurements and fields");
+  }
+  return results;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(const std::string& name) {
@@ -88,9 +114,12 @@ Status InfluxqlReader::LoadMeasurements() {
   if (!source_.measurements.empty()) {
     measurements_ = source_.measurements;
   } else {
-    Result<JsonValue> answer = Query("SHOW MEASUREMENTS");
+    const std::string statement = "SHOW MEASUREMENTS";
+    Result<JsonValue> answer = Query(statement);
     if (!answer.ok()) return answer.status();
-    for (const JsonValue& r : answer->Find("results")->items) {
+    Result<const JsonValue*> results = ShowResults(*answer, statement);
+    if (!results.ok()) return results.status();
+    for (const JsonValue& r : (*results)->items) {
       const JsonValue* series = r.Find("series");
       if (!series) continue;
       for (const JsonValue& s : series->items) {
@@ -109,10 +138,13 @@ Status InfluxqlReader::LoadMeasurements() {
 }
 
 Status InfluxqlReader::LoadFields(const std::string& measurement) {
-  Result<JsonValue> answer = Query("SHOW FIELD KEYS FROM " + From(measurement));
+  const std::string statement = "SHOW FIELD KEYS FROM " + From(measurement);
+  Result<JsonValue> answer = Query(statement);
   if (!answer.ok()) return answer.status();
+  Result<const JsonValue*> results = ShowResults(*answer, statement);
+  if (!results.ok()) return results.status();
   std::map<std::string, FieldType> fields;
-  for (const JsonValue& r : answer->Find("results")->items) {
+  for (const JsonValue& r : (*results)->items) {
     const JsonValue* series = r.Find("series");
     if (!series) continue;
     for (const JsonValue& s : series->items) {
@@ -159,14 +191,15 @@ Result<WindowData> InfluxqlReader::Read(int64_t from_ns, int64_t to_ns) {
   if (!answer.ok()) return answer.status();
   const JsonValue* results = answer->Find("results");
   if (!results) return Status::Internal("local query: no results in the answer");
+  // One result per statement. A cut that falls right after a statement's last row leaves the
+  // later statements out with no partial flag: their windows were not read.
+  out.partial = Cut(*results) || results->items.size() < measurements_.size();
   std::vector<std::pair<std::string, std::string>> tags;
   std::vector<FieldValue> fields;
   for (const JsonValue& r : results->items) {
-    if (const JsonValue* p = r.Find("partial"); p && p->boolean) out.partial = true;
     const JsonValue* series = r.Find("series");
     if (!series) continue;
     for (const JsonValue& s : series->items) {
-      if (const JsonValue* p = s.Find("partial"); p && p->boolean) out.partial = true;
       const JsonValue* name = s.Find("name");
       const JsonValue* columns = s.Find("columns");
       const JsonValue* values = s.Find("values");

@@ -163,7 +163,11 @@ class Parser {
         case 'u': {
           uint32_t cp;
           if (!Hex4(&cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(i_, 2) == "\\u") {
+          // A surrogate is only half a character: one without its other half would become
+          // bytes that are not UTF-8.
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return Fail("unpaired surrogate");
+          if (cp >= 0xD800 && cp < 0xDC00) {
+            if (s_.substr(i_, 2) != "\\u") return Fail("unpaired surrogate");
             i_ += 2;
             uint32_t low;
             if (!Hex4(&low)) return false;

@@ -27,10 +27,8 @@ std::optional<Progress> PlanFromConfig(const std::optional<Progress>& stored,
   const std::pair<int64_t, int64_t> range{config->from_ns, config->to_ns};
   if (stored && stored->config_range == range) {
     Progress p = *stored;
-    if (p.origin == Origin::kConfig) {
-      p.cancelled = false;
-      p.max_points_per_second = config->max_points_per_second;
-    }
+    // A job the admin call cancelled stays cancelled: only a new range starts reading again.
+    if (p.origin == Origin::kConfig) p.max_points_per_second = config->max_points_per_second;
     return p;
   }
   Progress p = Fresh(*config, Origin::kConfig);
