@@ -57,5 +57,25 @@ wait_for 30 "the agent's skipped count" skipped || fail "skip-head did not reach
 out=$(kubectl edgerepl retry-now "$id" --all-pods -n "$ns") || fail "retry-now: $out"
 grep -q "pod/$pod: retry-now accepted" <<<"$out" || fail "retry-now printed: $out"
 remote_start
+
+# backfill: the agent copies the last hour of its local database (the skipped point among it) to
+# the remote, and its status says Complete; a slower one is stopped by --cancel.
+from=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+to=$(date -u -d '+1 minute' +%Y-%m-%dT%H:%M:%SZ)
+out=$(kubectl edgerepl backfill edge-to-central --from "$from" --to "$to" --pod "$pod" -n "$ns") ||
+  fail "backfill: $out"
+grep -q "pod/$pod: backfill accepted for replication edge-to-central ($id)" <<<"$out" ||
+  fail "backfill printed: $out"
+backfill_state() { agent_get "$pod" /api/v1/replications | jq -r '.replications[] | select(.name=="edge-to-central") | .backfill.state // ""'; }
+complete() { [ "$(backfill_state)" = Complete ]; }
+wait_for 120 "the backfill to complete" complete || fail "backfill state: $(backfill_state)"
+# A second one at one point a second is still running when --cancel stops it.
+out=$(kubectl edgerepl backfill edge-to-central --from "$from" --to "$to" \
+  --max-points-per-second 1 --pod "$pod" -n "$ns") || fail "slow backfill: $out"
+out=$(kubectl edgerepl backfill edge-to-central --cancel --pod "$pod" -n "$ns") ||
+  fail "backfill --cancel: $out"
+grep -q "pod/$pod: backfill --cancel accepted" <<<"$out" || fail "backfill --cancel printed: $out"
+cancelled() { [ "$(backfill_state)" = Cancelled ]; }
+wait_for 30 "the backfill to be cancelled" cancelled || fail "backfill state: $(backfill_state)"
 [ "$secret_made" = 0 ] || k delete secret edgerepl-agent-admin >/dev/null
-log "kubectl edgerepl: status matches the agents; skip-head dropped the head batch; retry-now accepted"
+log "kubectl edgerepl: status matches the agents; skip-head dropped the head batch; retry-now accepted; backfill completed and another cancelled"
