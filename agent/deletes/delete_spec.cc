@@ -5,6 +5,8 @@
 #include <exception>
 #include <set>
 
+#include "agent/deletes/influxql_lexer.h"
+
 namespace edgerepl::deletes {
 namespace {
 
@@ -50,6 +52,8 @@ Result<DeleteSpec> DecodeRecord(std::string_view payload) {
   if (body.empty() || body.back() != '\n') return Malformed("does not end with a newline");
   body.remove_suffix(1);
   if (body.find('\n') != std::string_view::npos) return Malformed("is more than one line");
+  // The JSON parser lets some ill-formed UTF-8 through; no spec this version writes holds any.
+  if (!influxql::IsValidUtf8(body)) return Malformed("is not valid UTF-8");
 
   web::json::value v;
   try {

@@ -89,6 +89,11 @@ TEST(DeleteRecordTest, RefusesMalformedRecords) {
       {p + ok_body, "delete record: does not end with a newline"},
       {p + ok_body + "\n\n", "delete record: is more than one line"},
       {p + "\n", "delete record: is not JSON"},
+      {p + R"({"kind":"delete","measurement":")"
+           "\xc0\x80"
+           R"(","tags":[],"start":1,"stop":2})"
+           "\n",
+       "delete record: is not valid UTF-8"},
       {p + "[1]\n", "delete record: is not a JSON object"},
       {p + R"({"kind":"delete","tags":[],"start":1,"stop":2,"x":1})"
            "\n",
