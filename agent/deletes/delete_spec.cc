@@ -6,6 +6,7 @@
 #include <set>
 
 #include "agent/deletes/influxql_lexer.h"
+#include "agent/deletes/tag_keys.h"
 
 namespace edgerepl::deletes {
 namespace {
@@ -92,6 +93,9 @@ Result<DeleteSpec> DecodeRecord(std::string_view payload) {
     if (!pair.is_array() || pair.size() != 2 || !pair.at(0).is_string() ||
         !pair.at(1).is_string()) {
       return Malformed("\"tags\" holds something other than [key, value] string pairs");
+    }
+    if (!UnportableTagKey(pair.at(0).as_string()).empty()) {
+      return Malformed("names a tag key the parsers refuse (\"" + pair.at(0).as_string() + "\")");
     }
     spec.tags.emplace_back(pair.at(0).as_string(), pair.at(1).as_string());
   }

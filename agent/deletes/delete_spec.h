@@ -37,6 +37,7 @@ struct DeleteSpec {
   Kind kind = Kind::kDelete;
   std::optional<std::string> measurement;  // nullopt: every measurement
   // Tag key = value, every one must hold (the only predicate both APIs share), in the order given.
+  // No key is one either API gives another meaning (tag_keys.h).
   std::vector<std::pair<std::string, std::string>> tags;
   int64_t start_ns = kMinTimeNs;  // inclusive
   int64_t stop_ns = kMaxTimeNs;   // inclusive

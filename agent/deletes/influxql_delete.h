@@ -38,15 +38,15 @@ bool IsDeleteStatement(std::string_view statement);
 // bounds on one side combine to the tightest; bounds beyond InfluxDB's range are clamped to it.
 // InvalidArgument with a message a client can act on for anything else: a regex (but /.*/ in
 // FROM), OR, !=, a field, a list of measurements, a qualified (rp.m, db.rp.m) measurement,
-// ON <db>, time conditions that select no time, bytes that are not UTF-8.
+// ON <db>, time conditions that select no time, bytes that are not UTF-8, a tag key the v2 API
+// gives another meaning (_measurement, _field, _value, _time: tag_keys.h).
 Result<DeleteSpec> ParseInfluxQLDelete(std::string_view statement, int64_t now_ns);
 
 // One InfluxQL statement that deletes exactly `spec` (identifiers double-quoted, values
 // single-quoted with InfluxQL's escapes, times as integer nanoseconds, a bound left out when it is
 // the minimum or maximum; FROM /.*/ when there is nothing else to say).
 // ParseInfluxQLDelete(RenderInfluxQL(s), any) == s for every spec the parsers and DecodeRecord
-// produce. (A tag key "time" cannot be said, InfluxQL taking it for the time; InfluxDB stores no
-// such tag.)
+// produce (none has a tag key "time", which InfluxQL takes for the time: tag_keys.h).
 std::string RenderInfluxQL(const DeleteSpec& spec);
 
 }  // namespace edgerepl::deletes

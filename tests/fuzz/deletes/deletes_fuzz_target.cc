@@ -28,10 +28,7 @@ std::string CheckSpec(const DeleteSpec& s, std::string_view from) {
   std::string q = deletes::RenderInfluxQL(s);
   Result<DeleteSpec> influxql = deletes::ParseInfluxQLDelete(q, 0);
   if (!influxql.ok()) return "rendered InfluxQL refused: " + influxql.status().message() + where;
-  // A tag key "time" is the one thing InfluxQL cannot say (it is the time there).
-  bool time_tag = false;
-  for (const auto& [key, value] : s.tags) time_tag |= key == "time" || key == "TIME";
-  if (!time_tag && !(*influxql == s)) return "InfluxQL does not round-trip: " + q + where;
+  if (!(*influxql == s)) return "InfluxQL does not round-trip: " + q + where;
   Result<DeleteSpec> v2 = deletes::ParseV2Delete(deletes::RenderV2Body(s));
   if (!v2.ok()) return "rendered v2 body refused: " + v2.status().message() + where;
   DeleteSpec as_delete = s;

@@ -125,6 +125,12 @@ TEST(DeleteRecordTest, RefusesMalformedRecords) {
       {p + R"({"kind":"delete","tags":["a"],"start":1,"stop":2})"
            "\n",
        "delete record: \"tags\" holds something other than [key, value] string pairs"},
+      {p + R"({"kind":"delete","tags":[["time","x"]],"start":1,"stop":2})"
+           "\n",
+       "delete record: names a tag key the parsers refuse (\"time\")"},
+      {p + R"({"kind":"delete","tags":[["_measurement","x"]],"start":1,"stop":2})"
+           "\n",
+       "delete record: names a tag key the parsers refuse (\"_measurement\")"},
       {p + R"({"kind":"delete","tags":[],"stop":2})"
            "\n",
        "delete record: \"start\" and \"stop\" must be integers of nanoseconds"},
