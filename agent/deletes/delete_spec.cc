@@ -5,6 +5,9 @@
 #include <exception>
 #include <set>
 
+#include "agent/deletes/influxql_lexer.h"
+#include "agent/deletes/tag_keys.h"
+
 namespace edgerepl::deletes {
 namespace {
 
@@ -50,6 +53,8 @@ Result<DeleteSpec> DecodeRecord(std::string_view payload) {
   if (body.empty() || body.back() != '\n') return Malformed("does not end with a newline");
   body.remove_suffix(1);
   if (body.find('\n') != std::string_view::npos) return Malformed("is more than one line");
+  // The JSON parser lets some ill-formed UTF-8 through; no spec this version writes holds any.
+  if (!influxql::IsValidUtf8(body)) return Malformed("is not valid UTF-8");
 
   web::json::value v;
   try {
@@ -88,6 +93,9 @@ Result<DeleteSpec> DecodeRecord(std::string_view payload) {
     if (!pair.is_array() || pair.size() != 2 || !pair.at(0).is_string() ||
         !pair.at(1).is_string()) {
       return Malformed("\"tags\" holds something other than [key, value] string pairs");
+    }
+    if (!UnportableTagKey(pair.at(0).as_string()).empty()) {
+      return Malformed("names a tag key the parsers refuse (\"" + pair.at(0).as_string() + "\")");
     }
     spec.tags.emplace_back(pair.at(0).as_string(), pair.at(1).as_string());
   }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "agent/deletes/influxql_lexer.h"
+#include "agent/deletes/tag_keys.h"
 #include "common/config/timestamp.h"
 
 namespace edgerepl::deletes {
@@ -288,6 +289,9 @@ class Parser {
       return Unsupported("the condition " + cond,
                          "compare a tag with a 'single-quoted string' (conditions on fields "
                          "cannot be deleted by)");
+    }
+    if (std::string_view why = UnportableTagKey(lhs[0].token.text); !why.empty()) {
+      return Unsupported("the tag key \"" + lhs[0].token.text + "\"", why);
     }
     spec_.tags.emplace_back(lhs[0].token.text, rhs[0].token.text);
     return Status::Ok();

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "agent/deletes/influxql_lexer.h"
+#include "agent/deletes/tag_keys.h"
 #include "common/config/timestamp.h"
 
 namespace edgerepl::deletes {
@@ -225,6 +226,10 @@ class PredicateParser {
       }
       spec_->measurement = value;
       return Status::Ok();
+    }
+    if (std::string_view why = UnportableTagKey(k); !why.empty()) {
+      return Fail("names the tag key \"" + k +
+                  "\", which cannot be replicated: " + std::string(why));
     }
     spec_->tags.emplace_back(std::move(k), std::move(value));
     return Status::Ok();

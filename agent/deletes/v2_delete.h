@@ -12,8 +12,13 @@
 namespace edgerepl::deletes {
 
 // start and stop are required RFC 3339 times (inclusive, as InfluxDB deletes); the predicate is
-// optional. InvalidArgument naming the member for a body InfluxDB would refuse or one this
-// cannot carry over (OR, !=, _field, a regex).
+// optional. Members are matched in any case, as Go's JSON decoding does. The predicate is lexed as
+// InfluxQL: keys bare or "quoted" (a bare InfluxQL keyword must be quoted; `name` is the one
+// InfluxDB allows bare), values "quoted", bare words, numbers or true/false, rules joined by AND
+// (any case) with parentheses allowed. InvalidArgument naming the member for a body InfluxDB would
+// refuse or one this cannot carry over (OR, !=, _field, _value, _time, a regex, two different
+// _measurement values, a key "time", which InfluxQL takes for the time, start after stop, bytes
+// that are not UTF-8).
 Result<DeleteSpec> ParseV2Delete(std::string_view json_body);
 
 // The JSON body that deletes exactly `spec` at a v2 remote (times in RFC 3339 with nanoseconds,

@@ -89,6 +89,11 @@ TEST(DeleteRecordTest, RefusesMalformedRecords) {
       {p + ok_body, "delete record: does not end with a newline"},
       {p + ok_body + "\n\n", "delete record: is more than one line"},
       {p + "\n", "delete record: is not JSON"},
+      {p + R"({"kind":"delete","measurement":")"
+           "\xc0\x80"
+           R"(","tags":[],"start":1,"stop":2})"
+           "\n",
+       "delete record: is not valid UTF-8"},
       {p + "[1]\n", "delete record: is not a JSON object"},
       {p + R"({"kind":"delete","tags":[],"start":1,"stop":2,"x":1})"
            "\n",
@@ -120,6 +125,12 @@ TEST(DeleteRecordTest, RefusesMalformedRecords) {
       {p + R"({"kind":"delete","tags":["a"],"start":1,"stop":2})"
            "\n",
        "delete record: \"tags\" holds something other than [key, value] string pairs"},
+      {p + R"({"kind":"delete","tags":[["time","x"]],"start":1,"stop":2})"
+           "\n",
+       "delete record: names a tag key the parsers refuse (\"time\")"},
+      {p + R"({"kind":"delete","tags":[["_measurement","x"]],"start":1,"stop":2})"
+           "\n",
+       "delete record: names a tag key the parsers refuse (\"_measurement\")"},
       {p + R"({"kind":"delete","tags":[],"stop":2})"
            "\n",
        "delete record: \"start\" and \"stop\" must be integers of nanoseconds"},

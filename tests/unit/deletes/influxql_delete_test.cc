@@ -226,6 +226,12 @@ TEST(ParseInfluxQLDeleteTest, RefusesWithAMessageToActOn) {
        "DELETE: expected a comparison (=, <, <=, >, >=), found the "
        "end of the statement"},
       {"DELETE WHERE time > 5sec", "DELETE: bad duration literal"},
+      {"DELETE WHERE _measurement = 'cpu'",
+       "DELETE: the tag key \"_measurement\" is not supported when deletes are replicated; the "
+       "v2 delete API takes it for the measurement, so a v2 remote would delete another thing"},
+      {"DROP SERIES WHERE \"_field\" = 'usage'",
+       "DROP SERIES: the tag key \"_field\" is not supported when deletes are replicated; the v2 "
+       "delete API refuses it, so a v2 remote could not repeat the delete"},
       {"DELETE FROM \"c\xffpu\"",
        "delete: the statement is not valid UTF-8 (InfluxDB would read other bytes as U+FFFD)"},
       {"DELETE WHERE k='\xed\xa0\x80'",

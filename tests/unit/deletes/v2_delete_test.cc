@@ -113,6 +113,9 @@ TEST(ParseV2DeleteTest, RefusesNamingTheMember) {
       {Body(R"x("_value=\"1\"")x"),
        "v2 delete: \"predicate\" names _value, which InfluxDB's delete refuses; delete by "
        "measurement and tags"},
+      {Body(R"x("TiMe=\"a\"")x"),
+       "v2 delete: \"predicate\" names the tag key \"TiMe\", which cannot be replicated: "
+       "InfluxQL takes it for the time, so a v1 remote could not repeat the delete"},
       {Body(R"x("_measurement=\"a\" AND _measurement=\"b\"")x"),
        "v2 delete: \"predicate\" names two measurements; send one delete per measurement"},
       {Body(R"x("host='a'")x"),
