@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include "agent/deletes/delete_spec.h"
 #include "agent/deletes/influxql_delete.h"
@@ -71,6 +72,20 @@ std::string QueryRequestParam(const httpserver::Request& request, std::string_vi
     if (auto v = httpserver::QueryParam(request.body, name)) return *v;
   }
   return "";
+}
+
+// "DROP MEASUREMENT m" as the statement that deletes the same: every series of m, and with its
+// last series the measurement. The remote is given that form, which both APIs can express.
+std::string WithDropMeasurementAsDropSeries(const std::string& statement) {
+  auto word = [](std::string_view s, size_t* i, std::string_view w) {
+    while (*i < s.size() && std::isspace(static_cast<unsigned char>(s[*i]))) ++*i;
+    if (s.size() - *i < w.size() || !EqualsIgnoreCase(s.substr(*i, w.size()), w)) return false;
+    *i += w.size();
+    return *i < s.size() && std::isspace(static_cast<unsigned char>(s[*i]));
+  };
+  size_t i = 0;
+  if (!word(statement, &i, "DROP") || !word(statement, &i, "MEASUREMENT")) return statement;
+  return "DROP SERIES FROM " + statement.substr(i);
 }
 
 // The replications a delete of `dest` reaches.
@@ -197,6 +212,9 @@ std::optional<httpserver::Response> DeleteHandler::HandleV1(const Routing& routi
                                                             bool record) {
   const std::string q = QueryRequestParam(request, "q");
   std::vector<std::string> statements = deletes::SplitStatements(q);
+  for (std::string& statement : statements) {
+    statement = WithDropMeasurementAsDropSeries(statement);
+  }
   if (std::none_of(statements.begin(), statements.end(), deletes::IsDeleteStatement)) {
     return std::nullopt;
   }

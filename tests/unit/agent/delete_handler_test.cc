@@ -157,6 +157,19 @@ TEST_F(DeleteHandlerTest, V1DeleteGoesToTheLocalAsReplicatedThenIsQueued) {
   EXPECT_EQ(rp1->counted["queued"], 1);
 }
 
+// DROP MEASUREMENT deletes what DROP SERIES FROM does; left alone it would delete locally only.
+TEST_F(DeleteHandlerTest, DropMeasurementIsReplicatedAsDropSeriesOfIt) {
+  FakeTarget* t = AddTarget(Replication("telegraf"));
+  auto r = Query("drop  measurement \"c\\\"pu\"");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  ASSERT_EQ(t->queued.size(), 1u);
+  EXPECT_EQ(t->queued[0].kind, deletes::DeleteSpec::Kind::kDropSeries);
+  EXPECT_EQ(t->queued[0].measurement, "c\"pu");
+  EXPECT_EQ(StatementSent(local_->requests[0]), deletes::RenderInfluxQL(t->queued[0]));
+  EXPECT_FALSE(Query("DROP MEASUREMENTS").has_value());  // not a statement that deletes
+}
+
 TEST_F(DeleteHandlerTest, WithoutReplicateDeletesAQueryIsNotTouched) {
   AddTarget(Replication("telegraf", /*replicate_deletes=*/false));
   EXPECT_FALSE(Query("DELETE FROM cpu").has_value());
