@@ -60,6 +60,8 @@ struct ReplicationStatus {
   sender::State state = sender::State::kIdle;
   std::map<std::string, uint64_t> dropped_points;  // reason -> points
   std::optional<BackfillStatus> backfill;          // none: no backfill was ever asked for
+  // replicateDeletes only: the deletes by what became of them (sender::kDeleteResults).
+  std::optional<std::map<std::string, uint64_t>> deletes;
 };
 
 class Backend {

@@ -37,6 +37,11 @@ void WriteReplication(JsonWriter& w, const ReplicationStatus& r) {
   w.Key("dropped").BeginObject();
   for (const auto& [reason, points] : r.dropped_points) w.Key(reason).Uint(points);
   w.EndObject();
+  if (r.deletes) {
+    w.Key("deletes").BeginObject();
+    for (const auto& [result, n] : *r.deletes) w.Key(result).Uint(n);
+    w.EndObject();
+  }
   if (r.backfill) {
     const BackfillStatus& b = *r.backfill;
     w.Key("backfill").BeginObject();

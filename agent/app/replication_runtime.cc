@@ -275,6 +275,7 @@ admin::ReplicationStatus ReplicationRuntime::Snapshot() const {
   s.max_queue_size_bytes = r.max_queue_size_bytes;
   s.max_age_seconds = r.max_age_seconds;
   s.drop_non_retryable_data = r.drop_non_retryable_data;
+  if (r.replicate_deletes && sender_metrics_) s.deletes = sender_metrics_->DeleteCounts();
   if (sender_) {
     sender::SenderStatus st = sender_->Snapshot();
     s.state = st.state;

@@ -97,7 +97,19 @@ void SenderMetrics::ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_b
 }
 
 void SenderMetrics::CountDelete(std::string_view result) {
-  if (auto it = deletes_.find(result); it != deletes_.end()) it->second->Increment();
+  auto it = deletes_.find(result);
+  if (it == deletes_.end()) return;
+  it->second->Increment();
+  std::lock_guard<std::mutex> lock(deletes_mu_);
+  ++delete_counts_[it->first];
+}
+
+std::map<std::string, uint64_t> SenderMetrics::DeleteCounts() const {
+  std::map<std::string, uint64_t> out;
+  for (std::string_view r : kDeleteResults) out[std::string(r)] = 0;
+  std::lock_guard<std::mutex> lock(deletes_mu_);
+  for (const auto& [r, n] : delete_counts_) out[r] = n;
+  return out;
 }
 
 void SenderMetrics::SetState(State state) {

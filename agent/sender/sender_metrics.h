@@ -43,6 +43,8 @@ class SenderMetrics {
   void SetState(State state);
   // A replicated delete (docs/deletes.md) reached `result`: one of kDeleteResults.
   void CountDelete(std::string_view result);
+  // The same counts, for the replication's status (every result, zeros included).
+  std::map<std::string, uint64_t> DeleteCounts() const;
 
  private:
   std::string replication_;
@@ -61,6 +63,8 @@ class SenderMetrics {
   prometheus::Gauge& last_success_;
   std::map<State, prometheus::Gauge*> states_;
   std::map<std::string, prometheus::Counter*, std::less<>> deletes_;
+  mutable std::mutex deletes_mu_;  // guards delete_counts_
+  std::map<std::string, uint64_t, std::less<>> delete_counts_;
   std::mutex mu_;  // guards by_code_
   std::map<int, prometheus::Counter*> by_code_;
 };

@@ -106,6 +106,10 @@ TEST_F(AgentDeletesTest, ADeleteRemovesTheSamePointsAtTheRemoteInOrderWithTheWri
   EXPECT_EQ(Deletes("queued"), 4);
   EXPECT_EQ(Deletes("applied"), 4);
   EXPECT_EQ(Deletes("refused"), 0);
+  const std::string status = agent_->Admin("/api/v1/replications/rep-1");
+  EXPECT_NE(status.find(R"("deletes":{"applied":4,"dropped":0,"queued":4,"refused":0})"),
+            std::string::npos)
+      << status;
 }
 
 TEST_F(AgentDeletesTest, WithTheOptionOffNothingIsDeletedRemotely) {
@@ -118,6 +122,7 @@ TEST_F(AgentDeletesTest, WithTheOptionOffNothingIsDeletedRemotely) {
   EXPECT_EQ(local_.CountPoints("db", "cpu", "v"), 30 + 20);
   EXPECT_EQ(remote_.CountPoints("db", "cpu", "v"), 80);
   EXPECT_EQ(Deletes("queued"), 0);
+  EXPECT_EQ(agent_->Admin("/api/v1/replications/rep-1").find("\"deletes\""), std::string::npos);
 }
 
 TEST_F(AgentDeletesTest, WhatCannotBeReplicatedIsRefusedAndTheLocalKeepsItsPoints) {
