@@ -335,6 +335,7 @@ Status App::Apply(const config::Config& config) {
     wanted.durability = config.durability;
     wanted.sync_interval = config.sync_interval;
     wanted.local = local;
+    wanted.local_token = config.local.token;
     live_ids.push_back(rc->id);
     auto it = old.find(rc->id);
     if (it != old.end()) {

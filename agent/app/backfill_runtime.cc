@@ -74,7 +74,7 @@ Result<std::unique_ptr<BackfillRuntime>> BackfillRuntime::Open(
     const config::ReplicationConfig& replication, const config::RemoteConfig& remote_config,
     config::Durability durability, std::chrono::milliseconds sync_interval, std::string dir,
     backfill::Progress progress, queue::Queue& live, http::HttpClient& remote,
-    http::HttpClient& local, BackfillDeps deps) {
+    http::HttpClient& local, const std::string& local_token, BackfillDeps deps) {
   std::unique_ptr<BackfillRuntime> rt(new BackfillRuntime(replication.name, dir, deps));
   queue::QueueOptions options;
   options.dir = dir;
@@ -110,8 +110,8 @@ Result<std::unique_ptr<BackfillRuntime>> BackfillRuntime::Open(
   source.measurements = replication.measurements;
   rt->runner_ = std::make_unique<backfill::Runner>(
       replication.name, dir, std::move(progress),
-      std::make_unique<backfill::InfluxqlReader>(local, std::move(source)), *rt->sink_, deps.clock,
-      deps.fs, &deps.metrics);
+      std::make_unique<backfill::InfluxqlReader>(local, std::move(source), local_token), *rt->sink_,
+      deps.clock, deps.fs, &deps.metrics);
   rt->sink_->SetSender(rt->sender_.get());
   // The metrics follow the backfill queue as the remote takes it, not only when status is read.
   BackfillRuntime* self = rt.get();

@@ -40,14 +40,12 @@ class BackfillRuntime {
  public:
   // Opens the backfill queue in `dir` and starts the sender and, unless the job is finished, the
   // runner. `live` is the replication's live queue, `remote` its remote's client and `local` the
-  // local database's; all borrowed, and must outlive this object.
-  static Result<std::unique_ptr<BackfillRuntime>> Open(const config::ReplicationConfig& replication,
-                                                       const config::RemoteConfig& remote_config,
-                                                       config::Durability durability,
-                                                       std::chrono::milliseconds sync_interval,
-                                                       std::string dir, backfill::Progress progress,
-                                                       queue::Queue& live, http::HttpClient& remote,
-                                                       http::HttpClient& local, BackfillDeps deps);
+  // local database's; all borrowed, and must outlive this object. `local_token` is local.token.
+  static Result<std::unique_ptr<BackfillRuntime>> Open(
+      const config::ReplicationConfig& replication, const config::RemoteConfig& remote_config,
+      config::Durability durability, std::chrono::milliseconds sync_interval, std::string dir,
+      backfill::Progress progress, queue::Queue& live, http::HttpClient& remote,
+      http::HttpClient& local, const std::string& local_token, BackfillDeps deps);
   ~BackfillRuntime();  // Stop()
 
   // Stops the runner and the sender and closes the queue (its cursor and the progress kept).

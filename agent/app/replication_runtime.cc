@@ -164,7 +164,7 @@ Status ReplicationRuntime::StartBackfillLocked(std::optional<backfill::Progress>
   BackfillDeps deps{deps_.clock, deps_.random, deps_.fs, *backfill_metrics_};
   auto opened = BackfillRuntime::Open(config_.replication, config_.remote, config_.durability,
                                       config_.sync_interval, dir, *plan, *queue_, *client_,
-                                      *config_.local, deps);
+                                      *config_.local, config_.local_token, deps);
   if (!opened.ok()) return opened.status();
   backfill_ = std::move(opened).value();
   std::lock_guard<std::mutex> notify(backfill_notify_mu_);

@@ -50,6 +50,7 @@ struct RuntimeConfig {
   std::chrono::milliseconds sync_interval{100};
   // The local database's client: a backfill reads history through it.
   std::shared_ptr<http::HttpClient> local;
+  std::string local_token;  // local.token: what the backfill's queries authenticate with
   bool operator==(const RuntimeConfig&) const = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/codec/base64.h"
 #include "common/codec/percent.h"
 
 namespace edgerepl::backfill {
@@ -78,8 +79,14 @@ std::string QuoteIdentifier(const std::string& name) {
   return out;
 }
 
-InfluxqlReader::InfluxqlReader(http::HttpClient& local, InfluxqlSource source)
-    : local_(local), source_(std::move(source)) {}
+std::string LocalAuthorization(const std::string& token) {
+  if (token.empty()) return "";
+  if (token.find(':') != std::string::npos) return "Basic " + codec::Base64Encode(token);
+  return "Token " + token;
+}
+
+InfluxqlReader::InfluxqlReader(http::HttpClient& local, InfluxqlSource source, std::string token)
+    : local_(local), source_(std::move(source)), authorization_(LocalAuthorization(token)) {}
 
 std::string InfluxqlReader::From(const std::string& measurement) const {
   if (source_.rp.empty()) return QuoteIdentifier(measurement);
@@ -93,12 +100,23 @@ Result<JsonValue> InfluxqlReader::Query(const std::string& statements) {
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   req.headers.emplace_back("Accept", "application/json");
   req.body = "q=" + codec::PercentEncode(statements);
+  if (!authorization_.empty()) req.headers.emplace_back("Authorization", authorization_);
   Result<http::HttpResponse> resp = local_.Send(req);
   if (!resp.ok()) return Status::Unavailable("local query: " + resp.status().message());
   Result<JsonValue> answer = ParseJson(resp->body);
   if (resp->status / 100 != 2) {
     std::string message = answer.ok() ? AnswerError(*answer) : "";
     if (message.empty()) message = resp->body.substr(0, 200);
+    if (resp->status == 401 || resp->status == 403) {
+      // The local's words ("authorization failed") do not say which setting is missing.
+      std::string hint =
+          authorization_.empty()
+              ? "set local.token or local.tokenFile"
+              : "check local.token or local.tokenFile (it must be allowed to read the database)";
+      return Status::Unavailable("the local database refused the backfill's query (HTTP " +
+                                 std::to_string(resp->status) + "): " + hint +
+                                 "; it answered: " + message);
+    }
     return Status::Unavailable("local query answered " + std::to_string(resp->status) + ": " +
                                message);
   }

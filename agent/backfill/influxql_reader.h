@@ -28,8 +28,10 @@ struct InfluxqlSource {
 
 class InfluxqlReader final : public LocalReader {
  public:
-  // `local` is borrowed and must outlive the reader.
-  InfluxqlReader(http::HttpClient& local, InfluxqlSource source);
+  // `local` is borrowed and must outlive the reader. `token` is local.token: empty for a local
+  // without authentication, "user:password" (sent as Basic, which every 1.x reads and 2.x's
+  // compatibility API takes for its v1 auth users) or a token (sent as `Token`, as 2.x wants).
+  InfluxqlReader(http::HttpClient& local, InfluxqlSource source, std::string token = "");
 
   Result<WindowData> Read(int64_t from_ns, int64_t to_ns) override;
 
@@ -45,11 +47,15 @@ class InfluxqlReader final : public LocalReader {
 
   http::HttpClient& local_;
   const InfluxqlSource source_;
+  const std::string authorization_;  // the Authorization header's value; empty: none sent
   bool measurements_loaded_ = false;
   std::vector<std::string> measurements_;
   std::map<std::string, std::map<std::string, FieldType>> fields_;  // measurement -> key -> type
   std::set<std::string> conflicts_;                                 // "measurement.field"
 };
+
+// The Authorization header's value for local.token: Basic for "user:password", else Token.
+std::string LocalAuthorization(const std::string& token);
 
 // `"name"` with `"` and `\` escaped, as InfluxQL quotes identifiers.
 std::string QuoteIdentifier(const std::string& name);

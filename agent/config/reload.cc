@@ -47,6 +47,9 @@ ConfigReloader::ConfigReloader(ReloadOptions options, const Config& current, App
     if (!r.token_file.empty()) token_dirs_.push_back(DirectoryOf(TokenPath(r.token_file)));
     if (!r.password_file.empty()) token_dirs_.push_back(DirectoryOf(TokenPath(r.password_file)));
   }
+  if (!current.local.token_file.empty()) {
+    token_dirs_.push_back(DirectoryOf(TokenPath(current.local.token_file)));
+  }
 }
 
 std::string ConfigReloader::TokenPath(const std::string& token_file) const {
@@ -174,6 +177,9 @@ Status ConfigReloader::ReloadNow(bool* applied) {
     for (const RemoteConfig& r : next->remotes) {
       if (!r.token_file.empty()) AddTokenWatch(DirectoryOf(TokenPath(r.token_file)));
       if (!r.password_file.empty()) AddTokenWatch(DirectoryOf(TokenPath(r.password_file)));
+    }
+    if (!next->local.token_file.empty()) {
+      AddTokenWatch(DirectoryOf(TokenPath(next->local.token_file)));
     }
     if (apply_) apply_(*next);
     if (applied) *applied = true;

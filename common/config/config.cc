@@ -37,6 +37,7 @@ std::vector<const ReplicationConfig*> SelectReplications(const Config& config,
 std::vector<std::string> Secrets(const Config& config) {
   std::vector<std::string> out;
   if (!config.admin_token.empty()) out.push_back(config.admin_token);
+  if (!config.local.token.empty()) out.push_back(config.local.token);
   for (const RemoteConfig& r : config.remotes) {
     if (!r.token.empty()) out.push_back(r.token);
     if (!r.password.empty()) out.push_back(r.password);

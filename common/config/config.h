@@ -42,6 +42,11 @@ inline constexpr size_t kMaxReplicationIdBytes = 128;  // the id names a directo
 struct LocalConfig {
   std::string url = "http://127.0.0.1:8086";
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  // What the backfill's queries send to an auth-enabled local: "user:password" (InfluxDB 1.x,
+  // sent as Basic) or an InfluxDB 2.x token. Given inline, or read from token_file at load; a
+  // secret like a remote's token. Writes through the agent carry their clients' own credentials.
+  std::string token;
+  std::string token_file;  // empty when the token was inline
   bool operator==(const LocalConfig&) const = default;
 };
 
@@ -160,7 +165,8 @@ std::string_view CredentialsInName(CredentialsIn c);      // "header" | "query"
 std::vector<const ReplicationConfig*> SelectReplications(const Config& config,
                                                          const Labels* labels);
 
-// Every secret the config holds (remote tokens and passwords, adminToken), for log redaction.
+// Every secret the config holds (remote tokens and passwords, the local token, adminToken), for
+// log redaction.
 std::vector<std::string> Secrets(const Config& config);
 
 }  // namespace edgerepl::config

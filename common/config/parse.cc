@@ -465,7 +465,14 @@ class Parser {
       if (auto e = CheckUrl(local->url); !e.empty()) errors_.Add("local.url", e);
     }
     r.Duration("timeout", &local->timeout, milliseconds(1));
+    r.String("token", &local->token);
+    r.String("tokenFile", &local->token_file);
     r.Finish();
+    if (!local->token.empty() && !local->token_file.empty()) {
+      errors_.Add("local", "set only one of token and tokenFile");
+    } else if (!local->token_file.empty()) {
+      LoadSecretFile(r.PathOf("tokenFile"), local->token_file, &local->token);
+    }
   }
 
   void ParseRemote(const YAML::Node& n, const std::string& path, RemoteConfig* remote) {

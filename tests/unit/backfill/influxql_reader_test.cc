@@ -236,7 +236,8 @@ TEST_F(BackfillInfluxqlReaderTest, ErrorAnswersAreErrorsCarryingInfluxdsMessage)
        "local query answered 400: error parsing query: found SELEC, expected SELECT"},
       {"authentication", 401, R"({"error":"unable to parse authentication credentials"})",
        StatusCode::kUnavailable,
-       "local query answered 401: unable to parse authentication credentials"},
+       "the local database refused the backfill's query (HTTP 401): set local.token or "
+       "local.tokenFile; it answered: unable to parse authentication credentials"},
       {"a proxy's 503", 503, "<html>Service Unavailable</html>", StatusCode::kUnavailable,
        "local query answered 503: <html>Service Unavailable</html>"},
       {"a long body is cut", 502, std::string(500, 'x'), StatusCode::kUnavailable,
@@ -254,6 +255,67 @@ TEST_F(BackfillInfluxqlReaderTest, ErrorAnswersAreErrorsCarryingInfluxdsMessage)
     EXPECT_EQ(w.status().code(), c.code) << c.name << ": " << w.status().ToString();
     EXPECT_EQ(w.status().message(), c.message) << c.name;
   }
+}
+
+TEST_F(BackfillInfluxqlReaderTest, AUserAndPasswordIsSentAsBasicAnyOtherTokenAsToken) {
+  struct Case {
+    std::string token;
+    const char* authorization;  // nullptr: no header
+  };
+  const std::vector<Case> cases = {
+      {"", nullptr},
+      {"admin:password", "Basic YWRtaW46cGFzc3dvcmQ="},
+      {"u:p:with:colons", "Basic dTpwOndpdGg6Y29sb25z"},
+      {"Zm9vYmFyLXRva2VuLTJ4==", "Token Zm9vYmFyLXRva2VuLTJ4=="},
+  };
+  for (const Case& c : cases) {
+    ScriptedLocal local;
+    local.On(kShowMeasurements, 200, kMeasurementsAnswer);
+    local.On(kCpuFields, 200, kCpuFieldsAnswer);
+    local.On(kMemFields, 200, kMemFieldsAnswer);
+    local.On(SelectBoth(-10, 3000), 200, kWindowAnswer);
+    InfluxqlReader reader(local, {"db", "", {}}, c.token);
+    Result<WindowData> w = reader.Read(-10, 3000);
+    ASSERT_TRUE(w.ok()) << c.token << ": " << w.status().ToString();
+    EXPECT_EQ(w->lines, kWindowLines);
+    ASSERT_EQ(local.requests.size(), 4u) << c.token;
+    for (const http::HttpRequest& req : local.requests) {  // the schema reads and the window
+      const std::string* got = http::FindHeader(req.headers, "authorization");
+      if (c.authorization == nullptr) {
+        EXPECT_EQ(got, nullptr) << c.token;
+      } else {
+        ASSERT_NE(got, nullptr) << c.token;
+        EXPECT_EQ(*got, c.authorization);
+      }
+      if (!c.token.empty()) {
+        EXPECT_EQ(req.target.find(c.token), std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_F(BackfillInfluxqlReaderTest, ARefusedTokenIsNamedByItsSettingNeverShown) {
+  const std::string token = "admin:s3cr3t-password";
+  for (int status : {401, 403}) {
+    ScriptedLocal local;
+    local.On(kShowMeasurements, status, R"({"error":"authorization failed"})");
+    InfluxqlReader reader(local, {"db", "", {}}, token);
+    Result<WindowData> w = reader.Read(0, 10);
+    ASSERT_FALSE(w.ok());
+    EXPECT_EQ(w.status().code(), StatusCode::kUnavailable);
+    EXPECT_EQ(w.status().message(),
+              "the local database refused the backfill's query (HTTP " + std::to_string(status) +
+                  "): check local.token or local.tokenFile (it must be allowed to read the "
+                  "database); it answered: authorization failed");
+    EXPECT_EQ(w.status().ToString().find("s3cr3t"), std::string::npos);
+    EXPECT_EQ(w.status().ToString().find(LocalAuthorization(token).substr(6)), std::string::npos);
+  }
+  ScriptedLocal down;
+  down.Fail(kShowMeasurements, Status::Unavailable("connect: connection refused"));
+  InfluxqlReader reader(down, {"db", "", {}}, token);
+  Result<WindowData> w = reader.Read(0, 10);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().ToString().find("s3cr3t"), std::string::npos);
 }
 
 TEST_F(BackfillInfluxqlReaderTest, AFailedWindowCanBeReadAgain) {

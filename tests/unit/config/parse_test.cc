@@ -263,6 +263,14 @@ INSTANTIATE_TEST_SUITE_P(
                   "remotes:\n  - {name: x, url: \"http://h\", orgID: o, tokenFile: "
                   "/tokens/empty}\n",
                   "remotes[0].tokenFile: \"/tokens/empty\" is empty"},
+        ErrorCase{"LocalTokenAndTokenFile", "local: {token: \"u:s3cr3t\", tokenFile: /t}\n",
+                  "local: set only one of token and tokenFile"},
+        ErrorCase{"LocalTokenFileMissing", "local: {tokenFile: /nope}\n",
+                  "local.tokenFile: cannot read \"/nope\": No such file or directory"},
+        ErrorCase{"LocalTokenFileEmpty", "local: {tokenFile: /tokens/empty}\n",
+                  "local.tokenFile: \"/tokens/empty\" is empty"},
+        ErrorCase{"LocalTokenWrongTypeNotEchoed", "local: {token: [s3cr3t]}\n",
+                  "local.token: expected a string, got a list"},
         ErrorCase{"PasswordAndPasswordFile",
                   "remotes:\n  - {name: x, url: \"http://h\", protocol: v1, username: u, "
                   "password: s3cr3t, passwordFile: /p}\n",
@@ -343,6 +351,35 @@ TEST(ParseConfigTest, TokenFileIsReadRelativeToTheConfigFile) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->remotes[0].token, "from-file");
   EXPECT_EQ(c->remotes[0].token_file, "token");
+}
+
+TEST(ParseConfigTest, LocalTokenInlineOrFromItsFile) {
+  Result<Config> inline_token = ParseConfig("local: {token: \"admin:pa:ss\"}\n");
+  ASSERT_TRUE(inline_token.ok()) << inline_token.status().ToString();
+  EXPECT_EQ(inline_token->local.token, "admin:pa:ss");
+  EXPECT_EQ(inline_token->local.token_file, "");
+
+  testing::TempDir dir;
+  testing::WriteFileOrDie(dir.Join("local-token"), "admin:password\n");
+  testing::WriteFileOrDie(dir.Join("agent.yaml"), "local: {tokenFile: local-token}\n");
+  Result<Config> c = LoadConfigFile(dir.Join("agent.yaml"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->local.token, "admin:password");
+  EXPECT_EQ(c->local.token_file, "local-token");
+  // A rotated token is a changed local, so a reload applies it.
+  Config rotated = *c;
+  rotated.local.token = "admin:other";
+  EXPECT_FALSE(rotated.local == c->local);
+}
+
+TEST(ParseConfigTest, LocalTokenFileErrorDoesNotEchoTheFile) {
+  ParseOptions options;
+  options.read_file = [](const std::string&) -> Result<std::string> {
+    return Status::InvalidArgument("not valid UTF-8");
+  };
+  Result<Config> c = ParseConfig("local: {tokenFile: /t}\n", options);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "local.tokenFile: not valid UTF-8");
 }
 
 TEST(ParseConfigTest, MissingConfigFileIsNotFound) {

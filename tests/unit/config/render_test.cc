@@ -138,6 +138,38 @@ TEST(RenderTest, PasswordFileIsRenderedAsTheFileNotThePassword) {
   EXPECT_NE(ConfigHash(c), ConfigHash(d));
 }
 
+TEST(RenderTest, LocalTokenFileIsRenderedAsTheFileNotTheToken) {
+  Config c = Weird();
+  c.local.token = "admin:from-file-password";
+  c.local.token_file = "/secrets/local-token";
+  std::string text = Render(c);
+  EXPECT_EQ(text.find("from-file-password"), std::string::npos);
+  EXPECT_NE(text.find("/secrets/local-token"), std::string::npos);
+  ParseOptions options;
+  options.read_file = [](const std::string& path) -> Result<std::string> {
+    if (path == "/secrets/local-token") return std::string("admin:from-file-password\n");
+    return Status::NotFound("cannot read \"" + path + "\"");
+  };
+  Result<Config> back = ParseConfig(text, options);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, c);
+  EXPECT_TRUE(ValidateConfig(c).empty());
+  // A rotated file changes the hash (a reload applies it), though not the rendering.
+  Config d = c;
+  d.local.token = "admin:rotated";
+  EXPECT_EQ(Render(c), Render(d));
+  EXPECT_NE(ConfigHash(c), ConfigHash(d));
+  EXPECT_EQ(ConfigHash(c).find("from-file-password"), std::string::npos);
+}
+
+TEST(RenderTest, InlineLocalTokenRoundTrips) {
+  Config c = Weird();
+  c.local.token = "tok: \"en\" #x";
+  Result<Config> back = ParseConfig(Render(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, c);
+}
+
 TEST(ConfigHashTest, DoesNotContainTheToken) {
   Config c = Weird();
   c.remotes[0].token = "abcdef0123456789";
@@ -151,6 +183,10 @@ TEST(ConfigTest, SecretsListsTokens) {
   EXPECT_EQ(s[0], c.admin_token);
   EXPECT_EQ(s[1], c.remotes[0].token);
   EXPECT_EQ(s[2], c.remotes[2].password);
+  c.local.token = "admin:local-password";
+  s = Secrets(c);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[1], c.local.token);
 }
 
 }  // namespace
