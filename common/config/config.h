@@ -42,6 +42,7 @@ inline constexpr size_t kMaxReplicationIdBytes = 128;  // the id names a directo
 struct LocalConfig {
   std::string url = "http://127.0.0.1:8086";
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+  std::string token_file;  // the local database's credential, for the backfill's queries
   bool operator==(const LocalConfig&) const = default;
 };
 

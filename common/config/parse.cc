@@ -465,6 +465,7 @@ class Parser {
       if (auto e = CheckUrl(local->url); !e.empty()) errors_.Add("local.url", e);
     }
     r.Duration("timeout", &local->timeout, milliseconds(1));
+    r.String("tokenFile", &local->token_file);
     r.Finish();
   }
 

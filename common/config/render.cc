@@ -64,6 +64,7 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
   e << YAML::Key << "local" << YAML::Value << YAML::BeginMap;
   Str(e, "url", c.local.url);
   Dur(e, "timeout", c.local.timeout);
+  if (!c.local.token_file.empty()) Str(e, "tokenFile", c.local.token_file);
   e << YAML::EndMap;
   Str(e, "dataDir", c.data_dir);
   Enum(e, "durability", DurabilityName(c.durability));
