@@ -64,11 +64,12 @@ std::string RenderImpl(const Config& c, bool resolved_tokens) {
   e << YAML::Key << "local" << YAML::Value << YAML::BeginMap;
   Str(e, "url", c.local.url);
   Dur(e, "timeout", c.local.timeout);
-  if (c.local.token_file.empty()) {
-    Str(e, "token", c.local.token);
-  } else {
+  // Only what was given: the operator renders a tokenFile alone, and an unset token adds nothing.
+  if (!c.local.token_file.empty()) {
     Str(e, "tokenFile", c.local.token_file);
     if (resolved_tokens) Str(e, "resolvedToken", c.local.token);  // hash input only
+  } else if (!c.local.token.empty()) {
+    Str(e, "token", c.local.token);
   }
   e << YAML::EndMap;
   Str(e, "dataDir", c.data_dir);

@@ -144,6 +144,14 @@ const std::map<std::string, Spec>& Specs() {
           return Status::Ok();
         },
         "local.url of the rendered agent.yaml (default http://127.0.0.1:8086)"}},
+      {"agent-local-token-file",
+       {false,
+        [](Flags& f, const std::string& v) {
+          f.agent_local_token_file = v;
+          return Status::Ok();
+        },
+        "local.tokenFile of the rendered agent.yaml: where agents read the local database's "
+        "credential for backfills; every agent must have the file (default: none)"}},
       {"agent-data-dir",
        {false,
         [](Flags& f, const std::string& v) {

@@ -29,6 +29,7 @@ struct Flags {
   std::string agent_listen = ":8186";
   std::string agent_admin_listen = ":9186";
   std::string agent_local_url = "http://127.0.0.1:8086";
+  std::string agent_local_token_file;  // local.tokenFile; empty: none (the backfill's credential)
   std::string agent_data_dir = "/var/lib/edgerepl";
   std::string agent_config_dir = "/etc/edgerepl";
   std::string agent_pod_labels_file = "/etc/podinfo/labels";

@@ -33,14 +33,7 @@ ReconcilerOptions MakeReconcilerOptions(const Flags& f, RemoteProber* prober) {
   o.prober = f.probe_remotes ? prober : nullptr;
   o.nudge_agent_pods = f.nudge_agent_pods;
   o.status_interval = f.status_interval;
-  o.render.base.listen = f.agent_listen;
-  o.render.base.admin_listen = f.agent_admin_listen;
-  o.render.base.local.url = f.agent_local_url;
-  o.render.base.data_dir = f.agent_data_dir;
-  o.render.base.max_body_memory_bytes = f.agent_max_body_memory_bytes;
-  (void)ApplyAgentSettings(f.agent_settings, &o.render.base);  // checked by ParseFlags
-  o.render.mount_dir = f.agent_config_dir;
-  o.render.pod_labels_file = f.agent_pod_labels_file;
+  o.render = AgentRenderSettings(f);
   return o;
 }
 
@@ -60,6 +53,20 @@ std::string Key(const std::string& ns) {
 }
 
 }  // namespace
+
+RenderSettings AgentRenderSettings(const Flags& f) {
+  RenderSettings r;
+  r.base.listen = f.agent_listen;
+  r.base.admin_listen = f.agent_admin_listen;
+  r.base.local.url = f.agent_local_url;
+  r.base.local.token_file = f.agent_local_token_file;
+  r.base.data_dir = f.agent_data_dir;
+  r.base.max_body_memory_bytes = f.agent_max_body_memory_bytes;
+  (void)ApplyAgentSettings(f.agent_settings, &r.base);  // checked by ParseFlags
+  r.mount_dir = f.agent_config_dir;
+  r.pod_labels_file = f.agent_pod_labels_file;
+  return r;
+}
 
 struct OperatorRuntime::Impl {
   Impl(Flags f, kube::RestClient& client, kube::RestClient& election_client,

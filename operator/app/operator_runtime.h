@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "operator/app/flags.h"
 #include "operator/kube/rest_client.h"
+#include "operator/render/namespace_config.h"
 
 namespace edgerepl::op {
 
@@ -19,6 +20,9 @@ namespace edgerepl::op {
 struct LeaderFlag {
   std::atomic<bool> value{false};
 };
+
+// The agent-wide part of every rendered agent.yaml, from the --agent-* flags.
+RenderSettings AgentRenderSettings(const Flags& flags);
 
 class OperatorRuntime {
  public:

@@ -3,6 +3,7 @@
 
 #include "operator/app/flags.h"
 #include "operator/app/metrics.h"
+#include "operator/app/operator_runtime.h"
 
 namespace edgerepl::op {
 namespace {
@@ -64,6 +65,27 @@ TEST(Flags, AgentSettingsReachTheRenderedConfig) {
   config::Config d;
   ASSERT_TRUE(ApplyAgentSettings(ParseFlags({})->agent_settings, &d).ok());
   EXPECT_EQ(d, config::Config{});
+}
+
+// The backfill's credential reaches agents as a file path only: the operator never reads it.
+TEST(Flags, AgentLocalTokenFileIsRenderedOnlyWhenSet) {
+  Result<Flags> f = ParseFlags({"--agent-local-token-file=/etc/edgerepl/local-token/token"});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  NamespaceRender with = RenderNamespace({}, AgentRenderSettings(*f));
+  EXPECT_EQ(with.config.local.token_file, "/etc/edgerepl/local-token/token");
+  EXPECT_NE(with.data["agent.yaml"].find("local:\n  url: \"http://127.0.0.1:8086\"\n  timeout: "
+                                         "30s\n  tokenFile: \"/etc/edgerepl/local-token/token\"\n"),
+            std::string::npos)
+      << with.data["agent.yaml"];
+
+  NamespaceRender without = RenderNamespace({}, AgentRenderSettings(*ParseFlags({})));
+  EXPECT_EQ(without.config.local.token_file, "");
+  EXPECT_EQ(without.data["agent.yaml"].find("tokenFile"), std::string::npos)
+      << without.data["agent.yaml"];
+  EXPECT_NE(without.data["agent.yaml"].find("local:\n  url: \"http://127.0.0.1:8086\"\n  timeout: "
+                                            "30s\n"),
+            std::string::npos)
+      << without.data["agent.yaml"];
 }
 
 TEST(Flags, ErrorsNameTheFlag) {
