@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/codec/base64.h"
+#include "common/config/timestamp.h"
 #include "tests/integration/agent/test_env.h"
 
 namespace edgerepl::testing {
@@ -23,15 +24,9 @@ constexpr const char* kPassword = "l0cal-pa55word";
 constexpr const char* kWrongPassword = "wr0ng-pa55word";
 constexpr int64_t kMinuteNs = 60LL * 1'000'000'000;
 
+// The agent's own RFC 3339 form, as the config and the admin call take it.
 std::string Rfc3339(int64_t ns) {
-  time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-           static_cast<long long>(ns % 1'000'000'000));
-  return buf;
+  return config::FormatTimestamp(ns);
 }
 
 class AgentBackfillAuthTest : public ::testing::Test {
