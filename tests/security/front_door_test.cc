@@ -4,13 +4,16 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -520,6 +523,96 @@ TEST_F(FrontDoorAttack, AttacksThatAlreadyHeld) {
 
   EXPECT_TRUE(agent_->Running());
   ExpectMemoryWithin(64 * kMiB, "the attacks that held");
+  ExpectLocalAndRemoteAgree();
+}
+
+// The agent's threads and descriptors now, from /proc (-1 when unknown).
+long AgentThreads(const AgentProcess& agent) {
+  std::ifstream status("/proc/" + std::to_string(agent.pid()) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::atol(line.c_str() + 8);
+  }
+  return -1;
+}
+
+// Issue 21.3: a thousand slow clients (a slow-loris attack, or a thousand Telegrafs) cost the
+// agent sockets, not threads; a normal client is served meanwhile; and each slow one is closed
+// by the header timeout (10 s from its first byte) although it never stops sending.
+TEST_F(FrontDoorAttack, ThousandSlowClientsCostSocketsNotThreads) {
+  StartServers();
+  StartAgent();
+  const int port = agent_->write_port();
+  // Counted once the agent has served a write: /readyz may answer before the write port's
+  // threads are all started.
+  ASSERT_EQ(agent_->WriteV1("db=db", Point()), 204);
+  std::this_thread::sleep_for(seconds(1));
+  const long idle_threads = AgentThreads(*agent_);
+  ASSERT_GT(idle_threads, 0);
+  constexpr int kSlow = 1000;
+  std::vector<int> fds;
+  for (int i = 0; i < kSlow; ++i) {
+    int fd = Connect(port, seconds(1));
+    ASSERT_GE(fd, 0) << i << ": " << std::strerror(errno);
+    fds.push_back(fd);
+  }
+  // One driver for all of them: a header byte each, every 200 ms, until the agent closes them.
+  const std::string head = "POST /write?db=db HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  std::vector<bool> open(kSlow, true);
+  std::vector<steady_clock::time_point> first(kSlow), closed(kSlow);
+  std::atomic<bool> stop{false};
+  std::atomic<long> most_threads{0};
+  std::thread driver([&] {
+    for (size_t at = 0; !stop; ++at) {
+      for (int i = 0; i < kSlow; ++i) {
+        if (!open[i]) continue;
+        char c = at < head.size() ? head[at] : 'a';
+        if (at == 0) first[i] = steady_clock::now();
+        if (::send(fds[i], &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+          open[i] = false;
+          closed[i] = steady_clock::now();
+          continue;
+        }
+        // A close by the agent shows as the end of the stream (it sends no answer).
+        char got;
+        ssize_t n = ::recv(fds[i], &got, 1, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+          open[i] = false;
+          closed[i] = steady_clock::now();
+        }
+      }
+      long threads = AgentThreads(*agent_);
+      long prev = most_threads.load();
+      if (threads > prev) most_threads = threads;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+  });
+  std::this_thread::sleep_for(seconds(2));
+  auto start = steady_clock::now();
+  EXPECT_EQ(agent_->WriteV1("db=db", Point()), 204);
+  EXPECT_LT(steady_clock::now() - start, seconds(3));
+  // Past the header timeout every slow client is gone, though each sent a byte every 200 ms.
+  const auto deadline = steady_clock::now() + seconds(20);
+  auto still_open = [&] { return std::count(open.begin(), open.end(), true); };
+  while (steady_clock::now() < deadline && still_open() > 0) {
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  stop = true;
+  driver.join();
+  EXPECT_EQ(still_open(), 0) << "slow clients the agent kept";
+  for (int i = 0; i < kSlow; ++i) {
+    if (open[i]) continue;
+    auto held = closed[i] - first[i];
+    EXPECT_GE(held, seconds(9)) << i;
+    EXPECT_LE(held, seconds(16)) << i;
+  }
+  for (int fd : fds) ::close(fd);
+  std::printf("agent threads: %ld idle, %ld at most with %d slow clients\n", idle_threads,
+              most_threads.load(), kSlow);
+  // The previous design held a thread per connection: a thousand more.
+  EXPECT_LE(most_threads.load(), idle_threads + 8);
+  EXPECT_TRUE(agent_->Running());
+  ExpectMemoryWithin(64 * kMiB, "a thousand slow clients");
   ExpectLocalAndRemoteAgree();
 }
 

@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -374,7 +377,7 @@ TEST(Server, KeepAliveServesManyRequestsOnOneConnection) {
 
 TEST(Server, IdleConnectionIsClosedAfterTimeout) {
   ServerOptions options;
-  options.timeout = std::chrono::seconds(1);
+  options.idle_timeout = std::chrono::seconds(1);
   auto server = StartOrDie([](const Request&) { return Response{}; }, options);
   int fd = ConnectTo(server->port());
   ASSERT_GE(fd, 0);
@@ -658,6 +661,341 @@ TEST(Server, EmptyHostListensOnEveryInterface) {
   auto server = Server::Start(":0", [](const Request&) { return Response{}; });
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   EXPECT_EQ(edgerepl::testing::HttpRequest((*server)->port(), "GET", "/", {}, ""), 200);
+}
+
+}  // namespace
+}  // namespace edgerepl::httpserver
+
+namespace edgerepl::httpserver {
+namespace {
+
+size_t ThreadsOfThisProcess() {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+
+// Reads one answer whose body has a Content-Length; "" when the connection ended first.
+std::string ReadAnswer(int fd) {
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    size_t end = got.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      size_t at = got.find("Content-Length: ");
+      size_t length = at == std::string::npos ? 0 : std::stoul(got.substr(at + 16));
+      if (got.size() >= end + 4 + length) return got;
+    }
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return "";
+    got.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Issue 21.3: a thousand keep-alive clients cost sockets, not threads. Handlers that block run
+// at most worker_threads at a time; the others wait for a worker.
+TEST(Server, ThousandKeepAliveConnectionsAreServedByABoundedSetOfThreads) {
+  constexpr int kConnections = 1000;
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < 2 * kConnections + 100) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 2 * kConnections + 100);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (files.rlim_cur < 2 * kConnections + 100) GTEST_SKIP() << "RLIMIT_NOFILE too low";
+  std::atomic<int> inside{0};
+  std::atomic<int> max_inside{0};
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.worker_threads = 8;
+  options.io_threads = 2;
+  const size_t before = ThreadsOfThisProcess();
+  auto server = StartOrDie(
+      [&](const Request& r) {
+        int now = ++inside;
+        int prev = max_inside.load();
+        while (now > prev && !max_inside.compare_exchange_weak(prev, now)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a blocking handler
+        --inside;
+        ++calls;
+        Response out;
+        out.body = r.path;
+        return out;
+      },
+      options);
+  std::vector<int> fds;
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ConnectTo(server->port());
+    ASSERT_GE(fd, 0) << i;
+    fds.push_back(fd);
+  }
+  size_t most = 0;
+  for (int round = 0; round < 3; ++round) {
+    // Every connection has a request waiting before any answer is read.
+    for (int i = 0; i < kConnections; ++i) {
+      std::string req = "GET /r" + std::to_string(round) + "c" + std::to_string(i) +
+                        " HTTP/1.1\r\nHost: x\r\n\r\n";
+      ASSERT_EQ(::send(fds[i], req.data(), req.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(req.size()));
+    }
+    most = std::max(most, ThreadsOfThisProcess());
+    for (int i = 0; i < kConnections; ++i) {
+      std::string answer = ReadAnswer(fds[i]);
+      ASSERT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << i << ": " << answer;
+      std::string want = "/r" + std::to_string(round) + "c" + std::to_string(i);
+      EXPECT_EQ(answer.substr(answer.size() - want.size()), want);
+    }
+    most = std::max(most, ThreadsOfThisProcess());
+  }
+  EXPECT_EQ(calls.load(), 3 * kConnections);
+  EXPECT_LE(max_inside.load(), 8);
+  EXPECT_GE(max_inside.load(), 2);
+  // The io threads and the workers, whatever the number of connections.
+  EXPECT_LE(most, before + 2 + 8) << "threads before " << before;
+  for (int fd : fds) ::close(fd);
+}
+
+// Sends `bytes` one at a time, `every` apart, until the server closes; how long that took.
+std::chrono::milliseconds TrickleUntilClosed(int fd, const std::string& bytes,
+                                             std::chrono::milliseconds every) {
+  auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> closed{false};
+  std::thread sender([&] {
+    for (char c : bytes) {
+      if (closed || ::send(fd, &c, 1, MSG_NOSIGNAL) != 1) return;
+      std::this_thread::sleep_for(every);
+    }
+  });
+  char c;
+  while (::recv(fd, &c, 1, 0) > 0) {
+  }
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  closed = true;
+  sender.join();
+  return took;
+}
+
+// Slow-loris: a client sending its head a byte every 100 ms keeps sending, yet is closed by the
+// header timeout counted from its first byte; meanwhile others are served at once.
+TEST(Server, ClientSendingItsHeadSlowlyIsClosedByTheHeaderTimeout) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(600);
+  options.read_timeout = std::chrono::seconds(5);
+  options.idle_timeout = std::chrono::seconds(10);
+  options.worker_threads = 1;
+  options.io_threads = 1;
+  auto server = StartOrDie(
+      [&](const Request&) {
+        ++calls;
+        return Response{};
+      },
+      options);
+  std::vector<int> slow;
+  std::vector<std::future<std::chrono::milliseconds>> took;
+  const std::string head = "POST /write HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(100, 'a');
+  for (int i = 0; i < 20; ++i) {
+    int fd = ConnectTo(server->port());
+    ASSERT_GE(fd, 0);
+    slow.push_back(fd);
+    took.push_back(std::async(std::launch::async, [fd, &head] {
+      return TrickleUntilClosed(fd, head, std::chrono::milliseconds(100));
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(HttpRequest(server->port(), "GET", "/", {}, ""), 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  for (auto& t : took) {
+    auto ms = t.get();
+    EXPECT_GE(ms, std::chrono::milliseconds(550));
+    EXPECT_LT(ms, std::chrono::milliseconds(3000));  // 100 bytes would take 10 s
+  }
+  for (int fd : slow) ::close(fd);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+// The body too: a head sent at once and a body a byte every 100 ms is closed by the read timeout
+// (from the request's first byte), not by the header timeout and not after the body's 10 s.
+TEST(Server, ClientSendingItsBodySlowlyIsClosedByTheReadTimeout) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(300);
+  options.read_timeout = std::chrono::milliseconds(1500);
+  auto server = StartOrDie(
+      [&](const Request&) {
+        ++calls;
+        return Response{};
+      },
+      options);
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::string head = "POST /write HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  auto ms = TrickleUntilClosed(fd, std::string(100, 'x'), std::chrono::milliseconds(100));
+  EXPECT_GE(ms, std::chrono::milliseconds(1300));
+  EXPECT_LT(ms, std::chrono::milliseconds(4000));
+  ::close(fd);
+  EXPECT_EQ(calls.load(), 0);
+}
+
+// The idle timeout runs between requests, the header timeout only from a request's first byte:
+// a connection quiet for longer than the header timeout is served, and closed once it has been
+// idle for the idle timeout after its last answer.
+TEST(Server, IdleTimeoutCountsFromTheLastAnswer) {
+  ServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(300);
+  options.idle_timeout = std::chrono::milliseconds(1200);
+  auto server = StartOrDie([](const Request&) { return Response{}; }, options);
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::string answer = ReadAnswer(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  auto answered = std::chrono::steady_clock::now();
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed by the server
+  auto idle = std::chrono::steady_clock::now() - answered;
+  EXPECT_GE(idle, std::chrono::milliseconds(1100));
+  EXPECT_LT(idle, std::chrono::seconds(4));
+  ::close(fd);
+}
+
+// An answer the client does not take is given up after the write timeout: the connection is
+// closed although the answer is not out.
+TEST(Server, ClientNotReadingItsAnswerIsClosedByTheWriteTimeout) {
+  constexpr size_t kBody = 32 << 20;  // more than loopback buffers hold
+  ServerOptions options;
+  options.write_timeout = std::chrono::milliseconds(500);
+  auto server = StartOrDie(
+      [&](const Request&) {
+        Response out;
+        out.body.assign(kBody, 'z');
+        return out;
+      },
+      options);
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  timeval limit{5, 0};  // without the timeout the whole answer comes, then nothing more
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  size_t got = 0;
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  EXPECT_GT(got, 0u);
+  EXPECT_LT(got, kBody) << "the whole answer went out: nothing timed out";
+  ::close(fd);
+}
+
+// Connections over max_connections are answered 503 and closed; the ones already open are not
+// disturbed, and a place that is let go is taken again.
+TEST(Server, ConnectionsOverTheLimitAre503) {
+  ServerOptions options;
+  options.max_connections = 2;
+  auto server = StartOrDie([](const Request&) { return Response{}; }, options);
+  int a = ConnectTo(server->port());
+  int b = ConnectTo(server->port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  std::string req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int fd : {a, b}) {
+    ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
+    std::string answer = ReadAnswer(fd);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  }
+  std::string refused = RawExchange(server->port(), req);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_NE(refused.find("too many connections"), std::string::npos) << refused;
+  ::close(a);
+  std::string answer;
+  for (int i = 0; i < 50 && answer.rfind("HTTP/1.1 200", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // until the server saw the close
+    answer = RawExchange(server->port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  ::close(b);
+}
+
+// A body of `pieces` equal pieces made as they are asked for; counts what it gave.
+class RepeatedBody final : public http::BodyReader {
+ public:
+  RepeatedBody(size_t pieces, size_t bytes) : left_(pieces), piece_(bytes, 'z') {}
+  Status Next(std::string* piece) override {
+    if (left_ == 0) {
+      piece->clear();
+      return Status::Ok();
+    }
+    --left_;
+    ++given_;
+    *piece = piece_;
+    return Status::Ok();
+  }
+  size_t given() const { return given_.load(); }
+
+ private:
+  size_t left_;
+  std::atomic<size_t> given_{0};
+  const std::string piece_;
+};
+
+// A streamed answer frees its worker between pieces: with one worker, a client that does not
+// read a long streamed answer does not keep other requests from being handled.
+TEST(Server, StreamedAnswerToASlowReaderLeavesTheWorkerFree) {
+  constexpr size_t kPieces = 128;
+  constexpr size_t kPieceBytes = 256 << 10;  // 32 MiB in all: more than loopback buffers hold
+  ServerOptions options;
+  options.worker_threads = 1;
+  auto body = std::make_shared<RepeatedBody>(kPieces, kPieceBytes);
+  auto server = StartOrDie(
+      [&](const Request& r) {
+        Response out;
+        if (r.path == "/big") out.stream = body;
+        return out;
+      },
+      options);
+  int fd = ConnectTo(server->port());
+  ASSERT_GE(fd, 0);
+  std::string req = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the buffers fill up
+  ASSERT_GT(body->given(), 0u);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(HttpRequest(server->port(), "GET", "/small", {}, ""), 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_LT(body->given(), kPieces) << "the answer went whole into the buffers: nothing proven";
+  // The slow reader still gets all of it (only the tail is searched: 32 MiB are coming).
+  size_t got = 0;
+  std::string tail;
+  const std::string last = "\r\n0\r\n\r\n";
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+    tail.append(buf.data(), static_cast<size_t>(n));
+    if (tail.size() > 64) tail.erase(0, tail.size() - 64);
+    if (tail.size() >= last.size() &&
+        tail.compare(tail.size() - last.size(), last.size(), last) == 0) {
+      break;
+    }
+  }
+  EXPECT_GT(got, kPieces * kPieceBytes);
+  EXPECT_EQ(body->given(), kPieces);
+  EXPECT_EQ(tail.substr(tail.size() - last.size()), last);
+  ::close(fd);
 }
 
 }  // namespace
