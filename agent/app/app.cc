@@ -154,10 +154,32 @@ Status App::StartServing(const config::Config& config) {
   EDGEREPL_RETURN_IF_ERROR(Apply(config));
   agent_metrics_.ReloadOutcome(true, UnixSeconds());
 
-  // The admin port first, so /healthz answers (and /readyz says why not yet) while interrupted
-  // writes are replayed; the write port only after them, so no live write can reach the local
-  // database or a queue before an older interrupted one (a replay must never overwrite a newer
-  // value of the same point).
+  // The write port listens first and the admin port after it, so a client that sees the admin
+  // port up (or /readyz answer 200) finds the write port open too. While interrupted writes are
+  // replayed the write port holds every live request until they are done: no live write may
+  // reach the local database or a queue before an older interrupted one (a replay must never
+  // overwrite a newer value of the same point), and a client waits instead of being refused.
+  httpserver::ServerOptions write_options;
+  write_options.max_body_bytes = config.max_body_bytes;
+  write_options.worker_threads = options_.write_threads;
+  write_options.on_too_large = [this](const httpserver::Request& r) {
+    write_handler_.CountRefused(r, 413);
+  };
+  write_options.error_response = frontdoor::ErrorForPath;
+  write_options.body_memory_bytes = config.max_body_memory_bytes;
+  write_options.on_body_memory = [this](int64_t delta) { write_metrics_.BodyMemory(delta); };
+  write_options.on_body_memory_refused = [this](const httpserver::Request& r) {
+    write_metrics_.BodyMemoryRefused();
+    write_handler_.CountRefused(r, 503);
+  };
+  auto write_server = httpserver::Server::Start(
+      config.listen, [this](const httpserver::Request& r) { return HandleWritePort(r); },
+      write_options);
+  if (!write_server.ok()) {
+    return Status(write_server.status().code(), "listen: " + write_server.status().message());
+  }
+  write_server_ = std::move(write_server).value();
+
   EDGEREPL_RETURN_IF_ERROR(StartAdmin(config));
   if (!pending.empty()) {
     spdlog::info("replaying {} write(s) interrupted by the last stop ({})", pending.size(),
@@ -180,28 +202,11 @@ Status App::StartServing(const config::Config& config) {
         r.local_retries);
     if (r.left > 0) return Status::Aborted("stopped while replaying interrupted writes");
   }
-  replaying_ = 0;
-
-  httpserver::ServerOptions write_options;
-  write_options.max_body_bytes = config.max_body_bytes;
-  write_options.worker_threads = options_.write_threads;
-  write_options.on_too_large = [this](const httpserver::Request& r) {
-    write_handler_.CountRefused(r, 413);
-  };
-  write_options.error_response = frontdoor::ErrorForPath;
-  write_options.body_memory_bytes = config.max_body_memory_bytes;
-  write_options.on_body_memory = [this](int64_t delta) { write_metrics_.BodyMemory(delta); };
-  write_options.on_body_memory_refused = [this](const httpserver::Request& r) {
-    write_metrics_.BodyMemoryRefused();
-    write_handler_.CountRefused(r, 503);
-  };
-  auto write_server = httpserver::Server::Start(
-      config.listen, [this](const httpserver::Request& r) { return HandleWritePort(r); },
-      write_options);
-  if (!write_server.ok()) {
-    return Status(write_server.status().code(), "listen: " + write_server.status().message());
+  {
+    std::lock_guard<std::mutex> lock(replay_mu_);
+    replaying_ = 0;
   }
-  write_server_ = std::move(write_server).value();
+  replay_done_.notify_all();
 
   maintain_thread_ = std::thread([this] { Maintain(); });
   serving_ = true;
@@ -456,6 +461,13 @@ std::shared_ptr<const frontdoor::Routing> App::routing() const {
 }
 
 httpserver::Response App::HandleWritePort(const httpserver::Request& request) {
+  if (replaying_.load() > 0) {
+    std::unique_lock<std::mutex> lock(replay_mu_);
+    replay_done_.wait(lock, [this] { return replaying_.load() == 0 || shut_down_.load(); });
+    if (replaying_.load() > 0) {
+      return frontdoor::ErrorForPath(request.path, 503, "unavailable", "the agent is stopping");
+    }
+  }
   if (request.path == "/api/v2/replications" && request.method == "GET") {
     httpserver::Response r;
     r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
@@ -474,6 +486,11 @@ void App::RequestReload() {
 
 void App::Shutdown() {
   if (shut_down_.exchange(true)) return;
+  {
+    // Wakes live writes held while a replay was still running: they are answered 503.
+    std::lock_guard<std::mutex> lock(replay_mu_);
+  }
+  replay_done_.notify_all();
   spdlog::info("shutting down: finishing writes in flight");
   // The reloader first: once it is stopped no first config can open the ports behind our back.
   if (reloader_) reloader_->Stop();

@@ -150,8 +150,11 @@ class App final : public admin::Backend {
 
   // Opened by StartServing before the first Apply, at the first config's dataDir.
   std::shared_ptr<JournalIntentLog> intents_;
-  // Interrupted writes still being replayed: the write port is not open yet and /readyz says so.
+  // Interrupted writes still being replayed: /readyz says so, and the write port, already
+  // listening, holds live requests until the replay is done (replay_mu_/replay_done_).
   std::atomic<uint64_t> replaying_{0};
+  std::mutex replay_mu_;
+  std::condition_variable replay_done_;
   std::atomic<bool> ready_logged_{false};
 
   httpserver::ServerPtr write_server_;

@@ -20,7 +20,6 @@
 extern char** environ;
 
 namespace edgerepl::testing {
-namespace {
 
 int ConnectLoopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -37,8 +36,6 @@ int ConnectLoopback(int port) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
-
-}  // namespace
 
 int PickFreePort() {
   static std::mutex mu;

@@ -16,6 +16,9 @@ namespace edgerepl::testing {
 // handed out twice, so servers started back to back do not collide.
 int PickFreePort();
 
+// A connected TCP socket to 127.0.0.1:port (blocking), or -1 when nothing accepts there.
+int ConnectLoopback(int port);
+
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool WaitForTcp(int port, std::chrono::milliseconds timeout);
 
