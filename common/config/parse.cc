@@ -17,11 +17,8 @@ namespace {
 
 using yaml::Errors;
 using yaml::Got;
-using yaml::Index;
-using yaml::Join;
 using yaml::KindName;
 using yaml::MapReader;
-using yaml::Quote;
 
 std::string TrimTrailingSpace(std::string s) {
   while (!s.empty() &&
@@ -60,7 +57,7 @@ void CheckUtf8(const YAML::Node& n, const std::string& path, int depth, WalkBudg
     if (!codec::IsValidUtf8(n.Scalar())) errors.Add(path, "must be valid UTF-8 text");
   } else if (n.IsSequence()) {
     for (size_t i = 0; i < n.size(); ++i) {
-      CheckUtf8(n[i], Index(path, i), depth + 1, budget, errors);
+      CheckUtf8(n[i], IndexPath(path, i), depth + 1, budget, errors);
     }
   } else if (n.IsMap()) {
     for (const auto& kv : n) {
@@ -68,8 +65,8 @@ void CheckUtf8(const YAML::Node& n, const std::string& path, int depth, WalkBudg
         errors.Add(path, "field names must be valid UTF-8 text");
         continue;
       }
-      CheckUtf8(kv.second, kv.first.IsScalar() ? Join(path, kv.first.Scalar()) : path, depth + 1,
-                budget, errors);
+      CheckUtf8(kv.second, kv.first.IsScalar() ? JoinPath(path, kv.first.Scalar()) : path,
+                depth + 1, budget, errors);
     }
   }
 }
@@ -148,7 +145,7 @@ class Reader {
     if (YAML::Node n = r.Get("remotes"); !n.IsNull()) {
       if (ExpectList(n, "remotes")) {
         for (size_t i = 0; i < n.size(); ++i) {
-          std::string path = Index("remotes", i);
+          std::string path = IndexPath("remotes", i);
           RemoteConfig remote;
           if (ExpectMap(n[i], path)) ReadRemote(n[i], path, &remote);
           c->remotes.push_back(std::move(remote));
@@ -158,7 +155,7 @@ class Reader {
     if (YAML::Node n = r.Get("replications"); !n.IsNull()) {
       if (ExpectList(n, "replications")) {
         for (size_t i = 0; i < n.size(); ++i) {
-          std::string path = Index("replications", i);
+          std::string path = IndexPath("replications", i);
           ReplicationConfig rep;
           if (ExpectMap(n[i], path)) ReadReplication(n[i], path, &rep);
           c->replications.push_back(std::move(rep));
@@ -231,7 +228,7 @@ class Reader {
       return;
     }
     *secret = TrimTrailingSpace(*data);
-    if (secret->empty()) errors_.Unreadable(file_path, Quote(file) + " is empty");
+    if (secret->empty()) errors_.Unreadable(file_path, Quoted(file) + " is empty");
   }
 
   void ReadReplication(const YAML::Node& n, const std::string& path, ReplicationConfig* rep) {
@@ -254,7 +251,7 @@ class Reader {
       if (ExpectList(m, mpath)) {
         for (size_t i = 0; i < m.size(); ++i) {
           if (!m[i].IsScalar()) {
-            errors_.Unreadable(Index(mpath, i), "expected a non-empty string, " + Got(m[i]));
+            errors_.Unreadable(IndexPath(mpath, i), "expected a non-empty string, " + Got(m[i]));
             rep->measurements.emplace_back();
           } else {
             rep->measurements.push_back(m[i].Scalar());
@@ -329,7 +326,7 @@ class Reader {
             continue;
           }
           if (!sel->match_labels.emplace(kv.first.Scalar(), kv.second.Scalar()).second) {
-            errors_.Add(Join(mpath, kv.first.Scalar()), "duplicate field");
+            errors_.Add(JoinPath(mpath, kv.first.Scalar()), "duplicate field");
           }
         }
       }
@@ -338,7 +335,7 @@ class Reader {
       std::string mpath = r.PathOf("matchExpressions");
       if (ExpectList(me, mpath)) {
         for (size_t i = 0; i < me.size(); ++i) {
-          std::string epath = Index(mpath, i);
+          std::string epath = IndexPath(mpath, i);
           SelectorRequirement req;
           if (ExpectMap(me[i], epath)) ReadRequirement(me[i], epath, &req);
           sel->match_expressions.push_back(std::move(req));
@@ -362,7 +359,7 @@ class Reader {
       if (ExpectList(v, vpath)) {
         for (size_t j = 0; j < v.size(); ++j) {
           if (!v[j].IsScalar()) {
-            errors_.Add(Index(vpath, j), "expected a string, got " + KindName(v[j]));
+            errors_.Add(IndexPath(vpath, j), "expected a string, got " + KindName(v[j]));
           } else {
             req->values.push_back(v[j].Scalar());
           }
@@ -382,13 +379,13 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     int err = errno;
-    std::string m = "cannot read " + Quote(path) + ": " + std::strerror(err);
+    std::string m = "cannot read " + Quoted(path) + ": " + std::strerror(err);
     if (err == ENOENT) return Status::NotFound(m);
     return Status(StatusCode::kIoError, m, err);
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Status(StatusCode::kIoError, "cannot read " + Quote(path));
+  if (in.bad()) return Status(StatusCode::kIoError, "cannot read " + Quoted(path));
   return ss.str();
 }
 

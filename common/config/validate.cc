@@ -4,24 +4,13 @@
 #include <map>
 
 #include "common/config/duration.h"
+#include "common/config/field_path.h"
 #include "common/config/timestamp.h"
 
 namespace edgerepl::config {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string Quote(const std::string& s) {
-  return "\"" + s + "\"";
-}
-
-std::string Join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
 
 // A decimal port, 0 to 65535 (leading zeros allowed, as strtoul would).
 bool ParsePort(const std::string& s) {
@@ -73,9 +62,9 @@ std::string CheckUrl(const std::string& url) {
 // host:port with a numeric port (0 = any free port, for tests); host may be empty or [v6].
 std::string CheckListen(const std::string& addr) {
   size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return "expected host:port, got " + Quote(addr);
+  if (colon == std::string::npos) return "expected host:port, got " + Quoted(addr);
   if (!ParsePort(addr.substr(colon + 1))) {
-    return "expected host:port with a port from 0 to 65535, got " + Quote(addr);
+    return "expected host:port with a port from 0 to 65535, got " + Quoted(addr);
   }
   return "";
 }
@@ -111,11 +100,11 @@ class Rules {
       Add("instanceID", "must not contain a line break");
     }
     for (size_t i = 0; i < c.remotes.size(); ++i) {
-      std::string path = Index("remotes", i);
+      std::string path = IndexPath("remotes", i);
       if (Readable(path)) CheckRemote(c.remotes[i], path);
     }
     for (size_t i = 0; i < c.replications.size(); ++i) {
-      std::string path = Index("replications", i);
+      std::string path = IndexPath("replications", i);
       if (Readable(path)) CheckReplication(c.replications[i], path);
     }
     CrossCheck(c);
@@ -164,7 +153,7 @@ class Rules {
   // A tokenFile or passwordFile whose content (what `secret` holds) is empty.
   void SecretFileNotEmpty(const std::string& path, const std::string& file,
                           const std::string& secret) {
-    if (!file.empty() && secret.empty() && Readable(path)) Add(path, Quote(file) + " is empty");
+    if (!file.empty() && secret.empty() && Readable(path)) Add(path, Quoted(file) + " is empty");
   }
 
   void CheckLocal(const LocalConfig& local) {
@@ -176,42 +165,42 @@ class Rules {
   }
 
   void CheckRemote(const RemoteConfig& remote, const std::string& path) {
-    Required(Join(path, "name"), remote.name);
-    Required(Join(path, "url"), remote.url);
-    if (!remote.url.empty() && Readable(Join(path, "url"))) {
-      if (auto e = CheckUrl(remote.url); !e.empty()) Add(Join(path, "url"), e);
+    Required(JoinPath(path, "name"), remote.name);
+    Required(JoinPath(path, "url"), remote.url);
+    if (!remote.url.empty() && Readable(JoinPath(path, "url"))) {
+      if (auto e = CheckUrl(remote.url); !e.empty()) Add(JoinPath(path, "url"), e);
     }
-    AtLeast(Join(path, "timeout"), remote.timeout, milliseconds(1));
+    AtLeast(JoinPath(path, "timeout"), remote.timeout, milliseconds(1));
     if (remote.protocol == Protocol::kV2 && remote.org_id.empty() &&
-        Readable(Join(path, "orgID"))) {
-      Add(Join(path, "orgID"), "required for protocol v2");
+        Readable(JoinPath(path, "orgID"))) {
+      Add(JoinPath(path, "orgID"), "required for protocol v2");
     }
     if (remote.cert_file.empty() != remote.key_file.empty()) {
       Add(path, "set both certFile and keyFile, or neither");
     }
-    SecretFileNotEmpty(Join(path, "tokenFile"), remote.token_file, remote.token);
+    SecretFileNotEmpty(JoinPath(path, "tokenFile"), remote.token_file, remote.token);
     CheckUserCredentials(remote, path);
   }
 
   // username with password or passwordFile: InfluxDB 1.x's own users, so v1 only, and never
   // beside a token (which of the two would be sent would be a guess).
   void CheckUserCredentials(const RemoteConfig& remote, const std::string& path) {
-    SecretFileNotEmpty(Join(path, "passwordFile"), remote.password_file, remote.password);
+    SecretFileNotEmpty(JoinPath(path, "passwordFile"), remote.password_file, remote.password);
     bool has_password = !remote.password.empty() || !remote.password_file.empty();
     bool has_user = !remote.username.empty() || has_password;
     if (!has_user) {
       if (remote.credentials_in == CredentialsIn::kQuery) {
-        Add(Join(path, "credentialsIn"), "only with username and password");
+        Add(JoinPath(path, "credentialsIn"), "only with username and password");
       }
       return;
     }
     if (remote.username.empty()) {
-      Add(Join(path, "username"), "required with password or passwordFile");
+      Add(JoinPath(path, "username"), "required with password or passwordFile");
     } else if (!has_password) {
-      Add(Join(path, "password"), "required with username (or passwordFile)");
+      Add(JoinPath(path, "password"), "required with username (or passwordFile)");
     }
     if (remote.protocol != Protocol::kV1) {
-      Add(Join(path, "username"), "only with protocol v1 (v2 remotes take a token)");
+      Add(JoinPath(path, "username"), "only with protocol v1 (v2 remotes take a token)");
     }
     if (!remote.token.empty() || !remote.token_file.empty()) {
       Add(path, "set either token/tokenFile or username and password, not both");
@@ -219,69 +208,72 @@ class Rules {
   }
 
   void CheckReplication(const ReplicationConfig& rep, const std::string& path) {
-    Required(Join(path, "id"), rep.id);
-    if (!rep.id.empty() && !ValidId(rep.id) && Readable(Join(path, "id"))) {
-      Add(Join(path, "id"), "must be 1 to " + std::to_string(kMaxReplicationIdBytes) +
-                                " characters of A-Z a-z 0-9 . _ - (it names the queue directory), "
-                                "got " +
-                                Quote(rep.id));
+    Required(JoinPath(path, "id"), rep.id);
+    if (!rep.id.empty() && !ValidId(rep.id) && Readable(JoinPath(path, "id"))) {
+      Add(JoinPath(path, "id"),
+          "must be 1 to " + std::to_string(kMaxReplicationIdBytes) +
+              " characters of A-Z a-z 0-9 . _ - (it names the queue directory), "
+              "got " +
+              Quoted(rep.id));
     }
-    Required(Join(path, "name"), rep.name);
-    Required(Join(path, "remote"), rep.remote);
-    Required(Join(path, "localBucket"), rep.local_bucket);
-    if (Readable(Join(path, "remoteBucket")) && Readable(Join(path, "remoteBucketID"))) {
+    Required(JoinPath(path, "name"), rep.name);
+    Required(JoinPath(path, "remote"), rep.remote);
+    Required(JoinPath(path, "localBucket"), rep.local_bucket);
+    if (Readable(JoinPath(path, "remoteBucket")) && Readable(JoinPath(path, "remoteBucketID"))) {
       if (!rep.remote_bucket.empty() && !rep.remote_bucket_id.empty()) {
         Add(path, "set only one of remoteBucket and remoteBucketID");
       } else if (rep.remote_bucket.empty() && rep.remote_bucket_id.empty()) {
-        Add(Join(path, "remoteBucket"), "required (or remoteBucketID)");
+        Add(JoinPath(path, "remoteBucket"), "required (or remoteBucketID)");
       }
     }
-    AtLeast(Join(path, "maxQueueSizeBytes"), rep.max_queue_size_bytes, kMinMaxQueueSizeBytes);
-    InRange(Join(path, "maxAgeSeconds"), rep.max_age_seconds, 0, UINT64_MAX / 1000000000);
-    std::string mpath = Join(path, "measurements");
+    AtLeast(JoinPath(path, "maxQueueSizeBytes"), rep.max_queue_size_bytes, kMinMaxQueueSizeBytes);
+    InRange(JoinPath(path, "maxAgeSeconds"), rep.max_age_seconds, 0, UINT64_MAX / 1000000000);
+    std::string mpath = JoinPath(path, "measurements");
     for (size_t i = 0; i < rep.measurements.size(); ++i) {
-      if (rep.measurements[i].empty() && Readable(Index(mpath, i))) {
-        Add(Index(mpath, i), "expected a non-empty string, got \"\"");
+      if (rep.measurements[i].empty() && Readable(IndexPath(mpath, i))) {
+        Add(IndexPath(mpath, i), "expected a non-empty string, got \"\"");
       }
     }
-    CheckSelector(rep.selector, Join(path, "selector"));
-    InRange(Join(path, "maxInFlight"), rep.max_in_flight, 1, kMaxMaxInFlight);
-    InRange(Join(path, "batch.maxBytes"), rep.batch.max_bytes, 1, kMaxBatchMaxBytes);
-    InRange(Join(path, "batch.maxPoints"), rep.batch.max_points, 1, kMaxBatchMaxPoints);
-    std::string bpath = Join(path, "backoff");
-    AtLeast(Join(bpath, "min"), rep.backoff.min, milliseconds(1));
-    AtLeast(Join(bpath, "max"), rep.backoff.max, milliseconds(1));
-    if (rep.backoff.max < rep.backoff.min && Readable(Join(bpath, "min")) &&
-        Readable(Join(bpath, "max"))) {
-      Add(Join(bpath, "max"), "must be at least backoff.min (" + FormatDuration(rep.backoff.min) +
-                                  "), got " + FormatDuration(rep.backoff.max));
+    CheckSelector(rep.selector, JoinPath(path, "selector"));
+    InRange(JoinPath(path, "maxInFlight"), rep.max_in_flight, 1, kMaxMaxInFlight);
+    InRange(JoinPath(path, "batch.maxBytes"), rep.batch.max_bytes, 1, kMaxBatchMaxBytes);
+    InRange(JoinPath(path, "batch.maxPoints"), rep.batch.max_points, 1, kMaxBatchMaxPoints);
+    std::string bpath = JoinPath(path, "backoff");
+    AtLeast(JoinPath(bpath, "min"), rep.backoff.min, milliseconds(1));
+    AtLeast(JoinPath(bpath, "max"), rep.backoff.max, milliseconds(1));
+    if (rep.backoff.max < rep.backoff.min && Readable(JoinPath(bpath, "min")) &&
+        Readable(JoinPath(bpath, "max"))) {
+      Add(JoinPath(bpath, "max"), "must be at least backoff.min (" +
+                                      FormatDuration(rep.backoff.min) + "), got " +
+                                      FormatDuration(rep.backoff.max));
     }
-    if (rep.backfill) CheckBackfill(*rep.backfill, Join(path, "backfill"));
+    if (rep.backfill) CheckBackfill(*rep.backfill, JoinPath(path, "backfill"));
   }
 
   void CheckBackfill(const BackfillConfig& b, const std::string& path) {
-    if (b.to_ns <= b.from_ns && Readable(Join(path, "from")) && Readable(Join(path, "to"))) {
-      Add(Join(path, "to"), "must be after from (" + FormatTimestamp(b.from_ns) + "), got " +
-                                FormatTimestamp(b.to_ns));
+    if (b.to_ns <= b.from_ns && Readable(JoinPath(path, "from")) &&
+        Readable(JoinPath(path, "to"))) {
+      Add(JoinPath(path, "to"), "must be after from (" + FormatTimestamp(b.from_ns) + "), got " +
+                                    FormatTimestamp(b.to_ns));
     }
-    InRange(Join(path, "maxPointsPerSecond"), b.max_points_per_second, 1,
+    InRange(JoinPath(path, "maxPointsPerSecond"), b.max_points_per_second, 1,
             kMaxBackfillMaxPointsPerSecond);
   }
 
   void CheckSelector(const LabelSelector& sel, const std::string& path) {
-    std::string mpath = Join(path, "matchExpressions");
+    std::string mpath = JoinPath(path, "matchExpressions");
     for (size_t i = 0; i < sel.match_expressions.size(); ++i) {
-      std::string epath = Index(mpath, i);
+      std::string epath = IndexPath(mpath, i);
       if (!Readable(epath)) continue;
       const SelectorRequirement& req = sel.match_expressions[i];
-      Required(Join(epath, "key"), req.key);
-      if (!Readable(Join(epath, "operator"))) continue;
+      Required(JoinPath(epath, "key"), req.key);
+      if (!Readable(JoinPath(epath, "operator"))) continue;
       bool needs_values = req.op == SelectorOperator::kIn || req.op == SelectorOperator::kNotIn;
       if (needs_values && req.values.empty()) {
-        Add(Join(epath, "values"),
+        Add(JoinPath(epath, "values"),
             "required for operator " + std::string(SelectorOperatorName(req.op)));
       } else if (!needs_values && !req.values.empty()) {
-        Add(Join(epath, "values"),
+        Add(JoinPath(epath, "values"),
             "must be empty for operator " + std::string(SelectorOperatorName(req.op)));
       }
     }
@@ -294,33 +286,33 @@ class Rules {
       if (name.empty()) continue;
       auto [it, inserted] = remote_names.emplace(name, i);
       if (!inserted) {
-        Add(Index("remotes", i) + ".name", "duplicate remote name " + Quote(name) +
-                                               " (also remotes[" + std::to_string(it->second) +
-                                               "])");
+        Add(IndexPath("remotes", i) + ".name", "duplicate remote name " + Quoted(name) +
+                                                   " (also remotes[" + std::to_string(it->second) +
+                                                   "])");
       }
     }
     std::map<std::string, size_t> ids, names;
     for (size_t i = 0; i < c.replications.size(); ++i) {
       const ReplicationConfig& rep = c.replications[i];
-      std::string path = Index("replications", i);
+      std::string path = IndexPath("replications", i);
       if (!rep.id.empty()) {
         auto [it, inserted] = ids.emplace(rep.id, i);
         if (!inserted) {
-          Add(path + ".id", "duplicate id " + Quote(rep.id) + " (also replications[" +
+          Add(path + ".id", "duplicate id " + Quoted(rep.id) + " (also replications[" +
                                 std::to_string(it->second) + "])");
         }
       }
       if (!rep.name.empty()) {
         auto [it, inserted] = names.emplace(rep.name, i);
         if (!inserted) {
-          Add(path + ".name", "duplicate name " + Quote(rep.name) + " (also replications[" +
+          Add(path + ".name", "duplicate name " + Quoted(rep.name) + " (also replications[" +
                                   std::to_string(it->second) + "])");
         }
       }
       if (rep.remote.empty() || !Readable(path + ".remote")) continue;
       const RemoteConfig* remote = c.FindRemote(rep.remote);
       if (remote == nullptr) {
-        Add(path + ".remote", "unknown remote " + Quote(rep.remote));
+        Add(path + ".remote", "unknown remote " + Quoted(rep.remote));
       } else if (remote->protocol == Protocol::kV1 && !rep.remote_bucket_id.empty()) {
         Add(path + ".remoteBucketID",
             "not supported by a v1 remote (use remoteBucket: db or db/rp)");

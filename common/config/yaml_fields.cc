@@ -3,20 +3,9 @@
 #include <charconv>
 
 #include "common/config/duration.h"
+#include "common/config/field_path.h"
 
 namespace edgerepl::config::yaml {
-
-std::string Quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
-
-std::string Join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
 
 std::string KindName(const YAML::Node& n) {
   switch (n.Type()) {
@@ -32,7 +21,7 @@ std::string KindName(const YAML::Node& n) {
 }
 
 std::string Got(const YAML::Node& n) {
-  return n.IsScalar() ? "got " + Quote(n.Scalar()) : "got " + KindName(n);
+  return n.IsScalar() ? "got " + Quoted(n.Scalar()) : "got " + KindName(n);
 }
 
 bool ParseUint(std::string_view s, uint64_t* v) {
@@ -59,7 +48,7 @@ MapReader::MapReader(const YAML::Node& node, std::string path, Errors& errors)
     }
     const std::string& key = kv.first.Scalar();
     if (!fields_.emplace(key, kv.second).second) {
-      errors_.Add(Join(path_, key), "duplicate field");
+      errors_.Add(JoinPath(path_, key), "duplicate field");
     }
     order_.push_back(key);
   }

@@ -14,11 +14,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/config/field_path.h"
+
 namespace edgerepl::config::yaml {
 
-std::string Quote(std::string_view s);
-std::string Join(const std::string& path, std::string_view key);
-std::string Index(const std::string& path, size_t i);
 std::string KindName(const YAML::Node& n);
 // Describes a wrong value without echoing secrets: scalars are quoted, other kinds named.
 std::string Got(const YAML::Node& n);
@@ -47,7 +46,7 @@ class MapReader {
   MapReader(const YAML::Node& node, std::string path, Errors& errors);
 
   const std::string& path() const { return path_; }
-  std::string PathOf(std::string_view key) const { return Join(path_, key); }
+  std::string PathOf(std::string_view key) const { return JoinPath(path_, key); }
 
   // The value of `key`, or a null node when absent or explicitly null. Marks the key as known.
   YAML::Node Get(const std::string& key);
