@@ -7,6 +7,7 @@
 
 #include "agent/deletes/influxql_lexer.h"
 #include "agent/deletes/tag_keys.h"
+#include "common/codec/utf8.h"
 
 namespace edgerepl::deletes {
 namespace {
@@ -54,7 +55,7 @@ Result<DeleteSpec> DecodeRecord(std::string_view payload) {
   body.remove_suffix(1);
   if (body.find('\n') != std::string_view::npos) return Malformed("is more than one line");
   // The JSON parser lets some ill-formed UTF-8 through; no spec this version writes holds any.
-  if (!influxql::IsValidUtf8(body)) return Malformed("is not valid UTF-8");
+  if (!codec::IsValidUtf8(body)) return Malformed("is not valid UTF-8");
 
   web::json::value v;
   try {

@@ -6,6 +6,7 @@
 
 #include "agent/deletes/influxql_lexer.h"
 #include "agent/deletes/tag_keys.h"
+#include "common/codec/utf8.h"
 #include "common/config/timestamp.h"
 
 namespace edgerepl::deletes {
@@ -418,7 +419,7 @@ bool IsDeleteStatement(std::string_view statement) {
 }
 
 Result<DeleteSpec> ParseInfluxQLDelete(std::string_view statement, int64_t now_ns) {
-  if (!influxql::IsValidUtf8(statement)) {
+  if (!codec::IsValidUtf8(statement)) {
     return Status::InvalidArgument(
         "delete: the statement is not valid UTF-8 (InfluxDB would read other bytes as U+FFFD)");
   }

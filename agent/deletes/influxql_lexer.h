@@ -42,11 +42,6 @@ struct Token {
 // a ',' or =~ / !~); elsewhere '/' is the division operator. After a kBad token nothing follows.
 std::vector<Token> Tokenize(std::string_view q);
 
-// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-// InfluxDB reads statements and JSON as UTF-8 and turns any other byte into U+FFFD, so a delete
-// naming such bytes cannot be repeated faithfully at the remote.
-bool IsValidUtf8(std::string_view s);
-
 // Whether a token is the bare (unquoted) keyword `keyword` (upper case), in any case.
 bool IsKeyword(const Token& t, std::string_view keyword);
 

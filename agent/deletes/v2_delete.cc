@@ -9,6 +9,7 @@
 
 #include "agent/deletes/influxql_lexer.h"
 #include "agent/deletes/tag_keys.h"
+#include "common/codec/utf8.h"
 #include "common/config/timestamp.h"
 
 namespace edgerepl::deletes {
@@ -270,7 +271,7 @@ Result<int64_t> Time(const web::json::object& o, std::string_view name) {
 }  // namespace
 
 Result<DeleteSpec> ParseV2Delete(std::string_view json_body) {
-  if (!influxql::IsValidUtf8(json_body)) {
+  if (!codec::IsValidUtf8(json_body)) {
     return Status::InvalidArgument(
         "v2 delete: the body is not valid UTF-8 (InfluxDB would read other bytes as U+FFFD)");
   }

@@ -25,6 +25,16 @@ FieldError MapConfigError(const std::string& error, const std::string& prefix) {
   if (path.rfind(prefix, 0) != 0) return {"spec", error};
   std::string rest = path.substr(prefix.size());
   if (!rest.empty() && rest[0] == '.') rest.erase(0, 1);
+  // A rule on two fields is reported on their object in the file; a resource names the field a
+  // user would change.
+  static const std::pair<const char*, const char*> kObjectRules[] = {
+      {"set only one of remoteBucket and remoteBucketID", "remoteBucketID"},
+  };
+  if (rest.empty()) {
+    for (const auto& [rule, field] : kObjectRules) {
+      if (message == rule) rest = field;
+    }
+  }
   static const std::pair<const char*, const char*> kRenames[] = {
       {"selector", "agentSelector"},
       {"remote", "remoteRef.name"},
@@ -54,21 +64,15 @@ FieldError MapConfigError(const std::string& error, const std::string& prefix) {
 void AddConfigErrors(const config::Config& config, const std::string& prefix, FieldErrors* errors) {
   std::set<std::string> seen;
   for (const FieldError& e : *errors) seen.insert(e.field);
-  for (const std::string& e : config::ValidateConfig(config)) {
+  for (const std::string& e : config::Validate(config)) {
     FieldError mapped = MapConfigError(e, prefix);
     if (seen.insert(mapped.field).second) errors->push_back(std::move(mapped));
   }
 }
 
-void CheckRange(FieldErrors* errors, const std::string& field, int64_t value, int64_t min,
-                int64_t max) {
-  if (value < min) {
-    errors->push_back(
-        {field, "must be at least " + std::to_string(min) + ", got " + std::to_string(value)});
-  } else if (value > max) {
-    errors->push_back(
-        {field, "must be at most " + std::to_string(max) + ", got " + std::to_string(value)});
-  }
+// The config model holds these counts unsigned; a negative one cannot be handed to its rules.
+void CheckNotNegative(FieldErrors* errors, const std::string& field, int64_t value) {
+  if (value < 0) errors->push_back({field, "must be at least 0, got " + std::to_string(value)});
 }
 
 bool HasField(const FieldErrors& errors, const std::string& field) {
@@ -101,8 +105,7 @@ void CheckBackfill(const BackfillSpec& b, FieldErrors* errors) {
         {"spec.backfill.to", "must be after backfill.from (" + b.from + "), got " + b.to});
   }
   if (!HasField(*errors, "spec.backfill.maxPointsPerSecond")) {
-    CheckRange(errors, "spec.backfill.maxPointsPerSecond", b.max_points_per_second, 1,
-               static_cast<int64_t>(config::kMaxBackfillMaxPointsPerSecond));
+    CheckNotNegative(errors, "spec.backfill.maxPointsPerSecond", b.max_points_per_second);
   }
 }
 
@@ -176,31 +179,14 @@ FieldErrors ValidateReplication(const Replication& replication, const Remote* re
   FieldErrors errors = replication.decode_errors;
   const ReplicationSpec& s = replication.spec;
   if (s.remote_ref.empty()) errors.push_back({"spec.remoteRef.name", "required"});
-  if (s.local_bucket.empty() && !HasField(errors, "spec.localBucket")) {
-    errors.push_back({"spec.localBucket", "required"});
-  }
-  if (!s.remote_bucket.empty() && !s.remote_bucket_id.empty()) {
-    errors.push_back({"spec.remoteBucketID", "set only one of remoteBucket and remoteBucketID"});
-  } else if (s.remote_bucket.empty() && s.remote_bucket_id.empty()) {
-    errors.push_back({"spec.remoteBucket", "required (or remoteBucketID)"});
-  }
-  if (!HasField(errors, "spec.maxQueueSizeBytes")) {
-    CheckRange(&errors, "spec.maxQueueSizeBytes", s.max_queue_size_bytes,
-               static_cast<int64_t>(config::kMinMaxQueueSizeBytes), INT64_MAX);
-  }
-  if (!HasField(errors, "spec.maxAgeSeconds")) {
-    CheckRange(&errors, "spec.maxAgeSeconds", s.max_age_seconds, 0, 9223372036);
-  }
-  if (!HasField(errors, "spec.maxInFlight")) {
-    CheckRange(&errors, "spec.maxInFlight", s.max_in_flight, 1, config::kMaxMaxInFlight);
-  }
-  if (!HasField(errors, "spec.batch.maxBytes")) {
-    CheckRange(&errors, "spec.batch.maxBytes", s.batch_max_bytes, 1,
-               static_cast<int64_t>(config::kMaxBatchMaxBytes));
-  }
-  if (!HasField(errors, "spec.batch.maxPoints")) {
-    CheckRange(&errors, "spec.batch.maxPoints", s.batch_max_points, 1,
-               static_cast<int64_t>(config::kMaxBatchMaxPoints));
+  // What only the resource can get wrong: counts below zero, and (below) durations and times
+  // that are text here. Every other rule is the agent's config rules, on the translated form.
+  for (auto [field, value] : {std::pair{"spec.maxQueueSizeBytes", s.max_queue_size_bytes},
+                              std::pair{"spec.maxAgeSeconds", s.max_age_seconds},
+                              std::pair{"spec.maxInFlight", s.max_in_flight},
+                              std::pair{"spec.batch.maxBytes", s.batch_max_bytes},
+                              std::pair{"spec.batch.maxPoints", s.batch_max_points}}) {
+    if (!HasField(errors, field)) CheckNotNegative(&errors, field, value);
   }
   auto min = config::ParseDuration(s.backoff_min);
   auto max = config::ParseDuration(s.backoff_max);
@@ -214,37 +200,10 @@ FieldErrors ValidateReplication(const Replication& replication, const Remote* re
         {"spec.backoff.max",
          "must be a positive duration like 250ms, 30s or 1m30s, got " + Quote(s.backoff_max)});
   }
-  if (min && max && *max < *min) {
-    errors.push_back({"spec.backoff.max", "must be at least backoff.min (" + s.backoff_min +
-                                              "), got " + s.backoff_max});
-  }
   if (s.backfill) CheckBackfill(*s.backfill, &errors);
-  for (size_t i = 0; i < s.measurements.size(); ++i) {
-    if (s.measurements[i].empty()) {
-      errors.push_back({"spec.measurements[" + std::to_string(i) + "]", "must not be empty"});
-    }
-  }
-  const auto& exprs = s.agent_selector.match_expressions;
-  for (size_t i = 0; i < exprs.size(); ++i) {
-    std::string path = "spec.agentSelector.matchExpressions[" + std::to_string(i) + "]";
-    if (exprs[i].key.empty()) errors.push_back({path + ".key", "required"});
-    bool needs_values = exprs[i].op == config::SelectorOperator::kIn ||
-                        exprs[i].op == config::SelectorOperator::kNotIn;
-    if (needs_values && exprs[i].values.empty()) {
-      errors.push_back({path + ".values",
-                        "required for operator " + std::string(SelectorOperatorName(exprs[i].op))});
-    } else if (!needs_values && !exprs[i].values.empty()) {
-      errors.push_back({path + ".values", "must be empty for operator " +
-                                              std::string(SelectorOperatorName(exprs[i].op))});
-    }
-  }
   bool v1 = remote != nullptr && remote->spec.protocol == "v1";
-  if (v1 && !s.remote_bucket_id.empty() && !HasField(errors, "spec.remoteBucketID")) {
-    errors.push_back(
-        {"spec.remoteBucketID", "not supported by a v1 remote (use remoteBucket: db or db/rp)"});
-  }
 
-  // The net: the agent's own parser on the translated replication, with a valid stand-in remote.
+  // The rules: the agent's own, on the translated replication, with a valid stand-in remote.
   config::Config c;
   config::RemoteConfig stand_in;
   stand_in.name = s.remote_ref.empty() ? "remote" : s.remote_ref;

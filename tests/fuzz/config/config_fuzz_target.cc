@@ -30,8 +30,8 @@ std::string Check(std::string_view data, bool* accepted) {
     return "";
   }
   *accepted = true;
-  std::vector<std::string> invalid = config::ValidateConfig(out.config);
-  if (!invalid.empty()) return "ValidateConfig refuses a parsed config: " + invalid.front();
+  std::vector<std::string> invalid = config::Validate(out.config);
+  if (!invalid.empty()) return "Validate refuses a parsed config: " + invalid.front();
 
   const std::string rendered = config::Render(out.config);
   Result<config::Config> back = config::ParseConfig(rendered, options);

@@ -80,7 +80,7 @@ TEST(BackfillConfigTest, RoundTripsThroughRender) {
   ASSERT_TRUE(again.ok()) << again.status().ToString() << "\n" << Render(*c);
   EXPECT_EQ(*again, *c);
   EXPECT_EQ(again->replications[0].backfill->max_points_per_second, 1234u);
-  EXPECT_TRUE(ValidateConfig(*c).empty());
+  EXPECT_TRUE(Validate(*c).empty());
 }
 
 TEST(BackfillConfigTest, ErrorsNameTheField) {

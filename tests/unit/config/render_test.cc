@@ -130,7 +130,7 @@ TEST(RenderTest, PasswordFileIsRenderedAsTheFileNotThePassword) {
   Result<Config> back = ParseConfig(text, options);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, c);
-  EXPECT_TRUE(ValidateConfig(c).empty());
+  EXPECT_TRUE(Validate(c).empty());
   // A rotated password file changes the hash, though not the rendering.
   Config d = c;
   d.remotes[2].password = "rotated";
@@ -153,7 +153,7 @@ TEST(RenderTest, LocalTokenFileIsRenderedAsTheFileNotTheToken) {
   Result<Config> back = ParseConfig(text, options);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, c);
-  EXPECT_TRUE(ValidateConfig(c).empty());
+  EXPECT_TRUE(Validate(c).empty());
   // A rotated file changes the hash (a reload applies it), though not the rendering.
   Config d = c;
   d.local.token = "admin:rotated";
@@ -195,26 +195,26 @@ TEST(ConfigTest, SecretsListsTokens) {
 namespace edgerepl::config {
 namespace {
 
-TEST(ValidateConfigTest, BuiltConfigGetsTheParsersErrors) {
+TEST(ValidateTest, BuiltConfigGetsTheParsersErrors) {
   Config c = Weird();
-  EXPECT_TRUE(ValidateConfig(c).empty());
+  EXPECT_TRUE(Validate(c).empty());
   c.replications[1].remote = "clod";
   c.replications[0].max_queue_size_bytes = 10;
   c.replications[0].remote_bucket_id = "0a";
-  std::vector<std::string> errors = ValidateConfig(c);
+  std::vector<std::string> errors = Validate(c);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0], "replications[0]: set only one of remoteBucket and remoteBucketID");
   EXPECT_EQ(errors[1], "replications[0].maxQueueSizeBytes: must be at least 33554430, got 10");
   EXPECT_EQ(errors[2], "replications[1].remote: unknown remote \"clod\"");
 }
 
-TEST(ValidateConfigTest, TokenFileUsesTheTokenHeld) {
+TEST(ValidateTest, TokenFileUsesTheTokenHeld) {
   Config c = Weird();
   c.remotes[0].token_file = "/never/read";
-  EXPECT_TRUE(ValidateConfig(c).empty());
+  EXPECT_TRUE(Validate(c).empty());
   c.remotes[0].token = "";
-  ASSERT_EQ(ValidateConfig(c).size(), 1u);
-  EXPECT_EQ(ValidateConfig(c)[0], "remotes[0].tokenFile: \"/never/read\" is empty");
+  ASSERT_EQ(Validate(c).size(), 1u);
+  EXPECT_EQ(Validate(c)[0], "remotes[0].tokenFile: \"/never/read\" is empty");
 }
 
 }  // namespace
