@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Drain-rate benchmark: edgerepl's sender vs vmagent, same backlog, same kind of remote.
 #   scripts/bench-drain.sh [SIZE_MB] [MAX_IN_FLIGHT] [ROUNDS]   (defaults 50, 4 and 1; full: 1000)
-# MAX_IN_FLIGHT 4 matches vmagent's default -remoteWrite.queues (2 × CPUs here); edgerepl is also
-# measured with its default of 1 request in flight.
+# MAX_IN_FLIGHT 4 is edgerepl's default (a ceiling: the sender starts with one request and adds
+# more while the backlog waits) and matches vmagent's default -remoteWrite.queues (2 × CPUs here);
+# edgerepl is also measured with maxInFlight 1 (exactly one request out). FIXED=1 keeps
+# MAX_IN_FLIGHT requests out from the start instead of adapting.
 # Each round runs, in this order (alternating, so a change in machine load hits both sides):
 # 1. edgerepl: bench_sender fills a durable queue (agent/queue, durability interval) on disk with
 #    SIZE_MB of line protocol, reopens it, then times the Sender draining it through QueueSource
 #    to a fresh VictoriaMetrics (/api/v2/write, gzip), until the last record is acknowledged and
-#    the cursor stored. MAX_IN_FLIGHT requests in flight.
+#    the cursor stored. Up to MAX_IN_FLIGHT requests in flight, set up as the agent does.
 # 2. vmagent: the identical backlog is written to vmagent's /write while its remote is down, so it
 #    sits in vmagent's disk queue; then a fresh VictoriaMetrics comes up and we time the drain from
 #    the first to the last row inserted there.
@@ -24,6 +26,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build/bench-drain}
 BYTES=$((SIZE_MB * 1000000))
 CLIENT=${CLIENT:-auto}
+FIXED=${FIXED:-0}
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF \
   -DEDGEREPL_BENCH=ON >/dev/null
@@ -69,7 +72,7 @@ edgerepl() {  # in_flight -> OUT: the bench line
   before=$(load)
   vm_cpu=$(cpu "$VM_PID")
   out=$("$BENCH" drain --url "http://127.0.0.1:$port" --bytes "$BYTES" --queue-dir "$TMP/queue" \
-    --max-in-flight "$1" --client "$CLIENT")
+    --max-in-flight "$1" --fixed-window "$FIXED" --client "$CLIENT")
   OUT="$out client=$CLIENT remote_cpu_s=$(echo "$(cpu "$VM_PID") - $vm_cpu" | bc) load=$before..$(load)"
   stop_pid "$VM_PID" "$dir"
   rm -rf "$TMP/queue"

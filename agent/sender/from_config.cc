@@ -22,6 +22,7 @@ SenderOptions SenderOptionsFromConfig(const config::RemoteConfig& remote,
   o.suspend = replication.suspend;
   o.max_in_flight = static_cast<int>(replication.max_in_flight);
   o.linger = kDefaultBatchLinger;
+  o.cursor_interval = kDefaultCursorInterval;
   o.max_age = std::chrono::seconds(replication.max_age_seconds);
   return o;
 }

@@ -46,6 +46,7 @@ Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& sour
       body_limit_(clock),
       target_(WriteTarget(options_)),
       max_in_flight_(std::clamp(options_.max_in_flight, 1, kMaxInFlightLimit)),
+      limit_(max_in_flight_, options_.adapt_in_flight),
       suspended_(options_.suspend),
       workers_(max_in_flight_) {
   metrics_.SetState(suspended_ ? State::kSuspended : State::kIdle);
@@ -152,6 +153,7 @@ void Sender::RunLoop() {
 
 StepResult Sender::Step() {
   bool skip;
+  if (in_flight_.empty()) StoreDeferredAck();
   if (!in_flight_.empty()) {
     bool suspended;
     {
@@ -193,6 +195,7 @@ StepResult Sender::Step() {
   if (in_flight_.empty()) ExpireHead();  // FillPending read records the source kept meanwhile
   if (pending_.empty()) {
     spare_bodies_.clear();  // an idle replication holds no batch-sized buffers
+    limit_.Drained();
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
@@ -340,6 +343,8 @@ void Sender::DiscardStaged() {
 StepResult Sender::StepPipelined() {
   bool more_to_send = FillWindow();
   if (in_flight_.empty()) {
+    StoreDeferredAck();
+    limit_.Drained();
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
@@ -358,21 +363,31 @@ StepResult Sender::StepPipelined() {
     Outcome outcome = std::move(front.answer->outcome);
     KeepSpareBody(std::move(front.batch->body));
     if (!outcome.done) {
-      if (popped) AckThrough(ack_position);
+      limit_.Failed();
+      if (popped) deferred_ack_ = ack_position;
+      StoreDeferredAck();
       // The batches behind it may not be acknowledged before it: they are sent again after the
       // wait.
       SettleInFlight(false);
       return Failed(outcome);
     }
     answered = true;
+    limit_.Succeeded(outcome.took, more_to_send);
     head_offset_ = front.batch->next_offset;
     if (std::optional<uint64_t> last = Pop(front.end_record)) {
       ack_position = *last;
       popped = true;
     }
   }
-  // One cursor store covers every batch answered since the last.
-  if (popped) AckWhileRefilling(ack_position);
+  // One cursor store covers every batch answered since the last, and with cursor_interval every
+  // batch answered within that interval.
+  if (popped) deferred_ack_ = ack_position;
+  if (deferred_ack_ && (in_flight_.empty() || DeferredAckLeft().count() <= 0)) {
+    uint64_t position = *deferred_ack_;
+    deferred_ack_.reset();
+    last_store_ = clock_.Now();
+    AckWhileRefilling(position);
+  }
   if (answered) {
     backoff_.Reset();
     {
@@ -417,8 +432,12 @@ void Sender::ReleaseAnsweredBodies() {
 }
 
 size_t Sender::WindowBatches() const {
+  // With one request out nothing can be answered behind it; the waiting room (and the read-ahead
+  // that fills it) is only held while the adaptive limit is above one, i.e. while draining.
+  const int limit = limit_.current();
+  if (limit <= 1) return 1;
   size_t waiting = kWindowBytes / std::max<size_t>(options_.batch.max_bytes, 1);
-  return static_cast<size_t>(max_in_flight_) + std::min(waiting, kMaxWaitingBatches);
+  return static_cast<size_t>(limit) + std::min(waiting, kMaxWaitingBatches);
 }
 
 bool Sender::MayStartMoreLocked() const {
@@ -431,14 +450,35 @@ bool Sender::MayStartMoreLocked() const {
       return false;
     }
   }
-  return running < max_in_flight_;
+  return running < limit_.current();
 }
 
 void Sender::WaitForProgress(bool more_to_send) {
-  std::unique_lock<std::mutex> lock(done_mu_);
-  done_cv_.wait(lock, [&] {
+  auto progress = [&] {
     return in_flight_.front().answer->finished || (more_to_send && MayStartMoreLocked());
-  });
+  };
+  std::unique_lock<std::mutex> lock(done_mu_);
+  if (deferred_ack_) {
+    // Not past the interval: a request that takes its whole timeout must not hold the cursor.
+    done_cv_.wait_for(lock, DeferredAckLeft(), progress);
+    return;
+  }
+  done_cv_.wait(lock, progress);
+}
+
+void Sender::StoreDeferredAck() {
+  if (!deferred_ack_) return;
+  uint64_t position = *deferred_ack_;
+  deferred_ack_.reset();
+  last_store_ = clock_.Now();
+  AckThrough(position);
+}
+
+std::chrono::milliseconds Sender::DeferredAckLeft() const {
+  if (!deferred_ack_) return {};
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      last_store_ + options_.cursor_interval - clock_.Now());
+  return std::max(left, std::chrono::milliseconds{0});
 }
 
 // Each request gzips its own body on its own thread, so compression overlaps the other requests'
@@ -503,7 +543,8 @@ void Sender::SettleInFlight(bool keep_successes) {
       in_order = false;
     }
   }
-  if (popped) AckThrough(ack_position);
+  if (popped) deferred_ack_ = ack_position;
+  StoreDeferredAck();
   next_record_ = popped_records_;
   next_offset_ = head_offset_;
 }
@@ -690,10 +731,15 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
   size_t wire_bytes = compressed->size();
   auto start = clock_.Now();
   Result<http::HttpResponse> response = http_.Send(BuildRequest(std::move(compressed).value()));
-  double seconds = std::chrono::duration<double>(clock_.Now() - start).count();
+  const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now() - start);
+  double seconds = std::chrono::duration<double>(took).count();
   if (!response.ok()) {
     metrics_.ObserveRequest(0, seconds);
-    return {false, {Action::kRetry, std::nullopt}, 0, RecordAnswer(0, response.status().message())};
+    return {false,
+            {Action::kRetry, std::nullopt},
+            0,
+            RecordAnswer(0, response.status().message()),
+            took};
   }
   int code = response->status;
   *status_out = code;
@@ -707,11 +753,12 @@ Sender::Outcome Sender::Post(std::string_view body, uint64_t points, int* status
     RecordAnswer(code, "");
     std::lock_guard<std::mutex> lock(mu_);
     status_.last_success_time = wall;
-    return {true, d, code, ""};
+    return {true, d, code, "", took};
   }
   return {
       false, d, code,
-      RecordAnswer(code, response->body.empty() ? "HTTP " + std::to_string(code) : response->body)};
+      RecordAnswer(code, response->body.empty() ? "HTTP " + std::to_string(code) : response->body),
+      took};
 }
 
 http::HttpRequest Sender::BuildRequest(std::string compressed) const {

@@ -22,6 +22,7 @@
 #include "agent/sender/batcher.h"
 #include "agent/sender/body_limit.h"
 #include "agent/sender/classify.h"
+#include "agent/sender/in_flight_limit.h"
 #include "agent/sender/record_source.h"
 #include "agent/sender/remote_auth.h"
 #include "agent/sender/request_workers.h"
@@ -50,17 +51,26 @@ struct SenderOptions {
   bool drop_non_retryable = false;
   bool suspend = false;
   int gzip_level = codec::kDefaultGzipLevel;
-  // Requests in flight at once (1..8). Above 1 the sender keeps that many requests out (a new one
-  // starts as soon as any is answered, each gzipped on its own thread) and still acknowledges
-  // strictly in order: answered batches wait behind an older one still out (see kWindowBytes),
-  // and after a failure the batches behind it are sent again (line-protocol writes are idempotent
-  // at the remote).
+  // Requests in flight at once (1..8). Above 1 the sender keeps up to that many requests out (a
+  // new one starts as soon as any is answered, each gzipped on its own thread) and still
+  // acknowledges strictly in order: answered batches wait behind an older one still out (see
+  // kWindowBytes), and after a failure the batches behind it are sent again (line-protocol writes
+  // are idempotent at the remote). The agent's default is config::kDefaultMaxInFlight.
   int max_in_flight = 1;
+  // With max_in_flight above 1: start at one request and grow towards max_in_flight only while a
+  // backlog waits and the remote keeps up (in_flight_limit.h). False keeps max_in_flight requests
+  // out whenever there is enough to send (a fixed window, for comparison in benchmarks).
+  bool adapt_in_flight = true;
   // With less than a full batch pending and nothing in flight, wait until the oldest pending
   // record is this old before sending: a steady stream of small writes then leaves in fewer,
   // fuller requests (each one costs a round trip and a cursor store with two fsyncs), for at most
   // this much more lag. Zero sends at once. The agent uses kDefaultBatchLinger.
   std::chrono::milliseconds linger{0};
+  // With several requests out: the cursor is stored at most this often while requests are in
+  // flight (one store covers every batch answered in the interval, DESIGN §3), and at once when
+  // none is. A crash resends those batches too. Zero stores after every answer. The agent uses
+  // kDefaultCursorInterval.
+  std::chrono::milliseconds cursor_interval{0};
   // maxAgeSeconds (0 = no limit): records this old are not sent. They are dropped (counted
   // `expired` by the source) when a batch is built and, while the sender waits (backoff,
   // Retry-After, suspended), at least every kExpiryCheck, so an outage never leaves the queue
@@ -71,6 +81,9 @@ struct SenderOptions {
 inline constexpr std::chrono::milliseconds kExpiryCheck{1000};
 
 inline constexpr std::chrono::milliseconds kDefaultBatchLinger{50};
+// Each cursor store costs two fsyncs; draining a backlog, one per answered 500 kB batch was a
+// quarter of the sender's CPU (docs/benchmarks.md).
+inline constexpr std::chrono::milliseconds kDefaultCursorInterval{100};
 
 struct SenderStatus {
   State state = State::kIdle;
@@ -134,8 +147,9 @@ class Sender {
   struct Outcome {
     bool done = false;  // every line delivered or deliberately dropped
     Decision decision{Action::kRetry, std::nullopt};
-    int code = 0;         // of the answer that decided; 0 for a transport error
-    std::string message;  // already redacted and truncated
+    int code = 0;                      // of the answer that decided; 0 for a transport error
+    std::string message;               // already redacted and truncated
+    std::chrono::nanoseconds took{0};  // of the last request made
   };
 
   // `compressed`, when not empty, is `body` already gzipped.
@@ -161,6 +175,11 @@ class Sender {
   // none if there were none.
   std::optional<uint64_t> Pop(uint64_t end_record);
   void AckThrough(uint64_t position);
+  // Pipelined: stores the cursor over the batches acknowledged but not stored yet
+  // (cursor_interval), if any.
+  void StoreDeferredAck();
+  // Pipelined: how long the deferred cursor store may still wait; zero if it is due or none.
+  std::chrono::milliseconds DeferredAckLeft() const;
   // Starts requests while MayStartMoreLocked. Returns whether it stopped for want of a free slot
   // (so another may start when one frees), not for want of pending records to send.
   bool FillWindow();
@@ -219,6 +238,7 @@ class Sender {
   uint64_t popped_records_ = 0;  // records popped from pending_ so far: pending_[i] is number
                                  // popped_records_ + i
   const int max_in_flight_;
+  InFlightLimit limit_;  // how many of the max_in_flight_ slots the pipelined sender uses now
   std::vector<std::string> spare_bodies_;  // finished batches' bodies, for their capacity
 
   std::mutex drop_mu_;     // serializes ReportDropped calls from parallel requests
@@ -255,6 +275,10 @@ class Sender {
     uint64_t end_record = 0;       // record number after the last one this batch finishes
     std::shared_ptr<Answer> answer;
   };
+  // Pipelined, with cursor_interval: the position acknowledged but not stored yet, and when the
+  // cursor was last stored.
+  std::optional<uint64_t> deferred_ack_;
+  std::chrono::steady_clock::time_point last_store_{};
   uint64_t next_record_ = 0;  // where the next pipelined batch starts: record number and offset
   size_t next_offset_ = 0;
   std::deque<InFlight> in_flight_;

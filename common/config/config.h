@@ -35,7 +35,9 @@ inline constexpr uint64_t kDefaultBatchMaxBytes = 500000;
 inline constexpr uint64_t kMaxBatchMaxBytes = 64 * 1024 * 1024;
 inline constexpr uint64_t kDefaultBatchMaxPoints = 5000;
 inline constexpr uint64_t kMaxBatchMaxPoints = 1000000;
-inline constexpr uint32_t kDefaultMaxInFlight = 1;
+// A ceiling: the sender starts at one request and goes up to it only while a backlog drains and
+// the remote keeps up (agent/sender/in_flight_limit.h).
+inline constexpr uint32_t kDefaultMaxInFlight = 4;
 inline constexpr uint32_t kMaxMaxInFlight = 8;
 inline constexpr size_t kMaxReplicationIdBytes = 128;  // the id names a directory
 

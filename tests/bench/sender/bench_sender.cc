@@ -1,8 +1,10 @@
 // Sender benchmarks.
 //   bench_sender gzip                          gzip levels (libdeflate vs zlib) on a 500 KB batch
-//   bench_sender drain --url U --bytes N --queue-dir D [--max-in-flight K]
+//   bench_sender drain --url U --bytes N --queue-dir D [--max-in-flight K] [--fixed-window 1]
 //       fill a durable queue in D with an N-byte backlog (untimed), reopen it, then time the
-//       sender draining it through QueueSource until the last record is acknowledged; points/s
+//       sender draining it through QueueSource until the last record is acknowledged; points/s.
+//       The sender is set up as the agent sets it up (adaptive window up to K, cursor stored at
+//       most every kDefaultCursorInterval); --fixed-window 1 keeps K requests out from the start.
 //   bench_sender emit --bytes N --out FILE     write the same backlog as line protocol to FILE
 // The backlog is deterministic, so scripts/bench-drain.sh can give vmagent the identical data.
 #include <sys/resource.h>
@@ -132,6 +134,7 @@ class TimedSource : public RecordSource {
     auto start = std::chrono::steady_clock::now();
     Status st = inner_.Ack(position);
     ack_s += Seconds(start);
+    ++acks;
     return st;
   }
   void ReportDropped(uint64_t points, uint64_t bytes, std::string_view reason) override {
@@ -142,6 +145,7 @@ class TimedSource : public RecordSource {
   // Each written by one thread at a time (reads by the sender thread; acks by it or, pipelined,
   // by its acknowledging thread while it waits); read after the sender stopped.
   double read_s = 0, ack_s = 0;
+  uint64_t acks = 0;  // cursor stores
 
  private:
   RecordSource& inner_;
@@ -159,7 +163,7 @@ queue::QueueOptions BacklogQueueOptions(const std::string& dir, uint64_t bytes) 
 }
 
 int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gzip_level,
-          int in_flight, const std::string& client_kind) {
+          int in_flight, bool fixed_window, const std::string& client_kind) {
   queue::QueueOptions qo = BacklogQueueOptions(dir, bytes);
   uint64_t points = 0;
   {
@@ -205,6 +209,8 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   options.bucket = "bench";
   options.gzip_level = gzip_level;
   options.max_in_flight = in_flight;
+  options.adapt_in_flight = !fixed_window;
+  options.cursor_interval = kDefaultCursorInterval;  // as the agent
   options.linger = kDefaultBatchLinger;  // as the agent; a backlog fills every batch anyway
   SenderMetrics metrics(registry, "bench");
   RealRandom random;
@@ -237,11 +243,12 @@ int Drain(uint64_t bytes, const std::string& url, const std::string& dir, int gz
   std::printf(
       "points=%llu bytes=%llu records=%llu seconds=%.3f points_per_s=%.0f sender_cpu_s=%.2f "
       "failures=%llu requests=%.0f mean_request_ms=%.2f mean_in_flight=%.2f read_s=%.2f "
-      "ack_s=%.2f\n",
+      "ack_s=%.2f acks=%llu\n",
       static_cast<unsigned long long>(points), static_cast<unsigned long long>(bytes),
       static_cast<unsigned long long>(records), s, points / s, cpu,
       static_cast<unsigned long long>(sender.Snapshot().consecutive_failures), requests,
-      requests > 0 ? request_s / requests * 1000 : 0, request_s / s, source.read_s, source.ack_s);
+      requests > 0 ? request_s / requests * 1000 : 0, request_s / s, source.read_s, source.ack_s,
+      static_cast<unsigned long long>(source.acks));
   return 0;
 }
 
@@ -263,6 +270,7 @@ int main(int argc, char** argv) {
     return Drain(bytes, Arg(argc, argv, "--url", "http://127.0.0.1:8428"), dir,
                  std::stoi(Arg(argc, argv, "--gzip-level", "1")),
                  std::stoi(Arg(argc, argv, "--max-in-flight", "1")),
+                 Arg(argc, argv, "--fixed-window", "0") == "1",
                  Arg(argc, argv, "--client", "auto"));
   }
   std::fprintf(stderr,

@@ -226,7 +226,7 @@ TEST_F(OperatorIntegration, ExamplesApplyAndColumnsReadLikeInfluxReplicationList
   // Defaults of the schema are applied by the API server.
   auto rep = GetJson("replication telegraf-to-cloud");
   ASSERT_TRUE(rep.has_value());
-  EXPECT_EQ(rep->at("spec").at("maxInFlight").as_integer(), 1);
+  EXPECT_EQ(rep->at("spec").at("maxInFlight").as_integer(), 4);
   // The example spells replicateDeletes out; a Replication that leaves it out gets false.
   ASSERT_EQ(
       Apply("apiVersion: edgerepl.io/v1alpha1\nkind: Replication\nmetadata:\n  name: minimal\n"

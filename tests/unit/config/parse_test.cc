@@ -73,7 +73,7 @@ TEST(ParseConfigTest, RemoteAndReplicationDefaults) {
   EXPECT_FALSE(p.suspend);
   EXPECT_TRUE(p.measurements.empty());
   EXPECT_TRUE(p.selector.empty());
-  EXPECT_EQ(p.max_in_flight, 1u);
+  EXPECT_EQ(p.max_in_flight, 4u);
   EXPECT_EQ(p.batch.max_bytes, 500000u);
   EXPECT_EQ(p.batch.max_points, 5000u);
   EXPECT_EQ(p.backoff.min, milliseconds(250));

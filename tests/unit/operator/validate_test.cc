@@ -158,7 +158,7 @@ TEST(ReplicationValidationJson, DefaultsApplyWhenAbsent) {
   EXPECT_EQ(r.spec.batch_max_points, 5000);
   EXPECT_EQ(r.spec.backoff_min, "250ms");
   EXPECT_EQ(r.spec.backoff_max, "30s");
-  EXPECT_EQ(r.spec.max_in_flight, 1);
+  EXPECT_EQ(r.spec.max_in_flight, 4);
   EXPECT_FALSE(r.spec.replicate_deletes);
 }
 

@@ -707,6 +707,8 @@ class PipelineTest : public ::testing::Test {
     o.batch.max_points = 2;
     if (max_bytes > 0) o.batch.max_bytes = max_bytes;
     o.max_in_flight = max_in_flight;
+    o.adapt_in_flight = adapt_;
+    o.cursor_interval = cursor_interval_;
     metrics_ = std::make_unique<SenderMetrics>(registry_, "p");
     sender_ = std::make_unique<Sender>(o, *client_, source ? *source : source_, clock_, random_,
                                        *metrics_);
@@ -724,6 +726,9 @@ class PipelineTest : public ::testing::Test {
     }
     return steps;
   }
+  // The window tests below use a fixed window of max_in_flight requests; the adaptive ones set it.
+  bool adapt_ = false;
+  milliseconds cursor_interval_{0};
   prometheus::Registry registry_;
   MemorySource source_;
   FakeClock clock_;
@@ -925,6 +930,136 @@ TEST_F(PipelineTest, ASlowCursorStoreDoesNotStopTheRequests) {
   EXPECT_FALSE(source.ack_timed_out);
   EXPECT_EQ(source_.acked(), 12u);
   EXPECT_EQ(client_->bodies.size(), 6u);
+}
+
+// Adaptive (the agent's default): a backlog grows the window from one request towards
+// max_in_flight, and every batch still goes once, acknowledged in order.
+TEST_F(PipelineTest, AdaptiveWindowGrowsWhileABacklogDrains) {
+  adapt_ = true;
+  Run(4, "");
+  for (int i = 0; i < 60; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(60, 60);
+  EXPECT_EQ(source_.acked(), 60u);
+  EXPECT_EQ(client_->bodies.size(), 30u);
+  EXPECT_GE(client_->max_concurrent, 2);
+  EXPECT_LE(client_->max_concurrent, 4);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+}
+
+// Once the backlog is drained the window is back at one request: two batches queued later go out
+// one after the other (a window left at four would send them at once), so a replication that
+// keeps up keeps its order at the remote.
+TEST_F(PipelineTest, AdaptiveWindowIsBackAtOneAfterTheBacklog) {
+  adapt_ = true;
+  Run(4, "");
+  for (int i = 0; i < 40; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(40, 40);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_GE(client_->max_concurrent, 2);
+  {
+    std::lock_guard<std::mutex> lock(client_->mu);
+    client_->max_concurrent = 0;
+  }
+  for (int i = 40; i < 44; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(44, 4);
+  EXPECT_EQ(source_.acked(), 44u);
+  EXPECT_EQ(client_->max_concurrent, 1);
+}
+
+// A failure drops the adaptive window back to one request: after the backoff the failed batch goes
+// out alone, and the window grows again only as the remote takes batches.
+TEST_F(PipelineTest, AdaptiveWindowFallsBackToOneAfterAFailure) {
+  adapt_ = true;
+  Run(4, "v=20 ");
+  for (int i = 0; i < 40; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepResult r;
+  for (int i = 0; i < 40 && (r = sender_->Step()).kind == StepResult::kContinue; ++i) {
+  }
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(source_.acked(), 20u);
+  {
+    std::lock_guard<std::mutex> lock(client_->mu);
+    client_->max_concurrent = 0;
+  }
+  // Still failing: exactly one request went out, the failed batch.
+  size_t before = client_->bodies.size();
+  EXPECT_EQ(sender_->Step().kind, StepResult::kWait);
+  EXPECT_EQ(client_->bodies.size(), before + 1);
+  EXPECT_EQ(client_->bodies.back(), "m v=20 1\nm v=21 1\n");
+  EXPECT_EQ(client_->max_concurrent, 1);
+}
+
+// Counts the cursor stores.
+class CountingSource final : public testing::ForwardingSource {
+ public:
+  using ForwardingSource::ForwardingSource;
+  Status Ack(uint64_t position) override {
+    ++stores;
+    return ForwardingSource::Ack(position);
+  }
+  std::atomic<int> stores{0};
+};
+
+// With a cursor interval (the agent's 100 ms) the stores while requests are out are coalesced:
+// the clock stands still here, so only the first store and the one once nothing is out are due.
+TEST_F(PipelineTest, CursorIntervalCoalescesStoresUntilNothingIsOut) {
+  CountingSource source(source_);
+  cursor_interval_ = milliseconds(100);
+  Run(4, "", "", "", &source);
+  for (int i = 0; i < 40; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepUntilAcked(40, 40);
+  EXPECT_EQ(source_.acked(), 40u);
+  EXPECT_EQ(client_->bodies.size(), 20u);
+  EXPECT_LE(source.stores.load(), 3);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+}
+
+// A failure stores what was answered before it at once, not after the interval.
+TEST_F(PipelineTest, CursorIntervalStoresBeforeAFailureWaits) {
+  CountingSource source(source_);
+  cursor_interval_ = milliseconds(100);
+  Run(4, "v=20 ", "", "", &source);
+  for (int i = 0; i < 40; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  StepResult r;
+  for (int i = 0; i < 40 && (r = sender_->Step()).kind == StepResult::kContinue; ++i) {
+  }
+  EXPECT_EQ(r.kind, StepResult::kWait);
+  EXPECT_EQ(source_.acked(), 20u);
+}
+
+TEST(InFlightLimitTest, GrowsOnlyWithABacklogUpToTheCeiling) {
+  InFlightLimit limit(3, true);
+  EXPECT_EQ(limit.current(), 1);
+  limit.Succeeded(milliseconds(10), /*backlog=*/false);
+  EXPECT_EQ(limit.current(), 1);
+  for (int i = 0; i < 5; ++i) limit.Succeeded(milliseconds(10), true);
+  EXPECT_EQ(limit.current(), 3);
+}
+
+TEST(InFlightLimitTest, SlowAnswersShrinkFailuresAndDrainingReset) {
+  InFlightLimit limit(8, true);
+  for (int i = 0; i < 8; ++i) limit.Succeeded(milliseconds(10), true);
+  EXPECT_EQ(limit.current(), 8);
+  limit.Succeeded(kSlowAnswer, true);
+  EXPECT_EQ(limit.current(), 7);
+  limit.Failed();
+  EXPECT_EQ(limit.current(), 1);
+  limit.Succeeded(kSlowAnswer, true);
+  EXPECT_EQ(limit.current(), 1);  // never below one
+  limit.Succeeded(milliseconds(10), true);
+  limit.Succeeded(milliseconds(10), true);
+  EXPECT_EQ(limit.current(), 3);
+  limit.Drained();
+  EXPECT_EQ(limit.current(), 1);
+}
+
+TEST(InFlightLimitTest, FixedStaysAtTheCeiling) {
+  InFlightLimit limit(4, false);
+  EXPECT_EQ(limit.current(), 4);
+  limit.Failed();
+  limit.Drained();
+  limit.Succeeded(kSlowAnswer, true);
+  EXPECT_EQ(limit.current(), 4);
 }
 
 }  // namespace
