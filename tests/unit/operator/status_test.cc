@@ -222,6 +222,27 @@ TEST(PatchGate, OncePerIntervalUnlessUrgent) {
   EXPECT_TRUE(gate.Allow("ns/r", t0 + 1s, false));
 }
 
+// A thousand busy Replications at 5 live patches a second: each one's numbers every 200 s, not
+// a thousand writes every interval. Below interval x budget objects nothing changes.
+TEST(PatchGate, BudgetStretchesTheIntervalPastItsPopulation) {
+  using namespace std::chrono_literals;
+  PatchGate gate(15s, 5);
+  auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  gate.SetPopulation(10);
+  EXPECT_EQ(gate.Interval(), 15s);
+  gate.Record("ns/r", t0);
+  EXPECT_TRUE(gate.Allow("ns/r", t0 + 15s, false));
+  gate.SetPopulation(1000);
+  EXPECT_EQ(gate.Interval(), 200s);
+  EXPECT_FALSE(gate.Allow("ns/r", t0 + 199s, false));
+  EXPECT_TRUE(gate.Allow("ns/r", t0 + 199s, true));
+  EXPECT_TRUE(gate.Allow("ns/r", t0 + 200s, false));
+  EXPECT_TRUE(gate.Allow("ns/new", t0 + 1s, false));  // never written: at once
+  PatchGate unbudgeted(15s, 0);
+  unbudgeted.SetPopulation(1000);
+  EXPECT_EQ(unbudgeted.Interval(), 15s);
+}
+
 TEST(PatchGate, UrgentChanges) {
   ReplicationStatus a = Sample();
   ReplicationStatus b = Sample();
