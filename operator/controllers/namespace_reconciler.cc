@@ -120,13 +120,8 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   // Secret must not plant one in every namespace.
   if (remote_objects.empty() && replication_objects.empty() && pods.empty()) {
     if (options_.prober != nullptr) options_.prober->Retain(ns, {});  // the last Remote went
-    replication_counts_.erase(ns);
     return stats;
   }
-  replication_counts_[ns] = replication_objects.size();
-  size_t population = 0;
-  for (const auto& [name, n] : replication_counts_) population += n;
-  gate_.SetPopulation(population);
 
   RenderSettings settings = options_.render;
   Result<std::string> admin_token =

@@ -26,7 +26,7 @@ struct ReconcilerOptions {
   RenderSettings render;
   std::chrono::milliseconds status_interval{15000};
   // Live-number status patches per second over all Replications (PatchGate's budget); <= 0:
-  // none, every Replication's numbers are written once per status_interval however many.
+  // none, every busy Replication's numbers are written once per status_interval however many.
   double status_qps = 5;
   // When set, a resolved Remote's Ready is the prober's last answer (Unknown before it); the
   // agents' config does not depend on it. Must outlive the reconciler.
@@ -60,8 +60,6 @@ class NamespaceReconciler {
   const Clock& clock_;
   ReconcilerOptions options_;
   PatchGate gate_;
-  // Replications per namespace, as last reconciled: the population sharing the gate's budget.
-  std::map<std::string, size_t> replication_counts_;
   // The status last written per object UID, with the resourceVersion the cache showed when it
   // was written. While the cache still shows that version it has not seen our write yet, and
   // comparing with what we wrote keeps a status from being written (and its Events sent) twice.
