@@ -1,6 +1,7 @@
 #include "operator/app/flags.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <map>
 
@@ -109,6 +110,23 @@ const std::map<std::string, Spec>& Specs() {
           return Status::Ok();
         },
         "how often agents are polled and status written (default 15s)"}},
+      {"status-qps",
+       {false,
+        [](Flags& f, const std::string& v) {
+          char* end = nullptr;
+          double q = std::strtod(v.c_str(), &end);
+          if (v.empty() || end != v.c_str() + v.size() || !(q >= 0) || q > 1e6) {
+            return Status::InvalidArgument(
+                "--status-qps: expected a number of patches per second like 5 (0: no budget), "
+                "got \"" +
+                v + "\"");
+          }
+          f.status_qps = q;
+          return Status::Ok();
+        },
+        "live-number status patches per second over all Replications (default 5; 0: none): "
+        "past statusInterval x this many Replications, each one's numbers are written less "
+        "often than every interval; condition changes go at once"}},
       {"log-level",
        {false,
         [](Flags& f, const std::string& v) {

@@ -21,6 +21,7 @@ struct Flags {
   std::string metrics_bind_address = ":8080";
   std::string health_probe_bind_address = ":8081";
   std::chrono::milliseconds status_interval{15000};
+  double status_qps = 5;         // live-number status patches per second over all Replications
   bool probe_remotes = true;     // Remote Ready from a probe of the remote (remote_prober.h)
   bool nudge_agent_pods = true;  // annotate agent pods on a config change (config_nudge.h)
   std::string log_level = "info";

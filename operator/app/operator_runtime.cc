@@ -33,6 +33,7 @@ ReconcilerOptions MakeReconcilerOptions(const Flags& f, RemoteProber* prober) {
   o.prober = f.probe_remotes ? prober : nullptr;
   o.nudge_agent_pods = f.nudge_agent_pods;
   o.status_interval = f.status_interval;
+  o.status_qps = f.status_qps;
   o.render = AgentRenderSettings(f);
   return o;
 }

@@ -86,7 +86,7 @@ NamespaceReconciler::NamespaceReconciler(const ClusterCache& cache, ClusterWrite
       options_(std::move(options)),
       // A little under the interval, so a poll that lands a moment early is not held back a
       // whole extra interval.
-      gate_(options_.status_interval * 9 / 10) {}
+      gate_(options_.status_interval * 9 / 10, options_.status_qps) {}
 
 Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   ReconcileStats stats;
@@ -96,12 +96,12 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   for (const auto& o : remote_objects) input.remotes.push_back(DecodeRemote(o));
   for (const auto& o : replication_objects) input.replications.push_back(DecodeReplication(o));
   std::optional<Secret> admin_secret;
-  std::string config_version;  // the config Secret's resourceVersion as the cache shows it
+  std::optional<Secret> cached_config;
   for (const auto& o : cache_.List(Kind::kSecret, ns)) {
     Secret s = DecodeSecret(o);
     // Our outputs, never inputs.
     if (s.meta.name == kAgentConfigSecretName) {
-      config_version = s.meta.resource_version;
+      cached_config = std::move(s);
       continue;
     }
     if (s.meta.name == kAgentAdminSecretName) {
@@ -132,8 +132,17 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
   NamespaceRender out = RenderNamespace(input, settings);
   // Whatever ends up in a log line (an API error echoing a request, say), the tokens do not.
   log::GlobalSecrets().AddAll(config::Secrets(out.config));
-  Result<SecretWrite> written = ApplyConfigSecret(writer_, ns, kAgentConfigSecretName, out.data);
+  // Every reconcile (each namespace every statusInterval) would otherwise read the Secret from
+  // the API server: the cache tells whether it holds this content already, and only a write
+  // needs the fresh read (for its resourceVersion). A cache that lags our own last write costs
+  // one read that finds the content unchanged.
+  Result<SecretWrite> written = SecretWrite::kUnchanged;
+  if (!cached_config || cached_config->data != out.data) {
+    written = ApplyConfigSecret(writer_, ns, kAgentConfigSecretName, out.data);
+  }
   if (!written.ok()) return written.status();
+  // The config Secret's resourceVersion as the cache shows it.
+  const std::string config_version = cached_config ? cached_config->meta.resource_version : "";
   if (*written != SecretWrite::kUnchanged) {
     stats.secret_written = true;
     spdlog::info("{}/{}: agent config {} ({} replications, {} remotes)", ns, kAgentConfigSecretName,

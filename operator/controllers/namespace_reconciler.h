@@ -25,6 +25,9 @@ class RemoteProber;
 struct ReconcilerOptions {
   RenderSettings render;
   std::chrono::milliseconds status_interval{15000};
+  // Live-number status patches per second over all Replications (PatchGate's budget); <= 0:
+  // none, every busy Replication's numbers are written once per status_interval however many.
+  double status_qps = 5;
   // When set, a resolved Remote's Ready is the prober's last answer (Unknown before it); the
   // agents' config does not depend on it. Must outlive the reconciler.
   RemoteProber* prober = nullptr;

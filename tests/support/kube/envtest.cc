@@ -237,6 +237,7 @@ std::unique_ptr<ChildProcess> KubeApiServer::Launch(int port, const std::string&
       "--disable-admission-plugins=ServiceAccount",
   };
   if (!options_.watch_cache) argv.push_back("--watch-cache=false");
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   return std::make_unique<ChildProcess>(argv, log);
 }
 

@@ -38,6 +38,8 @@ struct EnvtestOptions {
   // compacting etcd expires old versions with a real 410 (with the cache, history lives in the
   // API server's memory and a compaction does not show).
   bool watch_cache = true;
+  // Appended to kube-apiserver's flags (an audit log for a benchmark, say).
+  std::vector<std::string> extra_args;
 };
 
 class KubeApiServer {

@@ -113,6 +113,29 @@ TEST_F(ControllerTest, WritesTheConfigSecretOnceAndOnlyOnChange) {
   EXPECT_EQ(AgentYaml().find("r0tated"), std::string::npos);
 }
 
+// Every namespace is reconciled every statusInterval: with the content already in the cache, a
+// reconcile reads nothing from the API server (a thousand namespaces would be a GET each).
+TEST_F(ControllerTest, UnchangedConfigIsNotReadFromTheApiServer) {
+  EXPECT_TRUE(Reconcile().secret_written);
+  int gets = cluster_.gets, writes = cluster_.creates + cluster_.updates;
+  EXPECT_FALSE(Reconcile().secret_written);
+  EXPECT_FALSE(Reconcile().secret_written);
+  EXPECT_EQ(cluster_.gets, gets);
+  EXPECT_EQ(cluster_.creates + cluster_.updates, writes);
+
+  // A change is written after a fresh read (for the resourceVersion it updates).
+  cluster_.Put(Kind::kSecret, TokenSecret("r0tated"));
+  EXPECT_TRUE(Reconcile().secret_written);
+  EXPECT_EQ(cluster_.gets, gets + 1);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->remotes[0].token, "r0tated");
+
+  // Someone edits the Secret: the cache shows it, and the content is put back.
+  web::json::value* cached = cluster_.Find(Kind::kSecret, "edge", kAgentConfigSecretName);
+  (*cached)["data"]["agent.yaml"] = web::json::value::string(codec::Base64Encode("edited"));
+  EXPECT_TRUE(Reconcile().secret_written);
+  EXPECT_EQ(config::ParseConfig(AgentYaml())->remotes[0].token, "r0tated");
+}
+
 TEST_F(ControllerTest, AdminTokenSecretIsCreatedOnceRenderedAndRecreatedWhenDeleted) {
   auto admin_token = [&]() -> std::string {
     web::json::value* s = cluster_.Find(Kind::kSecret, "edge", kAgentAdminSecretName);

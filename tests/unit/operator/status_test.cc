@@ -2,6 +2,10 @@
 // patch gate and base64.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <string>
+
 #include "agent/admin/status_json.h"
 #include "common/codec/base64.h"
 #include "operator/model/reasons.h"
@@ -220,6 +224,75 @@ TEST(PatchGate, OncePerIntervalUnlessUrgent) {
   EXPECT_TRUE(gate.Allow("ns/r", t0 + 15s, false));
   gate.Forget("ns/r");
   EXPECT_TRUE(gate.Allow("ns/r", t0 + 1s, false));
+}
+
+// Replications `busy` of `total` polled every cycle (15 s), their namespaces reconciled one
+// after another over the cycle; how many live patches went out and the longest any busy one
+// waited between two of them, over cycles [from, to).
+struct GateRun {
+  int patches = 0;
+  std::chrono::steady_clock::duration longest_wait{};
+};
+
+GateRun RunCycles(PatchGate& gate, int busy, int from, int to) {
+  using namespace std::chrono_literals;
+  const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  std::map<int, std::chrono::steady_clock::time_point> written;
+  GateRun run;
+  for (int cycle = 0; cycle < to; ++cycle) {
+    for (int i = 0; i < busy; ++i) {
+      auto now = t0 + cycle * 15s + i * (15000ms / busy);
+      if (!gate.Allow("ns/r" + std::to_string(i), now, false)) continue;
+      gate.Record("ns/r" + std::to_string(i), now);
+      if (cycle >= from) {
+        ++run.patches;
+        if (written.count(i)) run.longest_wait = std::max(run.longest_wait, now - written[i]);
+      }
+      written[i] = now;
+    }
+  }
+  return run;
+}
+
+// A thousand busy Replications at 5 live patches a second: each one's numbers every 200 s, not
+// a thousand writes every interval, and none left behind.
+TEST(PatchGate, BudgetStretchesTheIntervalByDemand) {
+  using namespace std::chrono_literals;
+  PatchGate gate(15s, 5);
+  // Past the start (the first 75 at once, then 5 a second), 20 cycles = 300 s.
+  GateRun run = RunCycles(gate, 1000, 20, 40);
+  EXPECT_NEAR(run.patches / 300.0, 5.0, 0.5);
+  EXPECT_LE(run.longest_wait, 215s);
+  EXPECT_EQ(gate.Interval(std::chrono::steady_clock::time_point{} + 700s), 200s);
+
+  // Without a budget every one is written every cycle.
+  PatchGate unbudgeted(15s, 0);
+  EXPECT_EQ(RunCycles(unbudgeted, 1000, 2, 4).patches, 2000);
+}
+
+// Idle Replications (numbers unchanged: the gate is not asked) do not slow the busy ones.
+TEST(PatchGate, OnlyBusyObjectsShareTheBudget) {
+  using namespace std::chrono_literals;
+  PatchGate gate(15s * 9 / 10, 5);
+  GateRun run = RunCycles(gate, 40, 2, 10);
+  EXPECT_EQ(run.patches, 40 * 8);
+  EXPECT_LE(run.longest_wait, 15s);
+}
+
+// After a restart every object is new to the gate: one interval's budget goes at once, the rest
+// at the budget's pace, so the API server does not take a thousand patches in one cycle.
+TEST(PatchGate, NewObjectsAreCappedByTheBudget) {
+  using namespace std::chrono_literals;
+  PatchGate gate(15s, 5);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 100s;
+  int allowed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    if (gate.Allow("ns/r" + std::to_string(i), t0, false)) ++allowed;
+  }
+  EXPECT_EQ(allowed, 75);
+  EXPECT_FALSE(gate.Allow("ns/r999", t0 + 100ms, false));
+  EXPECT_TRUE(gate.Allow("ns/r999", t0 + 200ms, false));
+  EXPECT_TRUE(gate.Allow("ns/r998", t0 + 200ms, true));  // urgent: no token needed
 }
 
 TEST(PatchGate, UrgentChanges) {
