@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -830,6 +831,7 @@ Status Core::Open(const ListenAddress& address) {
   for (auto& io : ios_) {
     try {
       io_threads_.emplace_back([io = io.get()] {
+        pthread_setname_np(pthread_self(), "http-io");  // as the handlers' (worker_pool.cc)
         for (;;) {
           try {
             io->run();

@@ -243,6 +243,36 @@ double ChildCpuSeconds(const std::string& comm, bool invert = false) {
   return total;
 }
 
+// CPU seconds used so far by the threads of process `pid` named `comm` (or, with `invert`, by its
+// other threads). The agent names its HTTP server's threads "http-io" and "http-handler"
+// (common/httpserver); the handlers run the front door: parsing, the local write, the journal and
+// the queue append with its group-commit fsync. What is left is replication (the sender's batching,
+// gzip and HTTP, the cursor stores) and the rest. Threads that have exited are not counted.
+double ThreadCpuSeconds(pid_t pid, const std::string& comm, bool invert = false) {
+  static const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  double total = 0;
+  DIR* tasks = ::opendir(dir.c_str());
+  if (tasks == nullptr) return 0;
+  while (dirent* e = ::readdir(tasks)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream in(dir + "/" + e->d_name + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if ((line.substr(open + 1, close - open - 1) == comm) == invert) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string skip;
+    for (int i = 0; i < 11; ++i) rest >> skip;  // state .. cmajflt
+    double utime = 0, stime = 0;
+    rest >> utime >> stime;
+    total += (utime + stime) / kTicks;
+  }
+  ::closedir(tasks);
+  return total;
+}
+
 // Pins this thread, and so every thread and child process started from it afterwards, to `cpu`.
 bool PinTo(int cpu) {
   cpu_set_t set;
@@ -253,11 +283,23 @@ bool PinTo(int cpu) {
 
 struct CpuUse {
   double influxd = 0, agent = 0;
-  static CpuUse Now() { return {ChildCpuSeconds("influxd"), ChildCpuSeconds("influxd", true)}; }
-  CpuUse operator-(const CpuUse& o) const { return {influxd - o.influxd, agent - o.agent}; }
+  double io = 0, handlers = 0;  // the agent's HTTP server threads (ThreadCpuSeconds)
+  static CpuUse Now(pid_t agent_pid = -1) {
+    CpuUse c{ChildCpuSeconds("influxd"), ChildCpuSeconds("influxd", true)};
+    if (agent_pid > 0) {
+      c.io = ThreadCpuSeconds(agent_pid, "http-io");
+      c.handlers = ThreadCpuSeconds(agent_pid, "http-handler");
+    }
+    return c;
+  }
+  CpuUse operator-(const CpuUse& o) const {
+    return {influxd - o.influxd, agent - o.agent, io - o.io, handlers - o.handlers};
+  }
   CpuUse& operator+=(const CpuUse& o) {
     influxd += o.influxd;
     agent += o.agent;
+    io += o.io;
+    handlers += o.handlers;
     return *this;
   }
 };
@@ -469,9 +511,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < rounds; ++i) {
       CpuUse c0 = CpuUse::Now();
       RoundResult d = Round(local.port(), direct_target, bodies, points, seconds / rounds, 0);
-      CpuUse c1 = CpuUse::Now();
+      CpuUse c1 = CpuUse::Now(agent.pid());
       RoundResult a = Round(agent.write_port(), agent_target, bodies, points, seconds / rounds, 0);
-      agent_cpu += CpuUse::Now() - c1;
+      agent_cpu += CpuUse::Now(agent.pid()) - c1;
       direct_cpu += c1 - c0;
       direct_points += d.points;
       agent_points += a.points;
@@ -495,6 +537,15 @@ int main(int argc, char** argv) {
         "%.3f us (%.0f%% of influxd's)\n",
         influxd_direct_us, influxd_agent_us, agent_us,
         influxd_direct_us > 0 ? 100 * agent_us / influxd_direct_us : 0.0);
+    // Where the agent's CPU went, by thread: what bounds the ratio above.
+    const double io_us = us_per_point(agent_cpu.io, agent_points);
+    const double handlers_us = us_per_point(agent_cpu.handlers, agent_points);
+    std::printf(
+        "  agent CPU per point by thread: http io %.3f us, handlers (parse, local write, journal, "
+        "queue append and fsync) %.3f us, the rest (sender, cursor, other) %.3f us\n",
+        io_us, handlers_us, agent_us - io_us - handlers_us);
+    std::printf("RESULT agent CPU per point / influxd's = %.3f (target <= 0.125)\n",
+                influxd_direct_us > 0 ? agent_us / influxd_direct_us : 0.0);
     double half_rate = direct_sum / rounds / 2 / points;  // requests/s at half the direct maximum
     RoundResult dh = Round(local.port(), direct_target, bodies, points, seconds, half_rate);
     // What the agent itself adds to each write, from its own histogram over the half-load round:
