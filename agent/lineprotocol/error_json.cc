@@ -2,35 +2,10 @@
 
 #include <cstdint>
 
+#include "common/codec/utf8.h"
+
 namespace edgerepl::lp {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if there is none (overlong forms,
-// surrogates and values above U+10FFFF are invalid).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t c = b(i);
-  size_t len;
-  uint32_t min;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, min = 0x80, cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, min = 0x800, cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, min = 0x10000, cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
 
 void AppendJsonString(std::string_view s, std::string* out) {
   static const char* kHex = "0123456789abcdef";
@@ -39,7 +14,7 @@ void AppendJsonString(std::string_view s, std::string* out) {
     const char c = s[i];
     const auto u = static_cast<uint8_t>(c);
     if (u >= 0x80) {
-      const size_t len = Utf8SequenceLength(s, i);
+      const size_t len = codec::Utf8SequenceLength(s, i);
       if (len == 0) {
         out->append("\xEF\xBF\xBD");
         ++i;
