@@ -44,7 +44,13 @@ trap cleanup EXIT
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 cpu() { awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"; }  # user+system seconds of a pid
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+# Two ports picked one after the other can be the same one; hold both while picking.
+free_ports() {
+  python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
+}
 wait_http() {
   for _ in $(seq 1 400); do curl -sf "$1" >/dev/null && return 0; sleep 0.05; done
   echo "timeout waiting for $1" >&2; return 1
@@ -65,7 +71,7 @@ pps() { sed -n 's/.*points_per_s=\([0-9]*\).*/\1/p' <<<"$1"; }
 
 edgerepl() {  # in_flight -> OUT: the bench line
   local port dir
-  port=$(free_port)
+  read -r port < <(free_ports 1)
   dir=$TMP/vm-edge
   start_vm "$dir" "$port"
   local before out vm_cpu
@@ -84,8 +90,7 @@ rm -f "$TMP/backlog.lp"
 
 vmagent_drain() {  # points -> OUT: a line like the bench's
   local p2 pa dir
-  p2=$(free_port)
-  pa=$(free_port)
+  read -r p2 pa < <(free_ports 2)
   dir=$TMP/vm-agent
   vmagent -httpListenAddr "127.0.0.1:$pa" -remoteWrite.url "http://127.0.0.1:$p2/api/v1/write" \
     -remoteWrite.tmpDataPath "$TMP/vmagent" -loggerLevel ERROR >"$TMP/vmagent.log" 2>&1 &

@@ -29,11 +29,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A loopback port nobody listens on and this script has not handed out before: several are picked
+# before any server binds, so "not listening" alone would let two servers be given the same one.
 free_port() {
   local p
   while :; do
     p=$((20000 + RANDOM % 30000))
-    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+    grep -qx "$p" "$WORK/ports" 2>/dev/null && continue
+    ss -Hltn "sport = :$p" 2>/dev/null | grep -q . && continue
+    echo "$p" >>"$WORK/ports"
+    echo "$p"
+    return
   done
 }
 

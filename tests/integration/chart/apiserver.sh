@@ -13,8 +13,13 @@ find_assets() {
   return 1
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+# N free loopback ports, held open together while they are picked: two separate picks can be handed
+# the same port by the kernel, and then the second server to start finds it taken.
+free_ports() {
+  python3 -c 'import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in held))' "$1"
 }
 
 start_apiserver() {
@@ -43,7 +48,7 @@ start_apiserver() {
   ln -sf "$EDGEREPL_KUBECTL" "$WORK/bin/kubectl"
   export PATH="$WORK/bin:$PATH"
   local etcd_port peer_port api_port
-  etcd_port="$(free_port)"; peer_port="$(free_port)"; api_port="$(free_port)"
+  read -r etcd_port peer_port api_port < <(free_ports 3)
   "$etcd_bin" --data-dir "$WORK/etcd" --name chart-test \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \

@@ -31,7 +31,7 @@ start_local_agent() {
   [[ -x "$agent_bin" ]] && command -v influxd >/dev/null || return 1
   local d="$WORK/local" http rpc
   mkdir -p "$d"
-  http="$(free_port)"; rpc="$(free_port)"; LOCAL_WRITE="$(free_port)"; LOCAL_ADMIN="$(free_port)"
+  read -r http rpc LOCAL_WRITE LOCAL_ADMIN < <(free_ports 4)
   LOCAL_ADMIN_TOKEN="$(openssl rand -hex 32)"
   cat >"$d/influxdb.conf" <<CONF
 reporting-disabled = true

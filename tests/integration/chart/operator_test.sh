@@ -64,7 +64,7 @@ contexts:
     context: {cluster: test, user: operator, namespace: edgerepl}
 current-context: test
 KC
-metrics_port="$(free_port)"; health_port="$(free_port)"
+read -r metrics_port health_port < <(free_ports 2)
 # The arguments the chart's Deployment passes (leader election as with replicaCount > 1).
 mapfile -t chart_args < <(awk '/name: operator$/{c=1} c && /^ *args:/{a=1; next} a && /^ *#/{next} a && /^ *- /{sub(/^ *- /,""); gsub(/"/,""); print; next} a{exit}' "$WORK/chart.yaml")
 args=()
