@@ -28,8 +28,7 @@ BYTES=$((SIZE_MB * 1000000))
 CLIENT=${CLIENT:-auto}
 FIXED=${FIXED:-0}
 
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_SANITIZE=OFF \
-  -DEDGEREPL_BENCH=ON >/dev/null
+cmake -S "$ROOT" --preset bench -B "$BUILD" >/dev/null
 cmake --build "$BUILD" --target bench_sender -j2 >/dev/null
 BENCH=$BUILD/tests/bench/sender/bench_sender
 

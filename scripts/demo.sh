@@ -110,8 +110,7 @@ say "Installing dependencies (apt-get, only what is missing)"
 "$ROOT/scripts/install-deps.sh"
 
 say "Building a Release edgerepl-agent in build/release"
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEDGEREPL_TESTS=OFF \
-  -DEDGEREPL_BENCH=OFF >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log"; exit 1; }
+cmake -S "$ROOT" --preset release -B "$BUILD" >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log"; exit 1; }
 cmake --build "$BUILD" --target edgerepl-agent >"$WORK/build.log" 2>&1 ||
   { tail -40 "$WORK/build.log"; exit 1; }
 AGENT="$BUILD/agent/app/edgerepl-agent"

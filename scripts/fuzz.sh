@@ -24,9 +24,7 @@ if [ ! -f "$src_dir/CMakeLists.txt" ]; then
   exit 2
 fi
 
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++ -DEDGEREPL_FUZZ=ON -DEDGEREPL_SANITIZE=ON \
-  -DEDGEREPL_BENCH=ON >/dev/null
+cmake -S . --preset fuzz -B "$build_dir" >/dev/null
 cmake --build "$build_dir" --target "fuzz_$target"
 
 corpus=$build_dir/corpus/$target

@@ -7,6 +7,7 @@ set -euo pipefail
 seconds="${1:?usage: scripts/queue-soak.sh <seconds> [build dir]}"
 build="${2:-build/queue}"
 cd "$(dirname "$0")/.."
+[ -f "$build/build.ninja" ] || cmake -S . --preset reliability -B "$build" >/dev/null
 cmake --build "$build" --target queue_crash_test queue_crash_child queue_unit_test
 EDGEREPL_QUEUE_CRASH_SECONDS="$seconds" "$build/tests/integration/queue/queue_crash_test" \
   --gtest_brief=1 2> >(grep -v -E '\[(info|warning)\]' >&2)

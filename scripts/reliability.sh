@@ -57,8 +57,7 @@ for s in "${scenarios[@]}"; do
 done
 
 if [ $need_scenarios = 1 ]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEREPL_SANITIZE=OFF \
-    -DEDGEREPL_BENCH=OFF >/dev/null
+  cmake -S . --preset reliability -B "$build_dir" >/dev/null
   cmake --build "$build_dir" -j "$jobs" --target edgerepl-agent reliability_scenarios_test \
     edgerepl-operator reliability_operator_faults_test
 fi

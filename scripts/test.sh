@@ -35,8 +35,7 @@ export EDGEREPL_JS_CLIENT_DIR
 
 build_dir=${BUILD_DIR:-build/test}
 jobs=${JOBS:-$(nproc)}
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEDGEREPL_SANITIZE=ON \
-  -DEDGEREPL_BENCH=ON >/dev/null
+cmake -S . --preset test -B "$build_dir" >/dev/null  # CMakePresets.json holds every build flavour
 cmake --build "$build_dir" -j "$jobs"
 
 # Code formatting is part of the build contract.
