@@ -12,20 +12,15 @@
 #include "agent/frontdoor/intent.h"
 #include "agent/frontdoor/local_info.h"
 #include "common/codec/percent.h"
+#include "common/codec/query.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::frontdoor {
 namespace {
 
-constexpr int64_t kNowNs = 1'700'000'000'000'000'000;
+using ::edgerepl::testing::FakeClock;
 
-class FixedClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override { return {}; }
-  std::chrono::system_clock::time_point WallNow() const override {
-    return std::chrono::system_clock::time_point(std::chrono::nanoseconds(kNowNs));
-  }
-  void SleepFor(std::chrono::nanoseconds) override {}
-};
+constexpr int64_t kNowNs = 1'700'000'000'000'000'000;
 
 class FakeLocal final : public http::HttpClient {
  public:
@@ -94,7 +89,7 @@ config::ReplicationConfig Replication(std::string bucket, bool replicate_deletes
 }
 
 std::string StatementSent(const http::HttpRequest& r) {
-  return httpserver::QueryParam(r.body, "q").value_or("<none>");
+  return codec::QueryParam(r.body, "q").value_or("<none>");
 }
 
 class DeleteHandlerTest : public ::testing::Test {
@@ -127,7 +122,7 @@ class DeleteHandlerTest : public ::testing::Test {
     return handler_.Handle(r);
   }
 
-  FixedClock clock_;
+  FakeClock clock_{std::chrono::nanoseconds(kNowNs)};
   std::shared_ptr<FakeLocal> local_ = std::make_shared<FakeLocal>();
   std::shared_ptr<Routing> routing_;
   DeleteHandler handler_;

@@ -11,9 +11,12 @@
 #include "agent/frontdoor/v2_to_v1.h"
 #include "agent/lineprotocol/error_json.h"
 #include "agent/lineprotocol/split.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::frontdoor {
 namespace {
+
+using ::edgerepl::testing::FakeClock;
 
 // Answers as influxd 1.x does for lines it refuses one by one: lines holding "conflict" or "old"
 // are dropped, the rest stored; a body with a dropped line gets 400 "partial write … dropped=N".
@@ -179,14 +182,6 @@ TEST(RetentionPolicyAliasTest, ParsesShowRetentionPolicies) {
                    .has_value());
 }
 
-class StepClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override { return now; }
-  std::chrono::system_clock::time_point WallNow() const override { return {}; }
-  void SleepFor(std::chrono::nanoseconds) override {}
-  std::chrono::steady_clock::time_point now{std::chrono::seconds(1000)};
-};
-
 // A local answering SHOW RETENTION POLICIES with `default_rp` as the default (and autogen).
 class PoliciesLocal final : public http::HttpClient {
  public:
@@ -218,7 +213,7 @@ class PoliciesLocal final : public http::HttpClient {
 
 TEST(DefaultRpCacheTest, RefreshesPeriodicallyAndWhenAWriteNamesAnUnknownPolicy) {
   PoliciesLocal local;
-  StepClock clock;
+  FakeClock clock;
   DefaultRpCache cache(local, clock, std::chrono::seconds(30));
   const std::string auth = "Basic dTpw";
   EXPECT_EQ(cache.Default("db", "", &auth, "", ""), "autogen");
@@ -236,9 +231,9 @@ TEST(DefaultRpCacheTest, RefreshesPeriodicallyAndWhenAWriteNamesAnUnknownPolicy)
   EXPECT_EQ(local.queries, 3);
   // Without any write naming it, the change is seen at the refresh interval.
   local.default_rp = "autogen";
-  clock.now += std::chrono::seconds(29);
+  clock.Advance(std::chrono::seconds(29));
   EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "weekly");
-  clock.now += std::chrono::seconds(1);
+  clock.Advance(std::chrono::seconds(1));
   EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "autogen");
   EXPECT_EQ(local.queries, 4);
 }
@@ -246,12 +241,12 @@ TEST(DefaultRpCacheTest, RefreshesPeriodicallyAndWhenAWriteNamesAnUnknownPolicy)
 TEST(DefaultRpCacheTest, AFailingQueryLeavesTheDefaultUnknownAndIsRetriedPerInterval) {
   PoliciesLocal local;
   local.fail = true;
-  StepClock clock;
+  FakeClock clock;
   DefaultRpCache cache(local, clock, std::chrono::seconds(30));
   EXPECT_FALSE(cache.Default("db", "", nullptr, "", "").has_value());
   EXPECT_FALSE(cache.Default("db", "autogen", nullptr, "", "").has_value());
   EXPECT_EQ(local.queries, 1);
-  clock.now += std::chrono::seconds(30);
+  clock.Advance(std::chrono::seconds(30));
   local.fail = false;
   EXPECT_EQ(cache.Default("db", "", nullptr, "", ""), "autogen");
   EXPECT_EQ(local.queries, 2);

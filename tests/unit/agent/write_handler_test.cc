@@ -8,30 +8,20 @@
 
 #include "agent/frontdoor/local_info.h"
 #include "common/codec/gzip.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::frontdoor {
 namespace {
 
-constexpr int64_t kNowNs = 1'700'000'000'123'456'789;
+using ::edgerepl::testing::FakeClock;
 
-// Steady time moves only when a test's fake advances it, so durations are exact.
-class FixedClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override {
-    return std::chrono::steady_clock::time_point(std::chrono::microseconds(elapsed_us.load()));
-  }
-  std::chrono::system_clock::time_point WallNow() const override {
-    return std::chrono::system_clock::time_point(std::chrono::nanoseconds(kNowNs));
-  }
-  void SleepFor(std::chrono::nanoseconds) override {}
-  std::atomic<int64_t> elapsed_us{0};
-};
+constexpr int64_t kNowNs = 1'700'000'000'123'456'789;
 
 class FakeLocal final : public http::HttpClient {
  public:
   Result<http::HttpResponse> Send(const http::HttpRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (clock != nullptr) clock->elapsed_us += answer_us;
+    if (clock != nullptr) clock->AdvanceSteady(std::chrono::microseconds(answer_us));
     requests.push_back(request);
     if (!reachable) return Status::Unavailable("connection refused");
     if (respond) return respond(request);
@@ -42,7 +32,7 @@ class FakeLocal final : public http::HttpClient {
     return r;
   }
   std::mutex mu_;
-  FixedClock* clock = nullptr;
+  FakeClock* clock = nullptr;
   int64_t answer_us = 0;
   std::vector<http::HttpRequest> requests;
   bool reachable = true;
@@ -59,7 +49,7 @@ class FakeTarget final : public WriteTarget {
   const config::ReplicationConfig& replication() const override { return r_; }
   bool HasRoomFor(uint64_t bytes) const override { return bytes <= room; }
   Status Append(std::string_view payload, uint32_t points) override {
-    if (clock != nullptr) clock->elapsed_us += append_us;
+    if (clock != nullptr) clock->AdvanceSteady(std::chrono::microseconds(append_us));
     if (append_status.ok()) {
       if (payload.size() > room) return Status::NoSpace("full");
       appended.emplace_back(payload);
@@ -73,7 +63,7 @@ class FakeTarget final : public WriteTarget {
   void CountDelete(std::string_view result) override { deletes[std::string(result)]++; }
 
   config::ReplicationConfig r_;
-  FixedClock* clock = nullptr;
+  FakeClock* clock = nullptr;
   int64_t append_us = 0;
   uint64_t room = 1 << 30;
   Status append_status;
@@ -117,7 +107,9 @@ class WriteHandlerTest : public ::testing::Test {
   }
 
   prometheus::Registry registry_;
-  FixedClock clock_;
+  // The wall stays at kNowNs; monotonic time moves only by what the fakes add, so durations are
+  // exact.
+  FakeClock clock_{std::chrono::nanoseconds(kNowNs), std::chrono::steady_clock::duration::zero()};
   WriteMetrics metrics_;
   std::shared_ptr<FakeLocal> local_ = std::make_shared<FakeLocal>();
   std::shared_ptr<Routing> routing_;

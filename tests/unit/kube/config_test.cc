@@ -8,15 +8,16 @@
 
 #include "common/codec/base64.h"
 #include "operator/kube/resource.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/kube/fake_clock.h"
 
 namespace edgerepl::kube {
 namespace {
 
+using ::edgerepl::testing::FakeClock;
+
 using edgerepl::testing::TempDir;
 using edgerepl::testing::WriteFileOrDie;
-using testing::FakeClock;
 
 const char kCa[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 

@@ -8,13 +8,15 @@
 #include "operator/kube/leader_election.h"
 #include "operator/kube/transport_cpprest.h"
 #include "operator/kube/workqueue.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/kube/fake_clock.h"
 #include "tests/unit/kube/replay_server.h"
 
 namespace edgerepl::kube {
 namespace {
+
+using ::edgerepl::testing::FakeClock;
 
 TEST(Metrics, StandardNamesPassPromtool) {
   testing::ReplayServer server([](const testing::ReplayRequest&) {
@@ -22,7 +24,7 @@ TEST(Metrics, StandardNamesPassPromtool) {
     a.body = R"({"metadata":{"name":"x","namespace":"ns","resourceVersion":"1"}})";
     return a;
   });
-  testing::FakeClock clock;
+  FakeClock clock;
   prometheus::Registry registry;
   Config config;
   config.server = server.url();

@@ -2,21 +2,23 @@
 #include <gtest/gtest.h>
 
 #include "common/codec/base64.h"
+#include "common/codec/rfc3339.h"
 #include "operator/kube/event_decoder.h"
 #include "operator/kube/leader_election.h"
 #include "operator/kube/rate_limiter.h"
 #include "operator/kube/resource.h"
 #include "operator/kube/rest_client.h"
 #include "operator/kube/token_bucket.h"
-#include "tests/unit/kube/fake_clock.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::kube {
 namespace {
 
+using ::edgerepl::testing::FakeClock;
+
 using std::chrono::milliseconds;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
-using testing::FakeClock;
 
 TEST(Resource, Paths) {
   ResourceType r{"edgerepl.io", "v1alpha1", "replications", "Replication", true};
@@ -77,7 +79,7 @@ TEST(Resource, SecretDataAndBase64) {
 
 TEST(Resource, MicroTime) {
   auto t = std::chrono::system_clock::time_point(std::chrono::microseconds(1764078005123456LL));
-  std::string s = FormatMicroTime(t);
+  std::string s = codec::FormatRfc3339(t, codec::Fraction::kMicros);
   EXPECT_EQ(s, "2025-11-25T13:40:05.123456Z");
   EXPECT_EQ(ParseTime(s), t);
   EXPECT_EQ(ParseTime("2025-11-25T14:40:05.123456+01:00"), t);

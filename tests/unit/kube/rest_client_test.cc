@@ -10,15 +10,16 @@
 #include <thread>
 
 #include "operator/kube/transport_cpprest.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/support/temp_dir.h"
-#include "tests/unit/kube/fake_clock.h"
 #include "tests/unit/kube/replay_server.h"
 
 namespace edgerepl::kube {
 namespace {
 
+using ::edgerepl::testing::FakeClock;
+
 using std::chrono::seconds;
-using testing::FakeClock;
 using testing::ReplayAnswer;
 using testing::ReplayRequest;
 using testing::ReplayServer;

@@ -9,23 +9,12 @@
 #include "common/clock.h"
 #include "operator/controllers/cluster.h"
 #include "operator/model/decode.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::op::testing {
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override { return steady_; }
-  std::chrono::system_clock::time_point WallNow() const override { return wall_; }
-  void SleepFor(std::chrono::nanoseconds d) override { Advance(d); }
-  void Advance(std::chrono::nanoseconds d) {
-    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-  }
-
- private:
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1)};
-  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1764064800)};
-};
+// The one fake clock of the unit tests (tests/fakes).
+using ::edgerepl::testing::FakeClock;
 
 // Objects by kind and namespace/name. Writes go straight into the store (as a watch would bring
 // them back), status patches merge into "status", and every write is counted.

@@ -16,6 +16,7 @@
 
 #include "agent/queue/fs.h"
 #include "common/clock.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::queue::testing {
 
@@ -261,27 +262,7 @@ inline Result<FilePtr> FaultFileSystem::Open(const std::string& path, bool creat
   return FilePtr(new FaultFile(*this, std::move(*f), path));
 }
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return steady_;
-  }
-  std::chrono::system_clock::time_point WallNow() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return wall_;
-  }
-  void SleepFor(std::chrono::nanoseconds d) override { Advance(d); }
-  void Advance(std::chrono::nanoseconds d) {
-    std::lock_guard<std::mutex> lock(mu_);
-    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1)};
-  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1700000000)};
-};
+// The one fake clock of the unit tests (tests/fakes).
+using ::edgerepl::testing::FakeClock;
 
 }  // namespace edgerepl::queue::testing

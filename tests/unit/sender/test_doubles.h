@@ -12,6 +12,7 @@
 #include "agent/sender/record_source.h"
 #include "common/clock.h"
 #include "common/http/client.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace edgerepl::sender::testing {
 
@@ -108,20 +109,8 @@ inline http::HttpResponse Answer(int status, http::Headers headers = {}, std::st
   return http::HttpResponse{status, std::move(headers), std::move(body)};
 }
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point Now() const override { return steady_; }
-  std::chrono::system_clock::time_point WallNow() const override { return wall_; }
-  void SleepFor(std::chrono::nanoseconds d) override { Advance(d); }
-  void Advance(std::chrono::nanoseconds d) {
-    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(d);
-    wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
-  }
-
- private:
-  std::chrono::steady_clock::time_point steady_{std::chrono::hours(1)};
-  std::chrono::system_clock::time_point wall_{std::chrono::seconds(1700000000)};
-};
+// The one fake clock of the unit tests (tests/fakes).
+using ::edgerepl::testing::FakeClock;
 
 // Returns the largest value allowed, so each full-jitter delay equals its ceiling.
 class MaxRandom final : public Random {
