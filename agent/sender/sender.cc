@@ -50,6 +50,7 @@ Sender::Sender(SenderOptions options, http::HttpClient& http, RecordSource& sour
       suspended_(options_.suspend),
       workers_(max_in_flight_) {
   metrics_.SetState(suspended_ ? State::kSuspended : State::kIdle);
+  metrics_.SetInFlightLimit(limit_.current());
   status_.state = suspended_ ? State::kSuspended : State::kIdle;
 }
 
@@ -196,6 +197,7 @@ StepResult Sender::Step() {
   if (pending_.empty()) {
     spare_bodies_.clear();  // an idle replication holds no batch-sized buffers
     limit_.Drained();
+    metrics_.SetInFlightLimit(limit_.current());
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
@@ -345,6 +347,7 @@ StepResult Sender::StepPipelined() {
   if (in_flight_.empty()) {
     StoreDeferredAck();
     limit_.Drained();
+    metrics_.SetInFlightLimit(limit_.current());
     SetState(State::kIdle);
     return {StepResult::kIdle, {}};
   }
@@ -364,6 +367,7 @@ StepResult Sender::StepPipelined() {
     KeepSpareBody(std::move(front.batch->body));
     if (!outcome.done) {
       limit_.Failed();
+      metrics_.SetInFlightLimit(limit_.current());
       if (popped) deferred_ack_ = ack_position;
       StoreDeferredAck();
       // The batches behind it may not be acknowledged before it: they are sent again after the
@@ -373,6 +377,7 @@ StepResult Sender::StepPipelined() {
     }
     answered = true;
     limit_.Succeeded(outcome.took, more_to_send);
+    metrics_.SetInFlightLimit(limit_.current());
     head_offset_ = front.batch->next_offset;
     if (std::optional<uint64_t> last = Pop(front.end_record)) {
       ack_position = *last;

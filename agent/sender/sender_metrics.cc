@@ -40,6 +40,11 @@ SenderMetrics::SenderMetrics(prometheus::Registry& registry, std::string replica
                         .Name("edgerepl_replication_state")
                         .Help("1 for the replication's current state, 0 for the others")
                         .Register(registry)),
+      in_flight_limit_family_(BuildGauge()
+                                  .Name("edgerepl_remote_in_flight_limit")
+                                  .Help("Requests the sender may have out at once now: "
+                                        "maxInFlight, or with the adaptive window 1 up to it")
+                                  .Register(registry)),
       deletes_family_(BuildCounter()
                           .Name("edgerepl_deletes_total")
                           .Help("Replicated deletes (replicateDeletes) by what became of them: "
@@ -52,7 +57,8 @@ SenderMetrics::SenderMetrics(prometheus::Registry& registry, std::string replica
       points_(points_family_.Add({{"replication", replication_}})),
       bytes_(bytes_family_.Add({{"replication", replication_}})),
       wire_(wire_family_.Add({{"replication", replication_}})),
-      last_success_(last_success_family_.Add({{"replication", replication_}})) {
+      last_success_(last_success_family_.Add({{"replication", replication_}})),
+      in_flight_limit_(in_flight_limit_family_.Add({{"replication", replication_}})) {
   for (State s : kAllStates) {
     states_[s] =
         &state_family_.Add({{"replication", replication_}, {"state", std::string(StateName(s))}});
@@ -71,8 +77,13 @@ SenderMetrics::~SenderMetrics() {
   bytes_family_.Remove(&bytes_);
   wire_family_.Remove(&wire_);
   last_success_family_.Remove(&last_success_);
+  in_flight_limit_family_.Remove(&in_flight_limit_);
   for (auto& [s, gauge] : states_) state_family_.Remove(gauge);
   for (auto& [r, counter] : deletes_) deletes_family_.Remove(counter);
+}
+
+void SenderMetrics::SetInFlightLimit(int requests) {
+  in_flight_limit_.Set(requests);
 }
 
 void SenderMetrics::ObserveRequest(int code, double seconds) {

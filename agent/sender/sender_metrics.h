@@ -41,6 +41,9 @@ class SenderMetrics {
   // A batch (or part) the remote accepted: points, line-protocol bytes, bytes on the wire.
   void ObserveSent(uint64_t points, uint64_t bytes, uint64_t wire_bytes, double unix_seconds);
   void SetState(State state);
+  // How many requests the sender may keep out at once now: maxInFlight with a fixed window, 1 up
+  // to maxInFlight with the adaptive one.
+  void SetInFlightLimit(int requests);
   // A replicated delete (docs/deletes.md) reached `result`: one of kDeleteResults.
   void CountDelete(std::string_view result);
   // The same counts, for the replication's status (every result, zeros included).
@@ -55,12 +58,14 @@ class SenderMetrics {
   prometheus::Family<prometheus::Counter>& wire_family_;
   prometheus::Family<prometheus::Gauge>& last_success_family_;
   prometheus::Family<prometheus::Gauge>& state_family_;
+  prometheus::Family<prometheus::Gauge>& in_flight_limit_family_;
   prometheus::Family<prometheus::Counter>& deletes_family_;
   prometheus::Histogram& duration_;
   prometheus::Counter& points_;
   prometheus::Counter& bytes_;
   prometheus::Counter& wire_;
   prometheus::Gauge& last_success_;
+  prometheus::Gauge& in_flight_limit_;
   std::map<State, prometheus::Gauge*> states_;
   std::map<std::string, prometheus::Counter*, std::less<>> deletes_;
   mutable std::mutex deletes_mu_;  // guards delete_counts_

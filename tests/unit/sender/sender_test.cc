@@ -966,6 +966,38 @@ TEST_F(PipelineTest, AdaptiveWindowIsBackAtOneAfterTheBacklog) {
   EXPECT_EQ(client_->max_concurrent, 1);
 }
 
+// The limit is exported as it moves: above one while the backlog lasts, one once it is drained; a
+// fixed window shows maxInFlight throughout.
+TEST_F(PipelineTest, TheInFlightLimitIsExportedAsItAdapts) {
+  auto limit = [&] {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, registry_.Collect());
+    const std::string text = out.str();
+    const std::string key = "edgerepl_remote_in_flight_limit{replication=\"p\"} ";
+    const size_t at = text.find(key);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size()));
+  };
+  adapt_ = true;
+  Run(4, "");
+  EXPECT_EQ(limit(), 1);
+  for (int i = 0; i < 60; ++i) source_.Append("m v=" + std::to_string(i) + " 1\n");
+  double highest = 0;
+  while (source_.acked() < 60) {
+    ASSERT_EQ(sender_->Step().kind, StepResult::kContinue);
+    highest = std::max(highest, limit());
+  }
+  EXPECT_GE(highest, 2);
+  EXPECT_LE(highest, 4);
+  EXPECT_EQ(sender_->Step().kind, StepResult::kIdle);
+  EXPECT_EQ(limit(), 1);
+
+  adapt_ = false;
+  sender_.reset();
+  metrics_.reset();  // its series go before the next sender's are made
+  Run(3, "");
+  EXPECT_EQ(limit(), 3);
+}
+
 // A failure drops the adaptive window back to one request: after the backoff the failed batch goes
 // out alone, and the window grows again only as the remote takes batches.
 TEST_F(PipelineTest, AdaptiveWindowFallsBackToOneAfterAFailure) {
