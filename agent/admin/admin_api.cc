@@ -3,6 +3,8 @@
 #include "agent/admin/backfill_request.h"
 #include "agent/admin/json.h"
 #include "agent/admin/status_json.h"
+#include "common/codec/json_string.h"
+#include "common/codec/query.h"
 #include "common/httpserver/metrics_handler.h"
 #include "common/log/redact.h"
 
@@ -76,13 +78,13 @@ httpserver::Response AdminApi::Handle(const httpserver::Request& request) {
           0) {
     std::string_view rest = std::string_view(path).substr(kReplicationsPrefix.size() + 1);
     size_t slash = rest.find('/');
-    std::string id = httpserver::PercentDecode(rest.substr(0, slash));
+    std::string id = codec::QueryUnescape(rest.substr(0, slash));
     if (slash == std::string_view::npos) {
       if (!get) return JsonError(405, "method not allowed", "use GET");
       for (const auto& r : backend_.Replications()) {
         if (r.id == id) return Json(200, ReplicationJson(r));
       }
-      return JsonError(404, "not found", "no replication with id " + JsonString(id));
+      return JsonError(404, "not found", "no replication with id " + codec::JsonString(id));
     }
     std::string_view action = rest.substr(slash + 1);
     if (action == "skip-head" || action == "retry-now") {
@@ -96,7 +98,7 @@ httpserver::Response AdminApi::Handle(const httpserver::Request& request) {
       return Backfill(request, id);
     }
   }
-  return JsonError(404, "not found", "no admin endpoint " + JsonString(path));
+  return JsonError(404, "not found", "no admin endpoint " + codec::JsonString(path));
 }
 
 bool AdminApi::Authorized(const httpserver::Request& request) const {
@@ -128,7 +130,7 @@ httpserver::Response AdminApi::Action(const httpserver::Request& request, std::s
     return r;
   }
   bool found = action == "skip-head" ? backend_.SkipHead(id) : backend_.RetryNow(id);
-  if (!found) return JsonError(404, "not found", "no replication with id " + JsonString(id));
+  if (!found) return JsonError(404, "not found", "no replication with id " + codec::JsonString(id));
   JsonWriter w;
   w.BeginObject().Key("id").String(id).Key("action").String(action).EndObject();
   return Json(202, w.str());
@@ -158,7 +160,7 @@ httpserver::Response AdminApi::Backfill(const httpserver::Request& request, std:
   for (const auto& r : backend_.Replications()) {
     if (r.id == id) return Json(202, ReplicationJson(r));
   }
-  return JsonError(404, "not found", "no replication with id " + JsonString(id));
+  return JsonError(404, "not found", "no replication with id " + codec::JsonString(id));
 }
 
 }  // namespace edgerepl::admin

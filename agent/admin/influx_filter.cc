@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "common/codec/query.h"
 #include "common/httpserver/server.h"
 
 namespace edgerepl::admin {
@@ -11,7 +12,7 @@ namespace {
 
 // An absent or empty parameter filters nothing, as InfluxDB's handler treats "".
 std::optional<std::string> Filter(std::string_view query, std::string_view name) {
-  std::optional<std::string> v = httpserver::QueryParam(query, name);
+  std::optional<std::string> v = codec::QueryParam(query, name);
   if (v && v->empty()) return std::nullopt;
   return v;
 }

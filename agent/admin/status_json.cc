@@ -1,6 +1,7 @@
 #include "agent/admin/status_json.h"
 
 #include "agent/admin/json.h"
+#include "common/codec/rfc3339.h"
 #include "common/config/timestamp.h"
 #include "common/log/redact.h"
 
@@ -27,7 +28,7 @@ void WriteReplication(JsonWriter& w, const ReplicationStatus& r) {
   w.Key("latestErrorMessage").String(log::GlobalSecrets().Redact(r.latest_error_message));
   w.Key("lastSuccessTime");
   if (r.last_success_time) {
-    w.String(Rfc3339(*r.last_success_time));
+    w.String(codec::FormatRfc3339(*r.last_success_time, codec::Fraction::kMillis));
   } else {
     w.Null();
   }

@@ -1,5 +1,8 @@
 #include "agent/backfill/json.h"
 
+#include "common/codec/hex.h"
+#include "common/codec/utf8.h"
+
 namespace edgerepl::backfill {
 namespace {
 
@@ -86,39 +89,13 @@ class Parser {
     return true;
   }
 
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-
   bool Hex4(uint32_t* out) {
     if (i_ + 4 > s_.size()) return Fail("short \\u escape");
     uint32_t v = 0;
     for (int k = 0; k < 4; ++k) {
-      char c = s_[i_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') {
-        v |= static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        v |= static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        v |= static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        return Fail("bad \\u escape");
-      }
+      const int digit = codec::HexDigitValue(s_[i_++]);
+      if (digit < 0) return Fail("bad \\u escape");
+      v = (v << 4) | static_cast<uint32_t>(digit);
     }
     *out = v;
     return true;
@@ -174,7 +151,7 @@ class Parser {
             if (low < 0xDC00 || low > 0xDFFF) return Fail("unpaired surrogate");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           }
-          AppendUtf8(cp, out);
+          codec::AppendUtf8(cp, *out);
           break;
         }
         default:

@@ -16,6 +16,7 @@
 #include "agent/frontdoor/v2_to_v1.h"
 #include "agent/lineprotocol/error_json.h"
 #include "common/codec/percent.h"
+#include "common/codec/query.h"
 
 namespace edgerepl::frontdoor {
 namespace {
@@ -52,7 +53,7 @@ std::string WithoutParam(std::string_view params, std::string_view name) {
     size_t amp = params.find('&');
     std::string_view pair = params.substr(0, amp);
     params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
-    if (pair.empty() || httpserver::PercentDecode(pair.substr(0, pair.find('='))) == name) continue;
+    if (pair.empty() || codec::QueryUnescape(pair.substr(0, pair.find('='))) == name) continue;
     if (!out.empty()) out.push_back('&');
     out.append(pair);
   }
@@ -67,9 +68,9 @@ bool IsForm(const httpserver::Request& request) {
 
 // A parameter of a /query request: the URL's, or the form body's (InfluxDB reads both).
 std::string QueryRequestParam(const httpserver::Request& request, std::string_view name) {
-  if (auto v = httpserver::QueryParam(request.query, name)) return *v;
+  if (auto v = codec::QueryParam(request.query, name)) return *v;
   if (request.method == "POST" && IsForm(request)) {
-    if (auto v = httpserver::QueryParam(request.body, name)) return *v;
+    if (auto v = codec::QueryParam(request.body, name)) return *v;
   }
   return "";
 }
@@ -274,7 +275,7 @@ std::optional<httpserver::Response> DeleteHandler::HandleV2(const Routing& routi
                                                             bool record) {
   Destination dest = ResolveDestination(routing, Api::kV2, request);
   if (dest.bucket.empty()) {
-    dest.bucket = httpserver::QueryParam(request.query, "bucketID").value_or("");
+    dest.bucket = codec::QueryParam(request.query, "bucketID").value_or("");
   }
   std::vector<WriteTarget*> targets = Replicating(MatchTargets(routing, dest));
   if (targets.empty()) return std::nullopt;

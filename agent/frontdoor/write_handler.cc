@@ -16,6 +16,7 @@
 #include "agent/lineprotocol/normalize.h"
 #include "agent/lineprotocol/precision.h"
 #include "common/codec/gzip.h"
+#include "common/codec/query.h"
 
 namespace edgerepl::frontdoor {
 namespace {
@@ -110,7 +111,7 @@ std::string WithoutPrecision(std::string_view query) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (httpserver::PercentDecode(pair.substr(0, pair.find('='))) == "precision") continue;
+    if (codec::QueryUnescape(pair.substr(0, pair.find('='))) == "precision") continue;
     if (pair.empty()) continue;
     if (!out.empty()) out.push_back('&');
     out.append(pair);
@@ -228,7 +229,7 @@ httpserver::Response WriteHandler::HandleWrite(const httpserver::Request& reques
 
   // Parameters. The bucket or db is checked by the local InfluxDB (it owns the names); here it
   // only selects replications (destination.h).
-  std::string precision_text = httpserver::QueryParam(q, "precision").value_or("");
+  std::string precision_text = codec::QueryParam(q, "precision").value_or("");
   std::optional<lp::Precision> precision =
       api == Api::kV2 ? lp::ParsePrecisionV2(precision_text) : lp::ParsePrecisionV1(precision_text);
   if (!precision) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace edgerepl::codec {
@@ -12,5 +14,9 @@ namespace edgerepl::codec {
 size_t Utf8SequenceLength(std::string_view s, size_t i);
 
 bool IsValidUtf8(std::string_view s);
+
+// Appends code point `cp` (at most U+10FFFF; the caller rejects surrogates where its input may
+// hold them) as one to four bytes.
+void AppendUtf8(uint32_t cp, std::string& out);
 
 }  // namespace edgerepl::codec

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/codec/hex.h"
 #include "common/config/duration.h"
 #include "common/config/timestamp.h"
 
@@ -168,13 +169,7 @@ std::string ConfigHash(const Config& config) {
   EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
   // Wipe the plaintext that held the tokens before the buffer is freed.
   OPENSSL_cleanse(text.data(), text.size());
-  std::string hex;
-  char buf[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
+  return codec::HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 }  // namespace edgerepl::config

@@ -2,35 +2,12 @@
 
 #include <algorithm>
 
+#include "common/codec/hex.h"
+#include "common/codec/utf8.h"
 #include "common/config/parse.h"
 
 namespace edgerepl::config {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // Undoes Go's strconv.Quote (what the kubelet's %q writes). `q` excludes the outer quotes.
 bool GoUnquote(std::string_view q, std::string* out) {
@@ -80,7 +57,7 @@ bool GoUnquote(std::string_view q, std::string* out) {
         if (i + n >= q.size()) return false;
         uint32_t v = 0;
         for (size_t k = 1; k <= n; ++k) {
-          int h = HexValue(q[i + k]);
+          int h = codec::HexDigitValue(q[i + k]);
           if (h < 0) return false;
           v = v * 16 + static_cast<uint32_t>(h);
         }
@@ -88,7 +65,7 @@ bool GoUnquote(std::string_view q, std::string* out) {
           out->push_back(static_cast<char>(v));  // a raw byte
         } else {
           if (v > 0x10FFFF) return false;
-          AppendUtf8(v, out);
+          codec::AppendUtf8(v, *out);
         }
         i += n;
         break;

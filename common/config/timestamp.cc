@@ -1,5 +1,7 @@
 #include "common/config/timestamp.h"
 
+#include "common/codec/rfc3339.h"
+
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -77,34 +79,7 @@ std::optional<int64_t> ParseTimestamp(std::string_view s) {
 }
 
 std::string FormatTimestamp(int64_t unix_nanos) {
-  using namespace std::chrono;
-  int64_t secs = unix_nanos / 1'000'000'000;
-  int64_t frac = unix_nanos % 1'000'000'000;
-  if (frac < 0) {
-    frac += 1'000'000'000;
-    --secs;
-  }
-  int64_t days = secs / 86400;
-  int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  year_month_day ymd{sys_days(std::chrono::days(days))};
-  char buf[64];
-  int n = std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02d", int(ymd.year()),
-                        unsigned(ymd.month()), unsigned(ymd.day()), int(rem / 3600),
-                        int(rem / 60 % 60), int(rem % 60));
-  std::string out(buf, static_cast<size_t>(n));
-  if (frac != 0) {
-    char f[16];
-    std::snprintf(f, sizeof(f), ".%09lld", static_cast<long long>(frac));
-    std::string fs(f);
-    while (fs.back() == '0') fs.pop_back();
-    out += fs;
-  }
-  out += 'Z';
-  return out;
+  return codec::FormatRfc3339(unix_nanos, codec::Fraction::kTrimmed);
 }
 
 }  // namespace edgerepl::config

@@ -121,11 +121,6 @@ struct ListenAddress {
 };
 Result<ListenAddress> ParseListenAddress(std::string_view listen);
 
-// A query parameter's decoded value ('+' is a space), or nullopt when absent. The first
-// occurrence wins, as in Go's url.Values.Get (what InfluxDB uses).
-std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
-std::string PercentDecode(std::string_view s);
-
 // The path and query of a request target: the target itself in origin form ("/write?db=x"),
 // what follows the authority in absolute form ("http://host:8086/write?db=x" -> "/write?db=x",
 // "http://host" -> "/"). The scheme is matched case-insensitively.

@@ -4,70 +4,36 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
-#include <ctime>
+#include "common/codec/json_string.h"
+#include "common/codec/rfc3339.h"
 
 namespace edgerepl::log {
 namespace {
 
-void AppendJsonString(std::string_view s, spdlog::memory_buf_t& dest) {
-  static const char kHex[] = "0123456789abcdef";
-  dest.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        dest.append(std::string_view("\\\""));
-        break;
-      case '\\':
-        dest.append(std::string_view("\\\\"));
-        break;
-      case '\n':
-        dest.append(std::string_view("\\n"));
-        break;
-      case '\r':
-        dest.append(std::string_view("\\r"));
-        break;
-      case '\t':
-        dest.append(std::string_view("\\t"));
-        break;
-      default:
-        if (c < 0x20) {
-          const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          dest.append(esc, esc + sizeof(esc));
-        } else {
-          dest.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  dest.push_back('"');
-}
-
+// Each sink formats with its own clone and under its own lock, so the scratch buffer is not
+// shared; reusing it keeps a line free of allocation once it has grown to the longest message.
 class JsonFormatter : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    auto since_epoch = msg.time.time_since_epoch();
-    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - secs);
-    std::time_t t = static_cast<std::time_t>(secs.count());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char when[64];
-    size_t n = std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(when + n, sizeof(when) - n, ".%06lldZ", static_cast<long long>(micros.count()));
-    auto level = spdlog::level::to_string_view(msg.level);
-    dest.append(std::string_view("{\"time\":\""));
-    dest.append(std::string_view(when));
-    dest.append(std::string_view("\",\"level\":"));
-    AppendJsonString(std::string_view(level.data(), level.size()), dest);
-    dest.append(std::string_view(",\"logger\":"));
-    AppendJsonString(std::string_view(msg.logger_name.data(), msg.logger_name.size()), dest);
-    dest.append(std::string_view(",\"msg\":"));
-    AppendJsonString(std::string_view(msg.payload.data(), msg.payload.size()), dest);
-    dest.append(std::string_view("}\n"));
+    const auto level = spdlog::level::to_string_view(msg.level);
+    scratch_.assign("{\"time\":\"");
+    scratch_ += codec::FormatRfc3339(msg.time, codec::Fraction::kMicros);
+    scratch_ += "\",\"level\":";
+    codec::AppendJsonString(std::string_view(level.data(), level.size()), scratch_);
+    scratch_ += ",\"logger\":";
+    codec::AppendJsonString(std::string_view(msg.logger_name.data(), msg.logger_name.size()),
+                            scratch_);
+    scratch_ += ",\"msg\":";
+    codec::AppendJsonString(std::string_view(msg.payload.data(), msg.payload.size()), scratch_);
+    scratch_ += "}\n";
+    dest.append(scratch_.data(), scratch_.data() + scratch_.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();
   }
+
+ private:
+  std::string scratch_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/codec/hex.h"
 #include "operator/controllers/secret_writer.h"
 #include "operator/model/decode.h"
 
@@ -23,12 +24,8 @@ Result<std::string> NewAdminToken() {
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
     return Status::Internal("cannot generate the admin token: RAND_bytes failed");
   }
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : bytes) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
+  std::string hex =
+      codec::HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
   OPENSSL_cleanse(bytes, sizeof bytes);
   return hex;
 }

@@ -3,32 +3,10 @@
 
 #include "operator/controllers/event_recorder.h"
 
-#include <ctime>
-
+#include "common/codec/rfc3339.h"
 #include "operator/model/resources.h"
 
 namespace edgerepl::op {
-namespace {
-
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string MicroTime(std::chrono::system_clock::time_point t) {
-  auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
-  std::string s = Rfc3339(t);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us));
-  return s.substr(0, s.size() - 1) + frac + "Z";
-}
-
-}  // namespace
 
 web::json::value MakeEvent(const InvolvedObject& object, const EventSpec& event,
                            std::chrono::system_clock::time_point now, const std::string& instance) {
@@ -55,9 +33,9 @@ web::json::value MakeEvent(const InvolvedObject& object, const EventSpec& event,
   e["type"] = value::string(event.type);
   e["source"] = value::object();
   e["source"]["component"] = value::string("edgerepl-operator");
-  e["firstTimestamp"] = value::string(Rfc3339(now));
-  e["lastTimestamp"] = value::string(Rfc3339(now));
-  e["eventTime"] = value::string(MicroTime(now));
+  e["firstTimestamp"] = value::string(codec::FormatRfc3339(now, codec::Fraction::kNone));
+  e["lastTimestamp"] = value::string(codec::FormatRfc3339(now, codec::Fraction::kNone));
+  e["eventTime"] = value::string(codec::FormatRfc3339(now, codec::Fraction::kMicros));
   e["count"] = value::number(1);
   e["action"] = value::string("Reconcile");
   e["reportingComponent"] = value::string("edgerepl-operator");

@@ -3,10 +3,10 @@
 
 #include "operator/controllers/namespace_reconciler.h"
 
-#include <ctime>
 #include <filesystem>
 #include <set>
 
+#include "common/codec/rfc3339.h"
 #include "common/log/redact.h"
 #include "operator/controllers/admin_token.h"
 #include "operator/controllers/config_nudge.h"
@@ -18,15 +18,6 @@
 #include "operator/status/status_json.h"
 
 namespace edgerepl::op {
-
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 namespace {
 
@@ -171,7 +162,7 @@ Result<ReconcileStats> NamespaceReconciler::Reconcile(const std::string& ns) {
     }
   }
 
-  const std::string now = FormatRfc3339(clock_.WallNow());
+  const std::string now = codec::FormatRfc3339(clock_.WallNow(), codec::Fraction::kNone);
   std::map<std::string, Written<RemoteStatus>> written_remotes;
   std::map<std::string, Written<ReplicationStatus>> written_replications;
   std::map<std::string, Written<RemoteStatus>>& old_remotes = written_remotes_[ns];

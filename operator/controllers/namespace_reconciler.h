@@ -78,7 +78,4 @@ class NamespaceReconciler {
   std::set<std::string> nudge_failing_;
 };
 
-// "2026-11-25T13:40:05Z".
-std::string FormatRfc3339(std::chrono::system_clock::time_point t);
-
 }  // namespace edgerepl::op

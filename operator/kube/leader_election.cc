@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "common/codec/rfc3339.h"
+
 namespace edgerepl::kube {
 namespace {
 
@@ -81,7 +83,7 @@ void LeaderElector::SetLeader(bool leader) {
 
 Status LeaderElector::TryAcquireOrRenew() {
   const auto now = clock_.Now();
-  const std::string now_wall = FormatMicroTime(clock_.WallNow());
+  const std::string now_wall = codec::FormatRfc3339(clock_.WallNow(), codec::Fraction::kMicros);
   const int64_t duration_s =
       std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count();
 
@@ -177,7 +179,7 @@ Status LeaderElector::Release() {
     lease = lease_;
   }
   if (!lease) return Status::Ok();
-  const std::string now_wall = FormatMicroTime(clock_.WallNow());
+  const std::string now_wall = codec::FormatRfc3339(clock_.WallNow(), codec::Fraction::kMicros);
   web::json::value spec = lease->spec().is_object() ? lease->spec() : web::json::value::object();
   if (Object::StringField(spec, "holderIdentity") != config_.identity) return Status::Ok();
   // client-go's release: no holder, a one-second lease, so successors take over at once.

@@ -216,22 +216,6 @@ bool IsReady(const Object& pod) {
 }
 }  // namespace pod
 
-std::string FormatMicroTime(std::chrono::system_clock::time_point t) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(us / 1000000);
-  long frac = static_cast<long>(us % 1000000);
-  if (frac < 0) {
-    frac += 1000000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 64> buf{};
-  size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf.data() + n, buf.size() - n, ".%06ldZ", frac);
-  return buf.data();
-}
-
 std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view text) {
   // RFC 3339 as the API writes it: "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)".
   std::string s(text);

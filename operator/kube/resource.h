@@ -112,9 +112,7 @@ std::string PodIP(const Object& pod);  // status.podIP
 bool IsReady(const Object& pod);
 }  // namespace pod
 
-// RFC 3339 with microseconds and "Z" ("2026-11-25T13:40:05.123456Z"), the API's MicroTime; also
-// what metav1.Time accepts.
-std::string FormatMicroTime(std::chrono::system_clock::time_point t);
+// RFC 3339 as the API writes metav1.Time and MicroTime (written by codec::FormatRfc3339).
 std::optional<std::chrono::system_clock::time_point> ParseTime(std::string_view text);
 
 }  // namespace edgerepl::kube

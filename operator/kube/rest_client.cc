@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "common/codec/base64.h"
+#include "common/codec/percent.h"
 #include "operator/kube/transport_cpprest.h"
 
 namespace edgerepl::kube {
@@ -84,27 +85,12 @@ bool ParseApiMessage(const std::string& m, std::string* reason, int* code) {
   return true;
 }
 
-std::string UrlEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 void AddParam(std::string& target, std::string_view key, std::string_view value) {
   if (value.empty()) return;
   target += target.find('?') == std::string::npos ? '?' : '&';
   target += key;
   target += '=';
-  target += UrlEncode(value);
+  target += codec::PercentEncode(value);
 }
 
 bool IsWrite(std::string_view method) {

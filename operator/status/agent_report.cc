@@ -3,7 +3,8 @@
 #include <cpprest/json.h>
 
 #include <chrono>
-#include <ctime>
+
+#include "common/codec/rfc3339.h"
 
 namespace edgerepl::op {
 namespace {
@@ -39,13 +40,11 @@ std::string Time(const web::json::value& o, const char* key) {
   if (v == nullptr) return "";
   if (v->is_string()) return v->as_string();
   if (!v->is_number()) return "";
-  auto seconds = static_cast<std::time_t>(v->as_double());
-  if (seconds <= 0) return "";
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  // Past 9999-12-31 RFC 3339 has no year to write.
+  const double seconds = v->as_double();
+  if (!(seconds >= 1 && seconds < 253402300800.0)) return "";
+  return codec::FormatRfc3339(static_cast<int64_t>(seconds) * 1'000'000'000,
+                              codec::Fraction::kNone);
 }
 
 }  // namespace

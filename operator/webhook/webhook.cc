@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/codec/rfc3339.h"
 #include "operator/webhook/admission.h"
 #include "operator/webhook/handler.h"
 
@@ -20,15 +21,6 @@ Result<std::string> ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string Rfc3339Now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -176,8 +168,10 @@ void Webhook::RecordEphemeralQueue(const AdmissionRequest& request, const std::s
   event.json()["type"] = value::string("Warning");
   event.json()["source"] = value::object();
   event.json()["source"]["component"] = value::string("edgerepl-webhook");
-  event.json()["firstTimestamp"] = value::string(Rfc3339Now());
-  event.json()["lastTimestamp"] = value::string(Rfc3339Now());
+  event.json()["firstTimestamp"] =
+      value::string(codec::FormatRfc3339(std::chrono::system_clock::now(), codec::Fraction::kNone));
+  event.json()["lastTimestamp"] =
+      value::string(codec::FormatRfc3339(std::chrono::system_clock::now(), codec::Fraction::kNone));
   event.json()["count"] = value::number(1);
   Status s = client_.Create(kube::EventsType(), request.namespace_, event).status();
   if (!s.ok()) spdlog::warn("event QueueNotPersistent not written: {}", s.ToString());

@@ -9,15 +9,6 @@
 namespace edgerepl::admin {
 namespace {
 
-TEST(JsonString, EscapesControlAndQuotes) {
-  EXPECT_EQ(JsonString("a\"b\\c\nd\x01"), "\"a\\\"b\\\\c\\nd\\u0001\"");
-}
-
-TEST(Rfc3339, UtcWithMilliseconds) {
-  auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764078092123));
-  EXPECT_EQ(Rfc3339(t), "2025-11-25T13:41:32.123Z");
-}
-
 TEST(InfluxReplicationsJson, InfluxShape) {
   ReplicationStatus r;
   r.id = "0f5e";

@@ -26,20 +26,6 @@ TEST(ParseListenAddress, RejectsMalformed) {
   EXPECT_FALSE(ParseListenAddress("host:12ab").ok());
 }
 
-TEST(QueryParam, DecodesFirstOccurrence) {
-  std::string_view q = "org=my%20org&bucket=b%2Frp&bucket=second&flag&precision=s&x=a+b";
-  EXPECT_EQ(QueryParam(q, "org"), "my org");
-  EXPECT_EQ(QueryParam(q, "bucket"), "b/rp");
-  EXPECT_EQ(QueryParam(q, "flag"), "");
-  EXPECT_EQ(QueryParam(q, "x"), "a b");
-  EXPECT_EQ(QueryParam(q, "missing"), std::nullopt);
-  EXPECT_EQ(QueryParam("", "org"), std::nullopt);
-}
-
-TEST(PercentDecode, KeepsMalformedEscapes) {
-  EXPECT_EQ(PercentDecode("%41%zz%4"), "A%zz%4");
-}
-
 TEST(OriginFormTarget, AbsoluteFormKeepsPathAndQuery) {
   EXPECT_EQ(OriginFormTarget("/write?db=x"), "/write?db=x");
   EXPECT_EQ(OriginFormTarget("http://h:8086/write?db=x"), "/write?db=x");

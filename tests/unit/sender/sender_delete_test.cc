@@ -14,6 +14,7 @@
 #include "agent/sender/sender.h"
 #include "common/codec/gzip.h"
 #include "common/codec/percent.h"
+#include "common/codec/query.h"
 #include "common/httpserver/server.h"
 #include "tests/unit/sender/test_doubles.h"
 
@@ -144,8 +145,7 @@ TEST_F(SenderDeleteTest, V1DeleteIsAnInfluxQLStatementBetweenTheWritesAroundIt) 
   EXPECT_EQ(d.target, "/query?db=edge");
   EXPECT_EQ(*http::FindHeader(d.headers, "content-type"), "application/x-www-form-urlencoded");
   EXPECT_EQ(*http::FindHeader(d.headers, "authorization"), "Token sekret-token");
-  EXPECT_EQ(httpserver::QueryParam(d.body, "q").value_or(""),
-            deletes::RenderInfluxQL(CpuOfHostA()));
+  EXPECT_EQ(codec::QueryParam(d.body, "q").value_or(""), deletes::RenderInfluxQL(CpuOfHostA()));
   EXPECT_EQ(Deletes("applied"), 1);
   EXPECT_EQ(Deletes("refused"), 0);
 }
