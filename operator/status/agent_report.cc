@@ -40,9 +40,11 @@ std::string Time(const web::json::value& o, const char* key) {
   if (v == nullptr) return "";
   if (v->is_string()) return v->as_string();
   if (!v->is_number()) return "";
-  // Past 9999-12-31 RFC 3339 has no year to write.
+  // Times are held as int64 nanoseconds, which end in April 2262 (as InfluxDB's do); a report
+  // past that (or before 1970, or not a number) is not a time the agent can have written.
+  constexpr double kLastSecond = 9'223'372'036.0;
   const double seconds = v->as_double();
-  if (!(seconds >= 1 && seconds < 253402300800.0)) return "";
+  if (!(seconds >= 1 && seconds < kLastSecond)) return "";
   return codec::FormatRfc3339(static_cast<int64_t>(seconds) * 1'000'000'000,
                               codec::Fraction::kNone);
 }

@@ -77,6 +77,20 @@ TEST(AgentReport, UnixSecondsTimeBecomesRfc3339) {
   EXPECT_EQ(r->replications[0].last_success_time, "2025-11-25T10:00:00Z");
 }
 
+// A number no agent can have written shows as no time at all, never as an overflowed one.
+TEST(AgentReport, UnixSecondsOutsideTheNanosecondRangeShowNoTime) {
+  for (const char* seconds : {"0", "-5", "9223372037", "253402300799", "1e300"}) {
+    Result<AgentReport> r = ParseAgentReport(
+        std::string(R"({"replications":[{"id":"x","lastSuccessTime":)") + seconds + "}]}");
+    ASSERT_TRUE(r.ok()) << seconds;
+    EXPECT_EQ(r->replications[0].last_success_time, "") << seconds;
+  }
+  Result<AgentReport> last =
+      ParseAgentReport(R"({"replications":[{"id":"x","lastSuccessTime":9223372035}]})");
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->replications[0].last_success_time, "2262-04-11T23:47:15Z");
+}
+
 TEST(AgentReport, RefusesWhatIsNotAReport) {
   EXPECT_FALSE(ParseAgentReport("<html>").ok());
   EXPECT_FALSE(ParseAgentReport("[]").ok());
